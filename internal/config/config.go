@@ -1,0 +1,198 @@
+// Package config loads and validates the Guardrails configuration file: rule
+// actions, exemptions, and rule settings. A bad file fails at load with the
+// field and the reason, never later.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/yaml"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the embedded default configuration file.
+func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
+
+// Config is the configuration file.
+type Config struct {
+	APIVersion string `json:"apiVersion" validate:"required,eq=guardrails.dev/v1alpha1"`
+	Kind       string `json:"kind" validate:"required,eq=Config"`
+	// ClusterMode is the mode for cluster-scoped objects.
+	ClusterMode rules.Action `json:"clusterMode" validate:"required,oneof=enforce warn audit"`
+	// Exemptions apply to every rule.
+	Exemptions []Exemption `json:"exemptions,omitempty" validate:"dive"`
+	// Rules overrides actions and adds exemptions per rule id.
+	Rules map[string]RuleConfig `json:"rules,omitempty" validate:"dive,keys,ruleid,endkeys"`
+	// Resources configures the resource rules and request defaults.
+	Resources ResourcesConfig `json:"resources"`
+	// Ingress configures the ingress rules.
+	Ingress IngressConfig `json:"ingress"`
+	// Priority configures the priority rules and mutation.
+	Priority PriorityConfig `json:"priority"`
+}
+
+// RuleConfig overrides one rule.
+type RuleConfig struct {
+	// Action replaces the rule's default action.
+	Action rules.Action `json:"action,omitempty" validate:"omitempty,oneof=deny warn audit off"`
+	// Exemptions apply to this rule only.
+	Exemptions []Exemption `json:"exemptions,omitempty" validate:"dive"`
+}
+
+// Exemption matches requests; every field that is set must match (any of
+// its values). Namespace and name values may end in "*" to match a prefix.
+type Exemption struct {
+	Namespaces []string `json:"namespaces,omitempty" validate:"dive,required"`
+	Names      []string `json:"names,omitempty" validate:"dive,required"`
+	Users      []string `json:"users,omitempty" validate:"dive,required"`
+	Groups     []string `json:"groups,omitempty" validate:"dive,required"`
+	// Reason documents why the exemption exists.
+	Reason string `json:"reason,omitempty"`
+}
+
+// ResourcesConfig configures resources-requests and request mutation.
+type ResourcesConfig struct {
+	// Required lists the resources every container must request.
+	Required []corev1.ResourceName `json:"required" validate:"dive,required"`
+	// FillDefaults makes /mutate fill missing requests from Defaults.
+	FillDefaults bool `json:"fillDefaults,omitempty"`
+	// Defaults are the requests /mutate fills when FillDefaults is on.
+	Defaults map[corev1.ResourceName]string `json:"defaults,omitempty" validate:"required_if=FillDefaults true,dive,keys,required,endkeys,quantity"`
+}
+
+// IngressConfig configures the ingress rules.
+type IngressConfig struct {
+	// WildcardHostNamespaces may publish catch-all Ingress rules.
+	WildcardHostNamespaces []string `json:"wildcardHostNamespaces,omitempty" validate:"dive,required"`
+	// TLSSecretLookups lets ingress-tls check that TLS secrets exist
+	// (the server then watches Secret metadata: needs list/watch on them).
+	TLSSecretLookups bool `json:"tlsSecretLookups,omitempty"`
+}
+
+// PriorityConfig configures the priority rules.
+type PriorityConfig struct {
+	// CriticalAddons are extra selectors for critical add-ons.
+	CriticalAddons []rules.AddonSelector `json:"criticalAddons,omitempty" validate:"dive"`
+	// CriticalClasses are accepted for critical add-ons besides the two
+	// system classes.
+	CriticalClasses []string `json:"criticalClasses,omitempty" validate:"dive,required"`
+	// FillPriorityClass makes /mutate set priorityClassName on critical
+	// add-ons that have none.
+	FillPriorityClass bool `json:"fillPriorityClass"`
+}
+
+var validate = newValidator()
+
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflectStructField) string { return jsonName(f) })
+	_ = v.RegisterValidation("ruleid", func(fl validator.FieldLevel) bool {
+		_, ok := rules.Lookup(fl.Field().String())
+		return ok
+	})
+	_ = v.RegisterValidation("quantity", func(fl validator.FieldLevel) bool {
+		_, err := resource.ParseQuantity(fl.Field().String())
+		return err == nil
+	})
+	return v
+}
+
+// Default returns the embedded default configuration.
+func Default() *Config {
+	c, err := Parse(defaultYAML, "embedded default")
+	if err != nil {
+		panic(err) // covered by a test; the embedded file is ours
+	}
+	return c
+}
+
+// Load reads and validates a configuration file. An empty path gives the
+// embedded default.
+func Load(path string) (*Config, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes and validates a configuration. Unknown fields are errors:
+// a misspelt key must not silently do nothing.
+func Parse(data []byte, source string) (*Config, error) {
+	var c Config
+	if err := yaml.UnmarshalStrict(data, &c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", source, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", source, err)
+	}
+	return &c, nil
+}
+
+// Validate checks every field and reports all problems at once, each with
+// its field path.
+func (c *Config) Validate() error {
+	err := validate.Struct(c)
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return err
+	}
+	msgs := make([]string, 0, len(verrs))
+	for _, fe := range verrs {
+		msgs = append(msgs, describe(fe))
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+func describe(fe validator.FieldError) string {
+	ns := fe.Namespace()
+	if i := strings.IndexByte(ns, '.'); i >= 0 {
+		ns = ns[i+1:] // drop the root type name
+	}
+	switch fe.Tag() {
+	case "required":
+		return fmt.Sprintf("%s: required", ns)
+	case "required_if":
+		return fmt.Sprintf("%s: required when fillDefaults is true", ns)
+	case "oneof":
+		return fmt.Sprintf("%s: %q is not one of [%s]", ns, fe.Value(), strings.ReplaceAll(fe.Param(), " ", ", "))
+	case "eq":
+		return fmt.Sprintf("%s: must be %q, got %q", ns, fe.Param(), fe.Value())
+	case "ruleid":
+		return fmt.Sprintf("%s: unknown rule id %q (see `webhook rules`)", ns, fe.Value())
+	case "quantity":
+		return fmt.Sprintf("%s: %q is not a Kubernetes quantity", ns, fe.Value())
+	}
+	return fmt.Sprintf("%s: failed %q", ns, fe.Tag())
+}
+
+// Settings returns the rule settings of this configuration.
+func (c *Config) Settings() *rules.Settings {
+	s := rules.DefaultSettings()
+	if c.Resources.Required != nil {
+		s.RequiredResources = c.Resources.Required
+	}
+	s.WildcardHostNamespaces = c.Ingress.WildcardHostNamespaces
+	s.TLSSecretLookups = c.Ingress.TLSSecretLookups
+	s.CriticalAddons = c.Priority.CriticalAddons
+	s.CriticalPriorityClasses = c.Priority.CriticalClasses
+	return s
+}

@@ -1,0 +1,97 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ClusterView is a read-only view of the rest of the cluster. The CLI fills
+// it from the input set, the webhook server from informer caches.
+//
+// Lookups return (nil, nil) / (false, nil) when the thing does not exist.
+// They return an error wrapping ErrUnavailable when the answer is not known
+// right now (a cache that is not synced): rules then report a warning saying
+// the check could not be made. They return an error wrapping ErrNotInInput
+// when the answer cannot be known offline (the input set has no objects of
+// that kind): rules then skip that check quietly.
+type ClusterView interface {
+	// LimitRanges returns the LimitRanges of a namespace.
+	LimitRanges(namespace string) ([]*corev1.LimitRange, error)
+	// IngressClass returns the IngressClass of that name.
+	IngressClass(name string) (*networkingv1.IngressClass, error)
+	// DefaultIngressClasses returns the names of the IngressClasses marked
+	// default with ingressclass.kubernetes.io/is-default-class=true.
+	DefaultIngressClasses() ([]string, error)
+	// IngressClaims returns the Ingresses that route the given key. It is an
+	// indexed lookup, never a scan over all Ingresses.
+	IngressClaims(key IngressKey) ([]ObjectRef, error)
+	// Role returns a namespaced Role.
+	Role(namespace, name string) (*rbacv1.Role, error)
+	// ClusterRole returns a ClusterRole.
+	ClusterRole(name string) (*rbacv1.ClusterRole, error)
+	// PriorityClass returns a PriorityClass.
+	PriorityClass(name string) (*schedulingv1.PriorityClass, error)
+	// SecretExists reports whether a Secret exists.
+	SecretExists(namespace, name string) (bool, error)
+}
+
+// IngressKey is what an Ingress rule claims: class, host, path and path
+// type. Two Ingresses in different namespaces with the same key fight over
+// the same traffic.
+type IngressKey struct {
+	Class    string
+	Host     string
+	Path     string
+	PathType string
+}
+
+func (k IngressKey) String() string {
+	return fmt.Sprintf("class %q host %q path %q (%s)", k.Class, k.Host, k.Path, k.PathType)
+}
+
+var (
+	// ErrUnavailable means a lookup cannot be answered right now.
+	ErrUnavailable = errors.New("cluster state unavailable")
+	// ErrNotInInput means a lookup cannot be answered offline.
+	ErrNotInInput = errors.New("not knowable from the input set")
+)
+
+// LookupFailed turns a lookup error into the violation a rule reports: a
+// warning that the check could not be made (never a silent pass), or
+// nothing when the answer is simply not knowable offline.
+func LookupFailed(err error, path *field.Path, what string) []Violation {
+	if err == nil || errors.Is(err, ErrNotInInput) {
+		return nil
+	}
+	return []Violation{{
+		Field:   path,
+		Message: fmt.Sprintf("could not check %s: %v", what, err),
+		Hint:    "retry in a moment; the webhook's view of the cluster is not ready",
+		AtMost:  ActionWarn,
+	}}
+}
+
+// EmptyView is a ClusterView that knows nothing: every lookup answers
+// ErrNotInInput. It suits checking a single object in isolation.
+type EmptyView struct{}
+
+var _ ClusterView = EmptyView{}
+
+func (EmptyView) LimitRanges(string) ([]*corev1.LimitRange, error) { return nil, nil }
+func (EmptyView) IngressClass(string) (*networkingv1.IngressClass, error) {
+	return nil, ErrNotInInput
+}
+func (EmptyView) DefaultIngressClasses() ([]string, error)        { return nil, ErrNotInInput }
+func (EmptyView) IngressClaims(IngressKey) ([]ObjectRef, error)   { return nil, nil }
+func (EmptyView) Role(string, string) (*rbacv1.Role, error)       { return nil, ErrNotInInput }
+func (EmptyView) ClusterRole(string) (*rbacv1.ClusterRole, error) { return nil, ErrNotInInput }
+func (EmptyView) SecretExists(string, string) (bool, error)       { return false, ErrNotInInput }
+func (EmptyView) PriorityClass(string) (*schedulingv1.PriorityClass, error) {
+	return nil, ErrNotInInput
+}
