@@ -14,6 +14,7 @@ import (
 	"github.com/go-playground/validator/v10"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -102,6 +103,12 @@ func newValidator() *validator.Validate {
 		_, ok := rules.Lookup(fl.Field().String())
 		return ok
 	})
+	v.RegisterStructValidation(func(sl validator.StructLevel) {
+		e := sl.Current().Interface().(Exemption)
+		if len(e.Namespaces)+len(e.Names)+len(e.Users)+len(e.Groups) == 0 {
+			sl.ReportError(e.Reason, "reason", "reason", "nonempty", "")
+		}
+	}, Exemption{})
 	_ = v.RegisterValidation("quantity", func(fl validator.FieldLevel) bool {
 		_, err := resource.ParseQuantity(fl.Field().String())
 		return err == nil
@@ -135,8 +142,21 @@ func Load(path string) (*Config, error) {
 // a misspelt key must not silently do nothing.
 func Parse(data []byte, source string) (*Config, error) {
 	var c Config
-	if err := yaml.UnmarshalStrict(data, &c); err != nil {
+	js, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", source, err)
+	}
+	// Case-sensitive and strict: "clustermode" is not "clusterMode".
+	strictErrs, err := kjson.UnmarshalStrict(js, &c)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", source, err)
+	}
+	if len(strictErrs) > 0 {
+		msgs := make([]string, len(strictErrs))
+		for i, e := range strictErrs {
+			msgs[i] = e.Error()
+		}
+		return nil, fmt.Errorf("config %s: %s", source, strings.Join(msgs, "; "))
 	}
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", source, err)
@@ -178,6 +198,8 @@ func describe(fe validator.FieldError) string {
 		return fmt.Sprintf("%s: must be %q, got %q", ns, fe.Param(), fe.Value())
 	case "ruleid":
 		return fmt.Sprintf("%s: unknown rule id %q (see `webhook rules`)", ns, fe.Value())
+	case "nonempty":
+		return fmt.Sprintf("%s: an exemption needs at least one of namespaces, names, users, groups", strings.TrimSuffix(ns, ".reason"))
 	case "quantity":
 		return fmt.Sprintf("%s: %q is not a Kubernetes quantity", ns, fe.Value())
 	}

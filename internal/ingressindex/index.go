@@ -32,10 +32,18 @@ func New() *Index {
 }
 
 // Set records the claims of ing, replacing its previous ones. The class is
-// the one the Ingress names ("" when it names none).
+// the one the Ingress names ("" when it names none). ingress-nginx canaries
+// claim nothing (they deliberately repeat a main Ingress): Set only forgets
+// their previous claims.
 func (x *Index) Set(ing *networkingv1.Ingress) {
+	if ing == nil {
+		return
+	}
 	ok := objKey{ing.Namespace, ing.Name}
-	claims := rules.IngressKeys(ing, rules.IngressClassOf(ing))
+	var claims []rules.IngressClaim
+	if !rules.IngressIsCanary(ing) {
+		claims = rules.IngressKeys(ing, rules.IngressClassOf(ing))
+	}
 	keys := make([]rules.IngressKey, 0, len(claims))
 	for _, c := range claims {
 		keys = append(keys, c.Key)

@@ -5,6 +5,7 @@ package inputview
 
 import (
 	"fmt"
+	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -30,11 +31,10 @@ type View struct {
 	priorityClasses map[string]*schedulingv1.PriorityClass
 	secrets         map[string]bool
 	ingresses       *ingressindex.Index
-	seenClasses     bool
-	seenRoles       bool
-	seenCRoles      bool
-	seenPCs         bool
-	seenSecrets     bool
+	// Complete says the input is the whole cluster for the kinds it holds:
+	// an IngressClass missing from it does not exist, and no default class
+	// among them means the cluster has none. Off for `webhook check`.
+	Complete bool
 }
 
 var _ rules.ClusterView = (*View)(nil)
@@ -59,21 +59,16 @@ func (v *View) Add(obj runtime.Object) {
 	case *corev1.LimitRange:
 		v.limitRanges[o.Namespace] = append(v.limitRanges[o.Namespace], o)
 	case *networkingv1.IngressClass:
-		v.seenClasses = true
 		v.ingressClasses[o.Name] = o
 	case *networkingv1.Ingress:
 		v.ingresses.Set(o)
 	case *rbacv1.Role:
-		v.seenRoles = true
 		v.roles[o.Namespace+"/"+o.Name] = o
 	case *rbacv1.ClusterRole:
-		v.seenCRoles = true
 		v.clusterRoles[o.Name] = o
 	case *schedulingv1.PriorityClass:
-		v.seenPCs = true
 		v.priorityClasses[o.Name] = o
 	case *corev1.Secret:
-		v.seenSecrets = true
 		v.secrets[o.Namespace+"/"+o.Name] = true
 	}
 }
@@ -82,23 +77,33 @@ func (v *View) LimitRanges(namespace string) ([]*corev1.LimitRange, error) {
 	return v.limitRanges[namespace], nil
 }
 
+// IngressClass answers from the input's IngressClasses. A class missing
+// from the input may still exist in the cluster, so it is "unknown", not
+// "absent": a chart shipping its own class must not make every other class
+// look missing.
 func (v *View) IngressClass(name string) (*networkingv1.IngressClass, error) {
-	if !v.seenClasses {
-		return nil, fmt.Errorf("IngressClass %q: %w", name, rules.ErrNotInInput)
+	if c, ok := v.ingressClasses[name]; ok {
+		return c, nil
 	}
-	return v.ingressClasses[name], nil
+	if v.Complete {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("IngressClass %q: %w", name, rules.ErrNotInInput)
 }
 
+// DefaultIngressClasses returns the input's default classes; when the input
+// marks none, the cluster's default is unknown.
 func (v *View) DefaultIngressClasses() ([]string, error) {
-	if !v.seenClasses {
-		return nil, fmt.Errorf("default IngressClass: %w", rules.ErrNotInInput)
-	}
 	var out []string
 	for name, c := range v.ingressClasses {
 		if c.Annotations[IsDefaultIngressClassAnnotation] == "true" {
 			out = append(out, name)
 		}
 	}
+	if len(out) == 0 && !v.Complete {
+		return nil, fmt.Errorf("default IngressClass: %w", rules.ErrNotInInput)
+	}
+	sort.Strings(out)
 	return out, nil
 }
 
@@ -109,9 +114,6 @@ func (v *View) IngressClaims(key rules.IngressKey) ([]rules.ObjectRef, error) {
 func (v *View) Role(namespace, name string) (*rbacv1.Role, error) {
 	if r, ok := v.roles[namespace+"/"+name]; ok {
 		return r, nil
-	}
-	if !v.seenRoles {
-		return nil, fmt.Errorf("Role %s/%s: %w", namespace, name, rules.ErrNotInInput)
 	}
 	// Roles in the input do not prove this one is absent from the cluster.
 	return nil, fmt.Errorf("Role %s/%s: %w", namespace, name, rules.ErrNotInInput)

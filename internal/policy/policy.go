@@ -6,6 +6,9 @@ package policy
 import (
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -54,11 +57,49 @@ func (p *Policy) Action(r *rules.Rule, ref rules.ObjectRef, who Requester) rules
 
 // Evaluate runs every applicable rule on in. in.Settings is filled from the
 // configuration.
+//
+// Objects that Kubernetes' own controllers create from a template they own
+// (a ReplicaSet's Pods, a Deployment's ReplicaSets, a CronJob's Jobs) are
+// judged at most as warn: the template was judged when its owner was
+// admitted, and denying the copy would only stop the controller from
+// replacing pods during an incident (a Deployment that predates the rule,
+// scaled up or drained off a node, must keep running).
 func (p *Policy) Evaluate(in *rules.Input, who Requester) ([]rules.Finding, error) {
 	in.Settings = p.settings
+	derived := who.BuiltinController() && hasControllerOwner(in.Object)
 	return rules.Evaluate(p.rules, in, func(r *rules.Rule) rules.Action {
-		return p.Action(r, in.Ref, who)
+		act := p.Action(r, in.Ref, who)
+		if derived {
+			act = rules.Milder(act, rules.ActionWarn)
+		}
+		return act
 	})
+}
+
+// builtinControllers are the kube-controller-manager identities that stamp
+// objects out of templates (with --use-service-account-credentials, each
+// controller has its own service account in kube-system).
+var builtinControllers = map[string]bool{
+	"system:kube-controller-manager":                           true,
+	"system:serviceaccount:kube-system:replicaset-controller":  true,
+	"system:serviceaccount:kube-system:replication-controller": true,
+	"system:serviceaccount:kube-system:deployment-controller":  true,
+	"system:serviceaccount:kube-system:daemon-set-controller":  true,
+	"system:serviceaccount:kube-system:statefulset-controller": true,
+	"system:serviceaccount:kube-system:job-controller":         true,
+	"system:serviceaccount:kube-system:cronjob-controller":     true,
+}
+
+// BuiltinController reports whether the requester is one of Kubernetes'
+// workload controllers.
+func (r Requester) BuiltinController() bool { return builtinControllers[r.User] }
+
+func hasControllerOwner(obj runtime.Object) bool {
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return false
+	}
+	return metav1.GetControllerOfNoCopy(m) != nil
 }
 
 func matchAny(es []config.Exemption, ref rules.ObjectRef, who Requester) bool {

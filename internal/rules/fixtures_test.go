@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/guardrails-dev/guardrails/internal/inputview"
@@ -33,6 +33,10 @@ import (
 //
 //	# want: deny spec.template.spec.containers[0].resources.requests.memory: container "app": no memory request
 //	# settings: {"wildcardHostNamespaces": ["edge"]}
+//	# cluster: complete
+//
+// "cluster: complete" makes the context documents the whole cluster (as the
+// server's caches are): a class missing from them does not exist.
 //
 // Each want line is "<severity> <field>: <message>" and must match a finding
 // exactly (severity, field path and whole message); findings are compared as
@@ -90,6 +94,7 @@ func loadFixture(t *testing.T, path string) fixture {
 	}
 	settings := rules.DefaultSettings()
 	var want []string
+	complete := false
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		line := sc.Text()
@@ -103,6 +108,8 @@ func loadFixture(t *testing.T, path string) fixture {
 		switch {
 		case strings.HasPrefix(body, "want:"):
 			want = append(want, strings.TrimSpace(strings.TrimPrefix(body, "want:")))
+		case body == "cluster: complete":
+			complete = true
 		case strings.HasPrefix(body, "settings:"):
 			if err := yaml.UnmarshalStrict([]byte(strings.TrimPrefix(body, "settings:")), settings); err != nil {
 				t.Fatalf("%s: settings: %v", path, err)
@@ -134,6 +141,7 @@ func loadFixture(t *testing.T, path string) fixture {
 		t.Fatalf("%s: no object", path)
 	}
 	view := inputview.New()
+	view.Complete = complete
 	n := len(objs) - 1
 	in := &rules.Input{Object: objs[n], Ref: refs[n], Cluster: view, Settings: settings}
 	for i := 0; i < n; i++ {

@@ -1,10 +1,117 @@
 package rules
 
-// STUB: to be written.
+import (
+	"fmt"
+	"sort"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ingressAnnotation restricts the values of ingress-nginx annotations
+// (metadata.annotations[nginx.ingress.kubernetes.io/*]) of an Ingress.
+//
+// Each known annotation has a value type (ngxAnnotations in
+// ingress_nginx_annotations.go). A non-empty value that does not parse for
+// its type, or that carries config-injection characters (";", "{", "}",
+// quotes, backslashes, line breaks, "#" starting a word, "$" where the type
+// takes no NGINX variables), is a violation. Empty values pass (the
+// controller ignores them).
+//
+// An unknown name under the prefix (a typo) and an annotation the controller
+// no longer reads are violations capped at warn: the controller silently
+// ignores them.
+//
+// Snippet annotations are known names and pass here; ingress-snippet judges
+// them. Annotations of other controllers pass.
 var ingressAnnotation = &Rule{
 	ID:            "ingress-annotation",
 	DefaultAction: ActionDeny,
 	Kinds:         ingressKinds,
 	Summary:       "controller annotations with values that do not parse or carry config injection",
-	Check:         func(in *Input) []Violation { return nil },
+	Why: "ingress-nginx pastes annotation values into the nginx.conf it shares among all tenants: a value that does not parse " +
+		"is rejected or silently replaced by a default, and a value with \";\", braces, quotes or line breaks injects " +
+		"configuration (CVE-2023-5044, CVE-2025-24514, CVE-2025-1097, CVE-2025-1098) that can read every Secret the controller can. " +
+		"A misspelled annotation name is ignored without a word.",
+	Fix: "Give each nginx.ingress.kubernetes.io/ annotation a value of its documented type " +
+		"(https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/) and fix misspelled names.",
+	Check: checkIngressAnnotation,
+}
+
+func checkIngressAnnotation(in *Input) []Violation {
+	ing, ok := in.Object.(*networkingv1.Ingress)
+	if !ok || ing == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(ing.Annotations))
+	for k := range ing.Annotations {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+
+	var out []Violation
+	annotations := field.NewPath("metadata", "annotations")
+	for _, key := range keys {
+		entry, under := lookupNgxAnnotation(key)
+		if !under {
+			continue
+		}
+		path := annotations.Key(key)
+		value := ing.Annotations[key]
+		switch {
+		case entry == nil:
+			name := key[len(ngxPrefix):]
+			msg := fmt.Sprintf("unknown ingress-nginx annotation %q; the controller ignores it", key)
+			if s := closestNgxAnnotation(name); s != "" {
+				msg = fmt.Sprintf("unknown ingress-nginx annotation %q; did you mean %q?", key, s)
+			} else if name == "ingress.class" {
+				msg = fmt.Sprintf("unknown ingress-nginx annotation %q; did you mean %q or spec.ingressClassName?", key, LegacyIngressClassAnnotation)
+			}
+			out = append(out, Violation{
+				Field:   path,
+				Message: msg,
+				Hint:    "Fix the annotation name; ingress-nginx silently ignores names it does not know.",
+				AtMost:  ActionWarn,
+			})
+		case entry.typ == ngxRemoved:
+			msg := fmt.Sprintf("ingress-nginx annotation %q was removed from the controller and is ignored", key)
+			if entry.useInstead != "" {
+				msg += fmt.Sprintf("; use %q instead", ngxPrefix+entry.useInstead)
+			}
+			out = append(out, Violation{
+				Field:   path,
+				Message: msg,
+				Hint:    "Remove the annotation or move to its replacement; current ingress-nginx releases do not read it.",
+				AtMost:  ActionWarn,
+			})
+		case entry.typ == ngxSnippet || entry.typ.check == nil || value == "":
+			// snippets are ingress-snippet's; empty values are ignored by the controller
+		default:
+			if v := ngxValueViolation(key, value, entry.typ, path); v != nil {
+				out = append(out, *v)
+			}
+		}
+	}
+	return out
+}
+
+// ngxValueViolation judges one value against its type.
+func ngxValueViolation(key, value string, typ *ngxValueType, path *field.Path) *Violation {
+	err := typ.check(value)
+	if err == nil {
+		return nil
+	}
+	if inj, ok := err.(ngxInjection); ok {
+		return &Violation{
+			Field: path,
+			Message: fmt.Sprintf("annotation %q has value %s containing %q, which can inject configuration into the ingress controller; expected %s",
+				key, quoteNgxValue(value), string(inj.char), typ.expect),
+			Hint: "Use a plain value of the expected type: characters such as ; { } quotes, backslashes and line breaks splice raw NGINX configuration.",
+		}
+	}
+	return &Violation{
+		Field:   path,
+		Message: fmt.Sprintf("annotation %q has invalid value %s; expected %s", key, quoteNgxValue(value), typ.expect),
+		Hint:    "Set a value of the expected type, or remove the annotation to use the controller's default.",
+	}
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strconv"
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -11,6 +12,10 @@ import (
 // controller; ingress-nginx and others still honour it.
 const LegacyIngressClassAnnotation = "kubernetes.io/ingress.class"
 
+// ingressNginxPrefix is the default annotation prefix of ingress-nginx
+// (--annotations-prefix).
+const ingressNginxPrefix = "nginx.ingress.kubernetes.io/"
+
 // IngressClassOf returns the class an Ingress asks for: spec.ingressClassName,
 // else the legacy annotation, else "" (the cluster's default class).
 func IngressClassOf(ing *networkingv1.Ingress) string {
@@ -20,19 +25,54 @@ func IngressClassOf(ing *networkingv1.Ingress) string {
 	return ing.Annotations[LegacyIngressClassAnnotation]
 }
 
+// IngressIsCanary reports whether ing is an ingress-nginx canary
+// (nginx.ingress.kubernetes.io/canary: "true"). A canary deliberately repeats
+// the host and paths of a main Ingress to divert part of its traffic: it
+// claims nothing of its own, so the conflict index leaves it out.
+func IngressIsCanary(ing *networkingv1.Ingress) bool {
+	return ingressNginxBool(ing, "canary")
+}
+
+// ingressNginxBool reads an ingress-nginx boolean annotation the way the
+// controller does (strconv.ParseBool); absent or unparsable is false.
+func ingressNginxBool(ing *networkingv1.Ingress, name string) bool {
+	b, err := strconv.ParseBool(strings.TrimSpace(ing.Annotations[ingressNginxPrefix+name]))
+	return err == nil && b
+}
+
+// ingressSubject returns the Ingress under test and its namespace (from the
+// object, else from the request), or nil for any other type.
+func ingressSubject(in *Input) (*networkingv1.Ingress, string) {
+	ing, ok := in.Object.(*networkingv1.Ingress)
+	if !ok || ing == nil {
+		return nil, ""
+	}
+	ns := ing.Namespace
+	if ns == "" {
+		ns = in.Ref.Namespace
+	}
+	return ing, ns
+}
+
 // IngressClaim is one key an Ingress claims, with the field path of the path
 // entry that claims it.
 type IngressClaim struct {
-	Key   IngressKey
+	Key IngressKey
+	// Path is the path as written (Key.Path is normalised).
+	Path  string
 	Field *field.Path
 }
 
-// IngressKeys returns every key an Ingress claims. class is the resolved
-// class ("" when the Ingress names none and no default is known). Paths are
-// normalised so that equivalent spellings collide: a Prefix path's
-// trailing slashes are dropped ("/api/" and "/api" match the same
-// requests), an empty path means "/", hosts are lower-cased.
+// IngressKeys returns every key an Ingress claims. class is the class the
+// Ingress names ("" when it names none); callers resolve the default class
+// by also looking up the other spelling. Paths are normalised so that
+// equivalent spellings collide: a Prefix path's trailing slashes are
+// dropped ("/api/" and "/api" match the same requests), an empty path means
+// "/", hosts are lower-cased. Rules without http claim nothing.
 func IngressKeys(ing *networkingv1.Ingress, class string) []IngressClaim {
+	if ing == nil {
+		return nil
+	}
 	var out []IngressClaim
 	rulesPath := field.NewPath("spec", "rules")
 	for i, r := range ing.Spec.Rules {
@@ -41,12 +81,13 @@ func IngressKeys(ing *networkingv1.Ingress, class string) []IngressClaim {
 		}
 		host := strings.ToLower(r.Host)
 		for j, p := range r.HTTP.Paths {
-			pt := "ImplementationSpecific"
+			pt := string(networkingv1.PathTypeImplementationSpecific)
 			if p.PathType != nil {
 				pt = string(*p.PathType)
 			}
 			out = append(out, IngressClaim{
 				Key:   IngressKey{Class: class, Host: host, Path: normalisePath(p.Path, pt), PathType: pt},
+				Path:  p.Path,
 				Field: rulesPath.Index(i).Child("http", "paths").Index(j),
 			})
 		}

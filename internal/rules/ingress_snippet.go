@@ -1,10 +1,96 @@
 package rules
 
-// STUB: to be written.
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ingressSnippet restricts metadata.annotations of an Ingress: no annotation
+// that splices raw configuration into the ingress controller may carry a
+// non-blank value. These are:
+//
+//   - ingress-nginx: the *-snippet entries of ngxAnnotations
+//     (configuration-snippet, server-snippet, auth-snippet, stream-snippet,
+//     modsecurity-snippet) under nginx.ingress.kubernetes.io/;
+//   - NGINX Ingress Controller (F5 NGINX): nginx.org/server-snippets and
+//     nginx.org/location-snippets;
+//   - HAProxy Kubernetes Ingress Controller (haproxytech):
+//     backend-config-snippet under haproxy.org/, haproxy.com/ and
+//     ingress.kubernetes.io/;
+//   - HAProxy Ingress (jcmoraisjr): config-backend under
+//     haproxy-ingress.github.io/ and ingress.kubernetes.io/, and
+//     haproxy-ingress.github.io/config-tcp-service;
+//   - Skipper: zalando.org/skipper-routes (raw route definitions).
+//
+// Empty or blank values pass: the controllers ignore them. Everything else
+// passes, including misspelled snippet names (ingress-annotation warns about
+// those under the ingress-nginx prefix).
 var ingressSnippet = &Rule{
 	ID:            "ingress-snippet",
 	DefaultAction: ActionDeny,
 	Kinds:         ingressKinds,
 	Summary:       "snippet annotations that splice raw config into the controller",
-	Check:         func(in *Input) []Violation { return nil },
+	Why: "A snippet is pasted unchecked into the configuration the ingress controller shares with every tenant: " +
+		"it can break the reload for all hosts, read other tenants' traffic, or read files the controller can read — " +
+		"CVE-2021-25742 used snippets to read the controller's service account token, which can read every Secret in the cluster.",
+	Fix: "Replace the snippet with the controller's dedicated annotations (headers, redirects, rate limits, CORS, auth) " +
+		"or ask the platform team for a controller-level setting; then remove the snippet annotation.",
+	Check: checkIngressSnippet,
+}
+
+// ingressSnippetAnnotations are the raw-configuration annotations of other
+// controllers than ingress-nginx, with the controller's name.
+var ingressSnippetAnnotations = map[string]string{
+	"haproxy-ingress.github.io/config-backend":     "HAProxy Ingress",
+	"haproxy-ingress.github.io/config-tcp-service": "HAProxy Ingress",
+	"haproxy.com/backend-config-snippet":           "HAProxy Kubernetes Ingress Controller",
+	"haproxy.org/backend-config-snippet":           "HAProxy Kubernetes Ingress Controller",
+	"ingress.kubernetes.io/backend-config-snippet": "HAProxy Kubernetes Ingress Controller",
+	"ingress.kubernetes.io/config-backend":         "HAProxy Ingress",
+	"nginx.org/location-snippets":                  "NGINX Ingress Controller",
+	"nginx.org/server-snippets":                    "NGINX Ingress Controller",
+	"zalando.org/skipper-routes":                   "Skipper",
+}
+
+// snippetController returns the controller that splices the annotation key
+// into its configuration, or "" when key is not a snippet annotation.
+func snippetController(key string) string {
+	if e, _ := lookupNgxAnnotation(key); e != nil && e.typ == ngxSnippet {
+		return "ingress-nginx"
+	}
+	return ingressSnippetAnnotations[key]
+}
+
+func checkIngressSnippet(in *Input) []Violation {
+	ing, ok := in.Object.(*networkingv1.Ingress)
+	if !ok || ing == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(ing.Annotations))
+	for k := range ing.Annotations {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+
+	var out []Violation
+	for _, key := range keys {
+		controller := snippetController(key)
+		if controller == "" || strings.TrimSpace(ing.Annotations[key]) == "" {
+			continue
+		}
+		msg := fmt.Sprintf("annotation %q splices raw configuration into the %s configuration shared by every tenant", key, controller)
+		if controller == "ingress-nginx" {
+			msg += "; snippets can read the controller's service account token and every Secret it can (CVE-2021-25742)"
+		}
+		out = append(out, Violation{
+			Field:   field.NewPath("metadata", "annotations").Key(key),
+			Message: msg,
+			Hint:    "Remove the snippet and use the controller's dedicated annotations instead, or ask the platform team for a controller-level setting.",
+		})
+	}
+	return out
 }

@@ -1,10 +1,68 @@
 package rules
 
-// STUB: to be written.
+import (
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ingressWildcardHost restricts, outside the namespaces listed in
+// Settings.WildcardHostNamespaces:
+//
+//   - spec.rules[*].host empty on a rule that routes paths: a catch-all
+//     that receives requests for every host no other Ingress claims;
+//   - spec.rules[*].host "*" (bare wildcard; the API server rejects it too,
+//     reported for the offline check);
+//   - spec.defaultBackend on an Ingress without rules: ingress-nginx (and
+//     Traefik) make it the controller-wide default backend, i.e. a
+//     catch-all for every unknown host.
+//
+// Passes: named hosts and ordinary wildcards such as "*.example.com"; a
+// defaultBackend next to rules (ingress-nginx scopes it to the Ingress's
+// own hosts); rules without http (they route nothing).
 var ingressWildcardHost = &Rule{
 	ID:            "ingress-wildcard-host",
 	DefaultAction: ActionDeny,
 	Kinds:         ingressKinds,
 	Summary:       "catch-all rules (no host or bare *) outside allowed namespaces",
-	Check:         func(in *Input) []Violation { return nil },
+	Why: "A rule without host, a bare \"*\" host or a rule-less defaultBackend catches the traffic of every " +
+		"host the controller serves that no other Ingress claims, including mistyped and newly added hosts of other teams.",
+	Fix: "Set spec.rules[].host to the host the application serves; catch-alls belong in the namespaces " +
+		"listed in the configuration's wildcardHostNamespaces.",
+	Check: checkIngressWildcardHost,
+}
+
+func checkIngressWildcardHost(in *Input) []Violation {
+	ing, ns := ingressSubject(in)
+	if ing == nil || (in.Settings != nil && slices.Contains(in.Settings.WildcardHostNamespaces, ns)) {
+		return nil
+	}
+	const hint = "set a host such as \"app.example.com\"; catch-alls are allowed only in the namespaces listed in wildcardHostNamespaces"
+	var out []Violation
+	for i, r := range ing.Spec.Rules {
+		fp := field.NewPath("spec", "rules").Index(i).Child("host")
+		switch {
+		case r.Host == "*":
+			out = append(out, Violation{
+				Field:   fp,
+				Message: fmt.Sprintf("rule %d has the bare wildcard host \"*\", which catches requests for every host (the API server rejects it too)", i),
+				Hint:    hint,
+			})
+		case r.Host == "" && r.HTTP != nil && len(r.HTTP.Paths) > 0:
+			out = append(out, Violation{
+				Field:   fp,
+				Message: fmt.Sprintf("rule %d has no host, so it catches requests for every host", i),
+				Hint:    hint,
+			})
+		}
+	}
+	if ing.Spec.DefaultBackend != nil && len(ing.Spec.Rules) == 0 {
+		out = append(out, Violation{
+			Field:   field.NewPath("spec", "defaultBackend"),
+			Message: "Ingress has a defaultBackend and no rules, so it becomes the controller's catch-all for every host",
+			Hint:    "replace spec.defaultBackend with a rule for the host the application serves",
+		})
+	}
+	return out
 }

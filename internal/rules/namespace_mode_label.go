@@ -1,10 +1,85 @@
 package rules
 
-// STUB: to be written.
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// namespaceModeLabel restricts the Namespace labels
+//
+//	metadata.labels[guardrails.dev/mode]
+//	metadata.labels[guardrails.dev/failure-policy]
+//
+// The mode must be enforce, warn or audit (case-sensitive, like the
+// webhook's namespaceSelector: "Enforce" would silently switch Guardrails
+// off). On UPDATE the mode must not be lowered (enforce → warn → audit) or
+// removed; raising it, setting it on a namespace that had none, or
+// replacing an invalid value passes. The failure policy, when present,
+// must be ignore or fail: any other value silently means Fail, which is
+// not what whoever wrote "Ignore" for kube-system wanted.
+//
+// Who may lower the mode is the configuration's business (the embedded
+// default exempts system:masters from this rule), not the rule's.
 var namespaceModeLabel = &Rule{
 	ID:            "namespace-mode-label",
 	DefaultAction: ActionDeny,
 	Kinds:         namespaceKinds,
 	Summary:       "invalid guardrails.dev/mode label, or lowering/removing it",
-	Check:         func(in *Input) []Violation { return nil },
+	Why: "The mode label decides whether Guardrails judges a namespace at all: a misspelt value " +
+		"turns it off without a word, and a tenant who may edit its namespace could otherwise lower " +
+		"or remove it to get past the rules.",
+	Fix: "Use guardrails.dev/mode: enforce, warn or audit (and guardrails.dev/failure-policy: ignore " +
+		"or fail); ask a cluster administrator to lower or remove the mode.",
+	Check: checkNamespaceModeLabel,
+}
+
+func checkNamespaceModeLabel(in *Input) []Violation {
+	ns, ok := in.Object.(*corev1.Namespace)
+	if !ok || ns == nil {
+		return nil
+	}
+	labels := field.NewPath("metadata", "labels")
+	var vs []Violation
+
+	newVal, newPresent := ns.Labels[ModeLabel]
+	newMode, newValid := ParseMode(newVal)
+	if newPresent && !newValid {
+		vs = append(vs, Violation{
+			Field:   labels.Key(ModeLabel),
+			Message: fmt.Sprintf("namespace label %s has invalid value %q; Guardrails does not serve this namespace until it is one of %s", ModeLabel, newVal, modeList()),
+			Hint:    fmt.Sprintf("set %s to enforce, warn or audit (lowercase)", ModeLabel),
+		})
+	}
+
+	if old, ok := in.Old.(*corev1.Namespace); ok && old != nil && (!newPresent || newValid) {
+		oldVal, oldPresent := old.Labels[ModeLabel]
+		oldMode, oldValid := ParseMode(oldVal)
+		switch {
+		case oldPresent && oldValid && !newPresent:
+			vs = append(vs, Violation{
+				Field:   labels.Key(ModeLabel),
+				Message: fmt.Sprintf("removing namespace label %s (was %q) switches Guardrails off for this namespace", ModeLabel, oldMode),
+				Hint:    fmt.Sprintf("keep %s: %s; only a cluster administrator may remove it", ModeLabel, oldMode),
+			})
+		case newMode.Lowers(oldMode):
+			vs = append(vs, Violation{
+				Field:   labels.Key(ModeLabel),
+				Message: fmt.Sprintf("lowering namespace label %s from %q to %q weakens Guardrails for this namespace", ModeLabel, oldMode, newMode),
+				Hint:    fmt.Sprintf("keep %s: %s (or raise it); only a cluster administrator may lower it", ModeLabel, oldMode),
+			})
+		}
+	}
+
+	if v, ok := ns.Labels[FailurePolicyLabel]; ok {
+		if _, valid := ParseFailurePolicy(v); !valid {
+			vs = append(vs, Violation{
+				Field:   labels.Key(FailurePolicyLabel),
+				Message: fmt.Sprintf("namespace label %s has invalid value %q; it must be ignore or fail (any other value means fail)", FailurePolicyLabel, v),
+				Hint:    fmt.Sprintf("set %s to ignore or fail (lowercase), or remove it", FailurePolicyLabel),
+			})
+		}
+	}
+	return vs
 }

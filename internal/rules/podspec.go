@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"reflect"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -44,6 +46,9 @@ func PodSpecOf(obj runtime.Object) (PodSpecRef, bool) {
 		return PodSpecRef{Spec: &t.Spec, Path: path.Child("spec"), PodMeta: &t.ObjectMeta, Template: true}, true
 	}
 	spec := field.NewPath("spec")
+	if obj == nil || reflect.ValueOf(obj).IsNil() {
+		return PodSpecRef{}, false
+	}
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		return PodSpecRef{Spec: &o.Spec, Path: spec, PodMeta: &o.ObjectMeta}, true

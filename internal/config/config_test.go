@@ -1,0 +1,76 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+func TestDefaultLoads(t *testing.T) {
+	c := Default()
+	if c.ClusterMode != "enforce" {
+		t.Errorf("clusterMode = %q, want enforce", c.ClusterMode)
+	}
+	s := c.Settings()
+	if len(s.RequiredResources) != 2 {
+		t.Errorf("required resources = %v, want cpu and memory", s.RequiredResources)
+	}
+	if len(c.Exemptions) != 1 || len(c.Exemptions[0].Users) != 1 || c.Exemptions[0].Users[0] != "system:apiserver" {
+		t.Errorf("default global exemptions = %+v, want only the API server", c.Exemptions)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	base := "apiVersion: guardrails.dev/v1alpha1\nkind: Config\n"
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"bad mode", base + "clusterMode: loud\n", `clusterMode: "loud" is not one of [enforce, warn, audit]`},
+		{"missing mode", base, "clusterMode: required"},
+		{"unknown rule", base + "clusterMode: warn\nrules:\n  resources-request: {action: warn}\n", `unknown rule id "resources-request"`},
+		{"bad action", base + "clusterMode: warn\nrules:\n  ingress-tls: {action: block}\n", `rules[ingress-tls].action: "block" is not one of [deny, warn, audit, off]`},
+		{"unknown field", base + "clusterMode: warn\nclustermode: warn\n", `unknown field "clustermode"`},
+		{"bad quantity", base + "clusterMode: warn\nresources:\n  fillDefaults: true\n  defaults: {cpu: lots}\n", `resources.defaults[cpu]: "lots" is not a Kubernetes quantity`},
+		{"defaults missing", base + "clusterMode: warn\nresources:\n  fillDefaults: true\n", "resources.defaults: required when fillDefaults is true"},
+		{"wrong kind", "apiVersion: guardrails.dev/v1alpha1\nkind: Settings\nclusterMode: warn\n", `kind: must be "Config", got "Settings"`},
+		{"empty exemption", base + "clusterMode: warn\nexemptions:\n- reason: everyone\n", "exemptions[0]: an exemption needs at least one of namespaces, names, users, groups"},
+		{"not yaml", "{{{", "config test.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "test.yaml")
+			if err == nil {
+				t.Fatalf("Parse accepted %q", tc.yaml)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseOverrides(t *testing.T) {
+	c, err := Parse([]byte(`apiVersion: guardrails.dev/v1alpha1
+kind: Config
+clusterMode: warn
+rules:
+  ingress-tls: {action: "off"}
+resources:
+  required: [memory]
+ingress:
+  wildcardHostNamespaces: [edge]
+`), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rules["ingress-tls"].Action != rules.ActionOff {
+		t.Errorf("ingress-tls action = %q", c.Rules["ingress-tls"].Action)
+	}
+	s := c.Settings()
+	if len(s.RequiredResources) != 1 || s.RequiredResources[0] != "memory" {
+		t.Errorf("required = %v", s.RequiredResources)
+	}
+	if len(s.WildcardHostNamespaces) != 1 {
+		t.Errorf("wildcard namespaces = %v", s.WildcardHostNamespaces)
+	}
+}

@@ -1,0 +1,114 @@
+package rules
+
+import "strings"
+
+// ModeLabel is the namespace label that opts a namespace in and says how
+// findings are handled there. The webhook configuration's namespaceSelector
+// keys on it: a namespace without it is never intercepted.
+const ModeLabel = "guardrails.dev/mode"
+
+// FailurePolicyLabel selects the webhook entry that serves a namespace:
+// "ignore" is served by the entry with failurePolicy Ignore (kube-system and
+// other infrastructure namespaces), anything else by failurePolicy Fail.
+const FailurePolicyLabel = "guardrails.dev/failure-policy"
+
+// Mode is the value of ModeLabel.
+type Mode string
+
+const (
+	// ModeEnforce denies deny findings; warn findings become warnings.
+	ModeEnforce Mode = "enforce"
+	// ModeWarn denies nothing; every finding becomes a warning.
+	ModeWarn Mode = "warn"
+	// ModeAudit denies and shows nothing; findings are recorded only.
+	ModeAudit Mode = "audit"
+)
+
+// Modes lists the valid modes from the strictest to the mildest.
+var Modes = []Mode{ModeEnforce, ModeWarn, ModeAudit}
+
+// ParseMode returns the mode of a label value. Values are case-sensitive,
+// like the namespaceSelector that matches them: "Enforce" is not a mode.
+func ParseMode(s string) (Mode, bool) {
+	switch m := Mode(s); m {
+	case ModeEnforce, ModeWarn, ModeAudit:
+		return m, true
+	}
+	return "", false
+}
+
+// ModeOf returns the mode a namespace's labels select: ok is false when
+// the label is absent or its value is not a mode (in both cases Guardrails
+// does not serve the namespace in any mode).
+func ModeOf(labels map[string]string) (m Mode, ok bool) {
+	v, present := labels[ModeLabel]
+	if !present {
+		return "", false
+	}
+	return ParseMode(v)
+}
+
+// Strictness orders modes: enforce 3 > warn 2 > audit 1 > anything else 0
+// (absent or invalid, i.e. not served).
+func (m Mode) Strictness() int {
+	switch m {
+	case ModeEnforce:
+		return 3
+	case ModeWarn:
+		return 2
+	case ModeAudit:
+		return 1
+	}
+	return 0
+}
+
+// Lowers reports whether changing a namespace's mode from old to m weakens
+// it (enforce → warn → audit → absent). Changing from an invalid or absent
+// value never lowers.
+func (m Mode) Lowers(old Mode) bool {
+	return old.Strictness() > 0 && m.Strictness() < old.Strictness()
+}
+
+// Action is the strongest action a finding can have in mode m: deny in
+// enforce, warn in warn, audit in audit. Findings are capped with Milder.
+func (m Mode) Action() Action {
+	switch m {
+	case ModeEnforce:
+		return ActionDeny
+	case ModeWarn:
+		return ActionWarn
+	case ModeAudit:
+		return ActionAudit
+	}
+	return ActionOff
+}
+
+// FailurePolicy is the value of FailurePolicyLabel.
+type FailurePolicy string
+
+const (
+	// FailurePolicyIgnore lets requests through when the webhook is down.
+	FailurePolicyIgnore FailurePolicy = "ignore"
+	// FailurePolicyFail rejects requests when the webhook is down (the
+	// default; the explicit value documents it).
+	FailurePolicyFail FailurePolicy = "fail"
+)
+
+// ParseFailurePolicy returns the failure policy of a label value. Values
+// are case-sensitive: the webhook configuration selects on "ignore"
+// exactly, so "Ignore" would silently mean Fail.
+func ParseFailurePolicy(s string) (FailurePolicy, bool) {
+	switch p := FailurePolicy(s); p {
+	case FailurePolicyIgnore, FailurePolicyFail:
+		return p, true
+	}
+	return "", false
+}
+
+func modeList() string {
+	out := make([]string, len(Modes))
+	for i, m := range Modes {
+		out[i] = string(m)
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,486 @@
+package rules
+
+// Helpers shared by the RBAC rules (rbac-cluster-admin, rbac-broad-subject,
+// rbac-escalation): what a set of PolicyRules grants, how subjects and role
+// references are named in messages, and the shapes of the objects that
+// kube-apiserver (plugin/pkg/auth/authorizer/rbac/bootstrappolicy) and
+// kubeadm create themselves, so that a dump of a real cluster's RBAC does
+// not raise alarms about the cluster's own defaults.
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+const (
+	rbacAPIGroup = rbacv1.GroupName // rbac.authorization.k8s.io
+
+	// bootstrapLabel is carried by every object of the API server's
+	// bootstrap policy. Anyone may set it, so it never exempts anything on
+	// its own: it only narrows exemptions that also check name and content.
+	rbacBootstrapLabelKey   = "kubernetes.io/bootstrapping"
+	rbacBootstrapLabelValue = "rbac-defaults"
+
+	// rbacSystemMasters is the group the API server's authorizer lets do
+	// anything before RBAC is consulted; binding cluster-admin to it adds
+	// nothing.
+	rbacSystemMasters = "system:masters"
+)
+
+// rbacHasStar reports whether list holds "*".
+func rbacHasStar(list []string) bool {
+	for _, s := range list {
+		if s == rbacv1.ResourceAll { // "*", same value as VerbAll and APIGroupAll
+			return true
+		}
+	}
+	return false
+}
+
+func rbacContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// rbacGrantsEverything reports whether one rule grants every verb on every
+// resource in every API group without restricting resource names: the
+// cluster-admin rule. Non-resource URL rules never count.
+func rbacGrantsEverything(r rbacv1.PolicyRule) bool {
+	return len(r.ResourceNames) == 0 && rbacHasStar(r.Verbs) && rbacHasStar(r.Resources) && rbacHasStar(r.APIGroups)
+}
+
+// rbacFirstEverythingRule returns the index of the first rule that grants
+// everything, or -1.
+func rbacFirstEverythingRule(rules []rbacv1.PolicyRule) int {
+	for i, r := range rules {
+		if rbacGrantsEverything(r) {
+			return i
+		}
+	}
+	return -1
+}
+
+// rbacClusterAdminLabels are the labels the bootstrap cluster-admin ClusterRole
+// carries. An aggregationRule selector that matches them pulls
+// cluster-admin's rules into the aggregated role.
+var rbacClusterAdminLabels = labels.Set{rbacBootstrapLabelKey: rbacBootstrapLabelValue}
+
+// rbacSelectsClusterAdmin reports whether an aggregation selector
+// matches the bootstrap cluster-admin ClusterRole (an empty selector
+// matches every ClusterRole). Unparseable selectors match nothing: the API
+// server rejects them.
+func rbacSelectsClusterAdmin(sel metav1.LabelSelector) bool {
+	s, err := metav1.LabelSelectorAsSelector(&sel)
+	if err != nil {
+		return false
+	}
+	return s.Matches(rbacClusterAdminLabels)
+}
+
+// rbacAggregatesClusterAdmin returns the index of the first aggregation
+// selector of cr that selects cluster-admin, or -1.
+func rbacAggregatesClusterAdmin(cr *rbacv1.ClusterRole) int {
+	if cr == nil || cr.AggregationRule == nil {
+		return -1
+	}
+	for i, sel := range cr.AggregationRule.ClusterRoleSelectors {
+		if rbacSelectsClusterAdmin(sel) {
+			return i
+		}
+	}
+	return -1
+}
+
+// rbacSubjectString names a subject the way kubectl does: User "alice",
+// Group "ops", ServiceAccount "ns/name". A ServiceAccount subject of a
+// RoleBinding without namespace means the binding's namespace (that is how
+// the authorizer reads it).
+func rbacSubjectString(s rbacv1.Subject, bindingNamespace string) string {
+	switch s.Kind {
+	case rbacv1.ServiceAccountKind:
+		ns := s.Namespace
+		if ns == "" {
+			ns = bindingNamespace
+		}
+		return fmt.Sprintf("ServiceAccount %q", ns+"/"+s.Name)
+	case "":
+		return fmt.Sprintf("%q", s.Name)
+	}
+	return fmt.Sprintf("%s %q", s.Kind, s.Name)
+}
+
+// rbacSubjectsString joins subject names for a message.
+func rbacSubjectsString(ss []rbacv1.Subject, bindingNamespace string) string {
+	parts := make([]string, 0, len(ss))
+	for _, s := range ss {
+		parts = append(parts, rbacSubjectString(s, bindingNamespace))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// rbacBinding is the common view of a ClusterRoleBinding or a RoleBinding.
+type rbacBinding struct {
+	kind      string // "ClusterRoleBinding" or "RoleBinding"
+	name      string
+	namespace string // empty for ClusterRoleBindings
+	labels    map[string]string
+	roleRef   rbacv1.RoleRef
+	subjects  []rbacv1.Subject
+}
+
+// rbacBindingOf returns the binding in in.Object, or nil for any other type.
+func rbacBindingOf(in *Input) *rbacBinding {
+	switch b := in.Object.(type) {
+	case *rbacv1.ClusterRoleBinding:
+		if b == nil {
+			return nil
+		}
+		return &rbacBinding{kind: "ClusterRoleBinding", name: b.Name, labels: b.Labels, roleRef: b.RoleRef, subjects: b.Subjects}
+	case *rbacv1.RoleBinding:
+		if b == nil {
+			return nil
+		}
+		ns := b.Namespace
+		if ns == "" {
+			ns = in.Ref.Namespace
+		}
+		return &rbacBinding{kind: "RoleBinding", name: b.Name, namespace: ns, labels: b.Labels, roleRef: b.RoleRef, subjects: b.Subjects}
+	}
+	return nil
+}
+
+// where says where a binding applies: "" for a ClusterRoleBinding,
+// ` in namespace "x"` for a RoleBinding.
+func (b *rbacBinding) where() string {
+	if b.kind == "RoleBinding" && b.namespace != "" {
+		return fmt.Sprintf(" in namespace %q", b.namespace)
+	}
+	return ""
+}
+
+// roleString names the referenced role: ClusterRole "view", Role "ci".
+func (b *rbacBinding) roleString() string {
+	kind := b.roleRef.Kind
+	if kind == "" {
+		kind = "role"
+	}
+	return fmt.Sprintf("%s %q", kind, b.roleRef.Name)
+}
+
+var rbacRoleRefNamePath = field.NewPath("roleRef", "name")
+
+// rbacResolved is what a role reference resolves to.
+type rbacResolved struct {
+	found bool
+	rules []rbacv1.PolicyRule
+	// aggregated is the ClusterRole's aggregation rule, if any.
+	aggregated *rbacv1.ClusterRole
+}
+
+// rbacResolveRoleRef looks up the role a binding refers to. It returns
+// found=false with a nil error when the role does not exist, and the
+// lookup error otherwise (callers pass it to LookupFailed or ignore it).
+func rbacResolveRoleRef(in *Input, b *rbacBinding) (rbacResolved, error) {
+	if in.Cluster == nil {
+		return rbacResolved{}, nil
+	}
+	switch b.roleRef.Kind {
+	case "ClusterRole":
+		cr, err := in.Cluster.ClusterRole(b.roleRef.Name)
+		if err != nil || cr == nil {
+			return rbacResolved{}, err
+		}
+		out := rbacResolved{found: true, rules: cr.Rules}
+		if cr.AggregationRule != nil {
+			out.aggregated = cr
+		}
+		return out, nil
+	case "Role":
+		// A Role can only be referenced from a RoleBinding in its own
+		// namespace; the API server rejects kind Role in a
+		// ClusterRoleBinding.
+		if b.kind != "RoleBinding" || b.namespace == "" {
+			return rbacResolved{}, nil
+		}
+		r, err := in.Cluster.Role(b.namespace, b.roleRef.Name)
+		if err != nil || r == nil {
+			return rbacResolved{}, err
+		}
+		return rbacResolved{found: true, rules: r.Rules}, nil
+	}
+	return rbacResolved{}, nil
+}
+
+// rbacGroupsString describes the API groups of a rule.
+func rbacGroupsString(groups []string) string {
+	if rbacHasStar(groups) {
+		return "every API group"
+	}
+	if len(groups) == 1 {
+		if groups[0] == "" {
+			return "the core API group"
+		}
+		return fmt.Sprintf("API group %q", groups[0])
+	}
+	return "API groups " + rbacQuoteList(groups, 0)
+}
+
+// rbacQuoteList quotes and joins items, sorted and de-duplicated; with max > 0
+// it shows at most max of them and says how many more there are.
+func rbacQuoteList(items []string, max int) string {
+	seen := map[string]bool{}
+	var u []string
+	for _, s := range items {
+		if !seen[s] {
+			seen[s] = true
+			u = append(u, s)
+		}
+	}
+	sort.Strings(u)
+	more := 0
+	if max > 0 && len(u) > max {
+		more = len(u) - max
+		u = u[:max]
+	}
+	q := make([]string, len(u))
+	for i, s := range u {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	out := strings.Join(q, ", ")
+	if more > 0 {
+		out += fmt.Sprintf(" and %d more", more)
+	}
+	return out
+}
+
+// rbacCovered reports whether rule r grants nothing beyond rule allowed: every
+// verb, group and resource of r is listed in allowed, and allowed does not
+// restrict names (or r is restricted to a subset of them).
+func rbacCovered(r, allowed rbacv1.PolicyRule) bool {
+	if len(r.NonResourceURLs) > 0 {
+		return false
+	}
+	subset := func(xs, of []string) bool {
+		for _, x := range xs {
+			if !rbacContains(of, x) {
+				return false
+			}
+		}
+		return true
+	}
+	if !subset(r.Verbs, allowed.Verbs) || !subset(r.APIGroups, allowed.APIGroups) || !subset(r.Resources, allowed.Resources) {
+		return false
+	}
+	if len(allowed.ResourceNames) > 0 {
+		return len(r.ResourceNames) > 0 && subset(r.ResourceNames, allowed.ResourceNames)
+	}
+	return true
+}
+
+func rbacAnyCovered(r rbacv1.PolicyRule, allowed []rbacv1.PolicyRule) bool {
+	for _, a := range allowed {
+		if rbacCovered(r, a) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	rbacReadWrite = []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
+	rbacStar      = []string{"*"}
+)
+
+// rbacBootstrapRoleGrants lists, for the bootstrap ClusterRoles of
+// kube-apiserver that rbac-escalation would otherwise flag, the rules they
+// legitimately hold (plugin/pkg/auth/authorizer/rbac/bootstrappolicy,
+// policy.go and controller_policy.go, current and recent releases). A
+// ClusterRole with one of these names and the bootstrap label is exempt
+// only for rules covered by these; anything added to it is still flagged.
+var rbacBootstrapRoleGrants = map[string][]rbacv1.PolicyRule{
+	"cluster-admin": {{Verbs: rbacStar, APIGroups: rbacStar, Resources: rbacStar}},
+	"system:aggregate-to-edit": {
+		{Verbs: []string{"impersonate"}, APIGroups: []string{""}, Resources: []string{"serviceaccounts"}},
+		{Verbs: rbacReadWrite, APIGroups: []string{""}, Resources: []string{
+			"pods", "pods/attach", "pods/proxy", "pods/exec", "pods/portforward",
+			"replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
+			"services", "services/proxy", "endpoints", "persistentvolumeclaims", "configmaps", "secrets",
+		}},
+	},
+	"system:kube-controller-manager": {{Verbs: []string{"list", "watch"}, APIGroups: rbacStar, Resources: rbacStar}},
+	"system:kubelet-api-admin": {{Verbs: rbacStar, APIGroups: []string{""}, Resources: []string{
+		"nodes/proxy", "nodes/metrics", "nodes/spec", "nodes/stats", "nodes/log", "nodes/pods", "nodes/healthz", "nodes/configz",
+	}}},
+	"system:controller:clusterrole-aggregation-controller":  {{Verbs: []string{"escalate", "get", "list", "watch", "update", "patch"}, APIGroups: []string{rbacAPIGroup}, Resources: []string{"clusterroles"}}},
+	"system:controller:generic-garbage-collector":           {{Verbs: []string{"get", "list", "watch", "patch", "update", "delete"}, APIGroups: rbacStar, Resources: rbacStar}},
+	"system:controller:namespace-controller":                {{Verbs: []string{"get", "list", "watch", "delete", "deletecollection"}, APIGroups: rbacStar, Resources: rbacStar}},
+	"system:controller:resourcequota-controller":            {{Verbs: []string{"list", "watch"}, APIGroups: rbacStar, Resources: rbacStar}},
+	"system:controller:storage-version-migrator-controller": {{Verbs: []string{"list", "create", "patch"}, APIGroups: rbacStar, Resources: rbacStar}},
+	"system:controller:horizontal-pod-autoscaler": {
+		{Verbs: []string{"get", "list"}, APIGroups: []string{"custom.metrics.k8s.io", "external.metrics.k8s.io"}, Resources: rbacStar},
+	},
+}
+
+// rbacBootstrapGrants reports whether obj looks like the bootstrap
+// ClusterRole of its name (name in the table and the bootstrap label) and
+// returns the rules it may hold.
+func rbacBootstrapGrants(cr *rbacv1.ClusterRole) ([]rbacv1.PolicyRule, bool) {
+	if cr == nil || cr.Labels[rbacBootstrapLabelKey] != rbacBootstrapLabelValue {
+		return nil, false
+	}
+	g, ok := rbacBootstrapRoleGrants[cr.Name]
+	return g, ok
+}
+
+const (
+	rbacSubjAnonymous       = "User:system:anonymous"
+	rbacSubjUnauthenticated = "Group:system:unauthenticated"
+	rbacSubjAuthenticated   = "Group:system:authenticated"
+	rbacSubjServiceAccounts = "Group:system:serviceaccounts"
+)
+
+func rbacSubjectKey(s rbacv1.Subject) string { return s.Kind + ":" + s.Name }
+
+// rbacBroadSubjects describes the subjects rbac-broad-subject looks for.
+var rbacBroadSubjects = map[string]string{
+	rbacSubjAnonymous:       "every unauthenticated request",
+	rbacSubjUnauthenticated: "every unauthenticated request",
+	rbacSubjAuthenticated:   "every authenticated user and service account",
+	rbacSubjServiceAccounts: "every service account in every namespace",
+}
+
+func rbacSet(keys ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+// rbacPublicClusterRoles are the bootstrap ClusterRoles made to be bound to
+// broad groups. system:discovery and system:basic-user were bound to
+// system:unauthenticated too before Kubernetes 1.14, and upgraded clusters
+// keep that subject (reconciliation never removes subjects);
+// system:service-account-issuer-discovery is bound to system:serviceaccounts
+// by default and the Kubernetes documentation leaves binding it to
+// authenticated or unauthenticated users to the administrator (public OIDC
+// discovery for workload identity federation).
+var rbacPublicClusterRoles = map[string]map[string]bool{
+	"system:discovery":                        rbacSet(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	"system:basic-user":                       rbacSet(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	"system:public-info-viewer":               rbacSet(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	"system:service-account-issuer-discovery": rbacSet(rbacSubjServiceAccounts, rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	// OpenShift's counterpart of system:public-info-viewer.
+	"system:openshift:public-info-viewer": rbacSet(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+}
+
+// rbacPublicURLs are the non-resource URLs the public bootstrap roles grant
+// across releases: discovery, health, version, OpenAPI and OIDC discovery.
+var rbacPublicURLs = rbacSet(
+	"/api", "/api/*", "/apis", "/apis/*",
+	"/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/version", "/version/",
+	"/openapi", "/openapi/*", "/swaggerapi", "/swaggerapi/*", "/swagger.json", "/swagger-2.0.0.pb-v1",
+	"/.well-known", "/.well-known/*", "/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+	"/openid/v1/jwks", "/openid/v1/jwks/",
+)
+
+// rbacPublicSelfReviews are the resources system:basic-user lets everyone
+// create: questions about one's own permissions and identity.
+var rbacPublicSelfReviews = rbacSet(
+	"authorization.k8s.io/selfsubjectaccessreviews",
+	"authorization.k8s.io/selfsubjectrulesreviews",
+	"authentication.k8s.io/selfsubjectreviews",
+)
+
+// rbacPublicRule reports whether a rule stays within what the public bootstrap
+// roles grant.
+func rbacPublicRule(r rbacv1.PolicyRule) bool {
+	if len(r.NonResourceURLs) > 0 {
+		if len(r.Resources) > 0 {
+			return false
+		}
+		for _, v := range r.Verbs {
+			if v != "get" && v != "head" {
+				return false
+			}
+		}
+		for _, u := range r.NonResourceURLs {
+			if !rbacPublicURLs[u] {
+				return false
+			}
+		}
+		return true
+	}
+	for _, v := range r.Verbs {
+		if v != "create" {
+			return false
+		}
+	}
+	for _, g := range r.APIGroups {
+		for _, res := range r.Resources {
+			if !rbacPublicSelfReviews[g+"/"+res] {
+				return false
+			}
+		}
+	}
+	return len(r.APIGroups) > 0 && len(r.Resources) > 0
+}
+
+// rbacKubeadmClusterInfoName describes the RoleBinding kubeadm creates so that
+// joining nodes can read kube-public/cluster-info anonymously (the
+// "discovery-token" join flow).
+const (
+	rbacKubeadmClusterInfoName      = "kubeadm:bootstrap-signer-clusterinfo"
+	rbacKubeadmClusterInfoNamespace = "kube-public"
+)
+
+// rbacClusterInfoRule reports whether a rule grants only get on the
+// cluster-info ConfigMap, as kubeadm's Role does.
+func rbacClusterInfoRule(r rbacv1.PolicyRule) bool {
+	if len(r.NonResourceURLs) > 0 {
+		return false
+	}
+	for _, v := range r.Verbs {
+		if v != "get" {
+			return false
+		}
+	}
+	for _, g := range r.APIGroups {
+		if g != "" {
+			return false
+		}
+	}
+	for _, res := range r.Resources {
+		if res != "configmaps" {
+			return false
+		}
+	}
+	if len(r.ResourceNames) == 0 {
+		return false
+	}
+	for _, n := range r.ResourceNames {
+		if n != "cluster-info" {
+			return false
+		}
+	}
+	return true
+}
+
+func rbacAllRules(rules []rbacv1.PolicyRule, ok func(rbacv1.PolicyRule) bool) bool {
+	for _, r := range rules {
+		if !ok(r) {
+			return false
+		}
+	}
+	return true
+}
