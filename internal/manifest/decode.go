@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -40,7 +41,7 @@ func DecodeJSON(js []byte) (runtime.Object, rules.ObjectRef, error) {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 	}
-	if err := yaml.Unmarshal(js, &tm); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil {
 		return nil, rules.ObjectRef{}, fmt.Errorf("not a Kubernetes object: %w", err)
 	}
 	switch {

@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/guardrails-dev/guardrails/internal/config"
+	"github.com/guardrails-dev/guardrails/internal/inputview"
+	"github.com/guardrails-dev/guardrails/internal/manifest"
+	"github.com/guardrails-dev/guardrails/internal/policy"
+	"github.com/guardrails-dev/guardrails/internal/report"
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+const checkLong = `Check Kubernetes manifests offline, as the webhook would judge them in a
+namespace in enforce mode. For CI.
+
+Input (-f, repeatable, at least one):
+  FILE   a YAML or JSON file; multi-document YAML ("---") and JSON streams are
+         read one document at a time. List kinds (v1 List, DeploymentList, ...)
+         are opened and their items checked under the List's document number.
+  DIR    every .yaml, .yml and .json file below DIR, recursively, in sorted
+         order. Directories starting with "." (.git, .github) and
+         kustomization.yaml files are left out; name them with -f to read them.
+  -      standard input (buffered to a temporary file: it is read twice).
+
+Objects of kinds Guardrails does not know (CRDs) are skipped, not errors.
+Empty and comment-only documents are skipped and not numbered.
+
+Cross-object rules see the other objects of the input and nothing else:
+LimitRanges (default requests), IngressClasses (default class), Ingresses
+(host/path conflicts), Roles and ClusterRoles (what a binding grants),
+PriorityClasses. What the input cannot tell (a ClusterRole that is not in it)
+is not guessed: that check is skipped.
+
+Namespaces: an object without metadata.namespace is checked in the namespace
+"" — kubectl would put it in the context's namespace, which the check cannot
+know. It shares that namespace with the other objects without one: a
+LimitRange without namespace applies to them, and Ingresses without namespace
+are in the same namespace as each other (and in another one than Ingresses
+that name theirs). Give objects their namespace (kustomize's namespace:,
+charts that template metadata.namespace) for exact results.
+
+Every finding is reported as deny or warn (the rule's action under --config;
+audit and off are not printed).
+
+Output (--output): text (grouped by file, for CI logs), json, junit (one test
+case per object; GitLab, Jenkins), sarif (SARIF 2.1.0, code scanning).
+
+Exit code: 0 no deny findings (warnings allowed); 1 deny findings; 2 bad
+input or usage: a file that cannot be read, a document that does not parse or
+is not a Kubernetes object (named by file and document number; every such
+document is reported and the rest is still checked), a bad --config.`
+
+type checkOptions struct {
+	files      []string
+	output     string
+	configPath string
+
+	// evaluate replaces the policy's evaluation in tests.
+	evaluate func(*rules.Input) ([]rules.Finding, error)
+}
+
+func newCheckCmd() *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check -f FILE|DIR|- [-f ...] [--output text|json|junit|sarif] [--config FILE]",
+		Short: "Check manifests offline (for CI)",
+		Long:  checkLong,
+		Example: `  webhook check -f deploy/
+  helm template my-release ./chart -n shop | webhook check -f -
+  webhook check -f k8s/ --output sarif > guardrails.sarif`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &exitError{code: 2, err: fmt.Errorf("unexpected argument %q: name inputs with -f", args[0])}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCheck(&o, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringArrayVarP(&o.files, "filename", "f", nil, "manifest file, directory (recursive) or - for stdin; repeatable")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: "+strings.Join(report.Formats, ", "))
+	cmd.Flags().StringVar(&o.configPath, "config", "", "configuration file (default: the embedded default)")
+	return cmd
+}
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+// source is one input file.
+type source struct {
+	name string // as shown: the path as given or found, "-" for stdin
+	path string // what to open
+}
+
+func runCheck(o *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(o.files) == 0 {
+		return usageErr("no input: name files, directories or - (stdin) with -f")
+	}
+	validFormat := false
+	for _, f := range report.Formats {
+		validFormat = validFormat || f == o.output
+	}
+	if !validFormat {
+		return usageErr("--output %q: want one of %s", o.output, strings.Join(report.Formats, ", "))
+	}
+	cfg, err := config.Load(o.configPath)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	srcs, cleanup, err := resolveInputs(o.files, stdin)
+	defer cleanup()
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+
+	pol := policy.New(cfg)
+	view := buildView(srcs)
+
+	w, err := report.New(o.output, stdout, report.Options{Rules: ruleInfos(pol), ToolVersion: version})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	c := &checker{eval: o.evaluate, view: view, w: w, stderr: stderr, echoProblems: o.output != "text"}
+	if c.eval == nil {
+		c.eval = func(in *rules.Input) ([]rules.Finding, error) { return pol.Evaluate(in, policy.Requester{}) }
+	}
+	for _, s := range srcs {
+		if err := c.checkSource(s); err != nil {
+			return &exitError{code: 2, err: err}
+		}
+	}
+	if err := w.Close(c.sum); err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("writing the report: %w", err)}
+	}
+	switch {
+	case c.sum.Problems > 0:
+		return &exitError{code: 2, err: fmt.Errorf("%s could not be checked", plural(c.sum.Problems, "document or object", "documents or objects"))}
+	case c.sum.Deny > 0:
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func ruleInfos(p *policy.Policy) []report.RuleInfo {
+	cfg := p.Config()
+	var out []report.RuleInfo
+	for _, r := range rules.Catalogue() {
+		act := r.DefaultAction
+		if rc, ok := cfg.Rules[r.ID]; ok && rc.Action != "" {
+			act = rc.Action
+		}
+		out = append(out, report.RuleInfo{ID: r.ID, Summary: r.Summary, Why: r.Why, Fix: r.Fix, Action: act})
+	}
+	return out
+}
+
+// resolveInputs turns the -f arguments into files, in order: directories
+// walked in sorted order, each file once, stdin copied to a temporary file.
+func resolveInputs(args []string, stdin io.Reader) (srcs []source, cleanup func(), err error) {
+	cleanup = func() {}
+	seen := map[string]bool{}
+	add := func(name, path string) {
+		key := filepath.Clean(path)
+		if abs, err := filepath.Abs(path); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			srcs = append(srcs, source{name: filepath.ToSlash(name), path: path})
+		}
+	}
+	stdinSeen := false
+	for _, a := range args {
+		if a == "-" {
+			if stdinSeen {
+				return nil, cleanup, errors.New("-f - (stdin) given twice")
+			}
+			stdinSeen = true
+			tmp, err := os.CreateTemp("", "guardrails-stdin-*")
+			if err != nil {
+				return nil, cleanup, fmt.Errorf("buffering stdin: %w", err)
+			}
+			cleanup = func() { os.Remove(tmp.Name()) }
+			_, err = io.Copy(tmp, stdin)
+			if cerr := tmp.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return nil, cleanup, fmt.Errorf("reading stdin: %w", err)
+			}
+			srcs = append(srcs, source{name: "-", path: tmp.Name()})
+			continue
+		}
+		if a == "" {
+			return nil, cleanup, errors.New("-f: empty file name")
+		}
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("-f %s: %w", a, unwrapPathError(err))
+		}
+		if !fi.IsDir() {
+			add(a, a)
+			continue
+		}
+		files, err := manifest.ListFiles(a)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("-f %s: %w", a, err)
+		}
+		if len(files) == 0 {
+			return nil, cleanup, fmt.Errorf("-f %s: no .yaml, .yml or .json files in the directory", a)
+		}
+		for _, f := range files {
+			add(f, f)
+		}
+	}
+	return srcs, cleanup, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// viewKinds are the kinds the input view keeps; the first pass decodes
+// only these.
+var viewKinds = map[string]bool{
+	"LimitRange": true, "IngressClass": true, "Ingress": true, "Role": true,
+	"ClusterRole": true, "PriorityClass": true, "Secret": true,
+}
+
+// viewNeedles are substrings a document must contain to hold an object of
+// viewKinds (or a List of them). A kind spelled with escapes ("Ingr\x65ss")
+// would not show literally, so documents with a backslash are looked at too.
+var viewNeedles = [][]byte{[]byte("LimitRange"), []byte("Ingress"), []byte("Role"), []byte("PriorityClass"), []byte("Secret"), []byte("List"), []byte(`\`)}
+
+func mayHoldViewKind(data []byte) bool {
+	for _, n := range viewNeedles {
+		if bytes.Contains(data, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildView is the first pass: it reads every input and keeps, in an
+// inputview.View, the objects cross-object rules read. Problems are left to
+// the second pass, which reports them.
+func buildView(srcs []source) *inputview.View {
+	view := inputview.New()
+	filter := func(_, kind string) bool { return viewKinds[kind] }
+	for _, s := range srcs {
+		f, err := os.Open(s.path)
+		if err != nil {
+			continue
+		}
+		dr := manifest.NewDocumentReader(f)
+		for {
+			doc, err := dr.Next()
+			if err != nil {
+				break
+			}
+			if doc.Err != nil || !mayHoldViewKind(doc.Data) {
+				continue
+			}
+			_ = manifest.DecodeDocument(doc, filter, func(it *manifest.Item) error {
+				if it.Err == nil {
+					view.Add(trim(it.Object))
+				}
+				return nil
+			})
+		}
+		f.Close()
+	}
+	return view
+}
+
+// trim drops what no rule reads and can be large (managedFields of
+// `kubectl get -o yaml` output) from an object the view keeps.
+func trim(obj runtime.Object) runtime.Object {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj
+}
+
+// checker is the second pass.
+type checker struct {
+	eval         func(*rules.Input) ([]rules.Finding, error)
+	view         *inputview.View
+	w            report.Writer
+	stderr       io.Writer
+	echoProblems bool // print problems on stderr (formats that do not show them)
+	sum          report.Summary
+}
+
+func (c *checker) problem(p *report.Problem) error {
+	c.sum.Problems++
+	if c.echoProblems {
+		fmt.Fprintln(c.stderr, "webhook:", p.String())
+	}
+	return c.w.Problem(p)
+}
+
+func (c *checker) checkSource(s source) error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return c.problem(&report.Problem{File: s.name, Message: unwrapPathError(err).Error()})
+	}
+	defer f.Close()
+	dr := manifest.NewDocumentReader(f)
+	for {
+		doc, err := dr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			p := &report.Problem{File: s.name, Message: err.Error()}
+			var se *manifest.StreamError
+			if errors.As(err, &se) {
+				p.Doc, p.Line = se.Index, se.Line
+			}
+			return c.problem(p)
+		}
+		if err := manifest.DecodeDocument(doc, nil, func(it *manifest.Item) error { return c.checkItem(s, it) }); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *checker) checkItem(s source, it *manifest.Item) error {
+	var unknown *manifest.ErrUnknownKind
+	switch {
+	case errors.As(it.Err, &unknown):
+		o := &report.Object{File: s.name, Doc: it.Doc, Line: it.Line, ListItem: it.ListItem, Ref: it.Ref,
+			Skipped: fmt.Sprintf("unknown kind %s %s: not checked", it.Ref.APIVersion, it.Ref.Kind)}
+		c.sum.Add(o)
+		return c.w.Object(o)
+	case it.Err != nil:
+		return c.problem(&report.Problem{File: s.name, Doc: it.Doc, Line: it.Line, ListItem: it.ListItem, Ref: it.Ref, Message: it.Err.Error()})
+	}
+	in := &rules.Input{Object: it.Object, Ref: it.Ref, Cluster: c.view}
+	findings, err := c.eval(in)
+	// Enforce mode: deny and warn findings are shown; audit and off are not.
+	shown := findings[:0]
+	for _, f := range findings {
+		if f.Severity == rules.ActionDeny || f.Severity == rules.ActionWarn {
+			shown = append(shown, f)
+		}
+	}
+	o := &report.Object{File: s.name, Doc: it.Doc, Line: it.Line, ListItem: it.ListItem, Ref: it.Ref, Findings: shown}
+	c.sum.Add(o)
+	if werr := c.w.Object(o); werr != nil {
+		return werr
+	}
+	var pe *rules.PanicError
+	if errors.As(err, &pe) {
+		fmt.Fprintf(c.stderr, "webhook: rule %s panicked on %s: %v\n%s\n", pe.Rule, s.name, pe.Value, pe.Stack)
+		return c.problem(&report.Problem{File: s.name, Doc: it.Doc, Line: it.Line, ListItem: it.ListItem, Ref: it.Ref, Rule: pe.Rule,
+			Message: fmt.Sprintf("panicked: %v", pe.Value)})
+	} else if err != nil {
+		return c.problem(&report.Problem{File: s.name, Doc: it.Doc, Line: it.Line, ListItem: it.ListItem, Ref: it.Ref, Message: err.Error()})
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+func newRulesCmd() *cobra.Command {
+	var markdown bool
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "Print the rule catalogue",
+		Long:  "Print every rule with its id, default action, kinds and documentation. --markdown prints the README's rules table.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if markdown {
+				return writeRulesMarkdown(cmd.OutOrStdout(), rules.Catalogue())
+			}
+			return writeRulesText(cmd.OutOrStdout(), rules.Catalogue())
+		},
+	}
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the README rules table in Markdown")
+	return cmd
+}
+
+func kindsOf(r *rules.Rule) string {
+	if len(r.Kinds) == len(rules.PodKinds) && r.Kinds[0] == rules.PodKinds[0] {
+		return "Pod and every workload with a pod template"
+	}
+	names := make([]string, 0, len(r.Kinds))
+	for _, k := range r.Kinds {
+		names = append(names, k.Kind)
+	}
+	return strings.Join(names, ", ")
+}
+
+func writeRulesText(w io.Writer, rs []*rules.Rule) error {
+	for i, r := range rs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s (default: %s)\n", r.ID, r.DefaultAction)
+		fmt.Fprintf(w, "  %s\n", r.Summary)
+		fmt.Fprintf(w, "  kinds: %s\n", kindsOf(r))
+		if r.Why != "" {
+			fmt.Fprintf(w, "  why: %s\n", r.Why)
+		}
+		if r.Fix != "" {
+			fmt.Fprintf(w, "  fix: %s\n", r.Fix)
+		}
+	}
+	return nil
+}
+
+func writeRulesMarkdown(w io.Writer, rs []*rules.Rule) error {
+	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	fmt.Fprintln(w, "| rule | default | kinds | what it catches | how to fix |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
+	for _, r := range rs {
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", r.ID, r.DefaultAction, esc(kindsOf(r)), esc(r.Summary), esc(r.Fix))
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+// textWriter prints findings grouped by file, for CI logs:
+//
+//	deploy/app.yaml
+//	  doc 2 Deployment shop/web (line 14)
+//	    DENY [resources-requests] spec.template.spec.containers[0].resources.requests.memory: container "app": no memory request
+//	         hint: set resources.requests.memory (e.g. 128Mi), ...
+//
+//	3 objects, 1 deny, 0 warn
+//
+// Objects without findings are not printed. No colour.
+type textWriter struct {
+	w        io.Writer
+	bw       *bufio.Writer
+	lastFile string
+	any      bool
+}
+
+func (t *textWriter) out() *bufio.Writer {
+	if t.bw == nil {
+		t.bw = bufio.NewWriter(t.w)
+	}
+	return t.bw
+}
+
+func (t *textWriter) file(name string) {
+	w := t.out()
+	if t.any && name == t.lastFile {
+		return
+	}
+	if t.any {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, name)
+	t.lastFile, t.any = name, true
+}
+
+func (t *textWriter) Object(o *Object) error {
+	if len(o.Findings) == 0 {
+		return nil
+	}
+	t.file(o.File)
+	w := t.out()
+	fmt.Fprintf(w, "  %s %s\n", docLabelNoLine(o.Doc, o.ListItem), objectLabelWithLine(o.Ref, o.Line))
+	for i := range o.Findings {
+		f := &o.Findings[i]
+		fmt.Fprintf(w, "    %s [%s] %s\n", severityWord(f.Severity), f.Rule, findingLine(f))
+		if f.Hint != "" {
+			fmt.Fprintf(w, "         hint: %s\n", f.Hint)
+		}
+	}
+	return nil
+}
+
+func (t *textWriter) Problem(p *Problem) error {
+	t.file(p.File)
+	w := t.out()
+	head := "  "
+	if p.Doc > 0 {
+		head += docLabelNoLine(p.Doc, p.ListItem)
+	}
+	if p.Ref.Kind != "" {
+		head += " " + objectLabelWithLine(p.Ref, p.Line)
+	} else if p.Line > 0 {
+		head += fmt.Sprintf(" (line %d)", p.Line)
+	}
+	fmt.Fprintln(w, head)
+	if p.Rule != "" {
+		fmt.Fprintf(w, "    ERROR [%s] %s\n", p.Rule, p.Message)
+	} else {
+		fmt.Fprintf(w, "    ERROR %s\n", p.Message)
+	}
+	return nil
+}
+
+func (t *textWriter) Close(s Summary) error {
+	w := t.out()
+	if t.any {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "%s, %d deny, %d warn", plural(s.Objects, "object"), s.Deny, s.Warn)
+	if s.Skipped > 0 {
+		fmt.Fprintf(w, "; %d skipped (unknown kinds)", s.Skipped)
+	}
+	if s.Problems > 0 {
+		fmt.Fprintf(w, "; %s", plural(s.Problems, "error"))
+	}
+	fmt.Fprintln(w)
+	return w.Flush()
+}
+
+func docLabelNoLine(doc, item int) string { return docLabel(doc, item, 0) }
+
+// objectLabelWithLine is "Kind namespace/name (line 14)".
+func objectLabelWithLine(r rules.ObjectRef, line int) string {
+	if line > 0 {
+		return fmt.Sprintf("%s (line %d)", objectLabel(r), line)
+	}
+	return objectLabel(r)
+}
