@@ -37,6 +37,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(newRulesCmd())
 	root.AddCommand(newCheckCmd())
+	root.AddCommand(newServeCmd())
 	return root
 }
 

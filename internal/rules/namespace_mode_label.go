@@ -12,13 +12,15 @@ import (
 //	metadata.labels[guardrails.dev/mode]
 //	metadata.labels[guardrails.dev/failure-policy]
 //
-// The mode must be enforce, warn or audit (case-sensitive, like the
-// webhook's namespaceSelector: "Enforce" would silently switch Guardrails
-// off). On UPDATE the mode must not be lowered (enforce → warn → audit) or
-// removed; raising it, setting it on a namespace that had none, or
-// replacing an invalid value passes. The failure policy, when present,
-// must be ignore or fail: any other value silently means Fail, which is
-// not what whoever wrote "Ignore" for kube-system wanted.
+// The mode must be enforce, warn or audit (case-sensitive). The webhook
+// treats any other value as enforce (fail safe), so "Warn" would enforce
+// where its author wanted warnings. On UPDATE the mode must not be lowered
+// (enforce → warn → audit; an invalid old value counts as enforce) or
+// removed; raising it or setting it on a namespace that had none passes.
+// The failure policy, when present, must be ignore or fail: any other value
+// silently means fail, which is not what whoever wrote "Ignore" for
+// kube-system wanted. Switching it to ignore on UPDATE is a lowering too:
+// internal errors of the webhook then admit instead of deny.
 //
 // Who may lower the mode is the configuration's business (the embedded
 // default exempts system:masters from this rule), not the rule's.
@@ -48,7 +50,7 @@ func checkNamespaceModeLabel(in *Input) []Violation {
 	if newPresent && !newValid {
 		vs = append(vs, Violation{
 			Field:   labels.Key(ModeLabel),
-			Message: fmt.Sprintf("namespace label %s has invalid value %q; Guardrails does not serve this namespace until it is one of %s", ModeLabel, newVal, modeList()),
+			Message: fmt.Sprintf("namespace label %s has invalid value %q; Guardrails treats it as enforce until it is one of %s", ModeLabel, newVal, modeList()),
 			Hint:    fmt.Sprintf("set %s to enforce, warn or audit (lowercase)", ModeLabel),
 		})
 	}
@@ -56,6 +58,9 @@ func checkNamespaceModeLabel(in *Input) []Violation {
 	if old, ok := in.Old.(*corev1.Namespace); ok && old != nil && (!newPresent || newValid) {
 		oldVal, oldPresent := old.Labels[ModeLabel]
 		oldMode, oldValid := ParseMode(oldVal)
+		if oldPresent && !oldValid {
+			oldMode, oldValid = ModeEnforce, true // an invalid value is served as enforce
+		}
 		switch {
 		case oldPresent && oldValid && !newPresent:
 			vs = append(vs, Violation{
@@ -73,11 +78,18 @@ func checkNamespaceModeLabel(in *Input) []Violation {
 	}
 
 	if v, ok := ns.Labels[FailurePolicyLabel]; ok {
+		old, _ := in.Old.(*corev1.Namespace)
 		if _, valid := ParseFailurePolicy(v); !valid {
 			vs = append(vs, Violation{
 				Field:   labels.Key(FailurePolicyLabel),
 				Message: fmt.Sprintf("namespace label %s has invalid value %q; it must be ignore or fail (any other value means fail)", FailurePolicyLabel, v),
 				Hint:    fmt.Sprintf("set %s to ignore or fail (lowercase), or remove it", FailurePolicyLabel),
+			})
+		} else if old != nil && v == "ignore" && old.Labels[FailurePolicyLabel] != "ignore" {
+			vs = append(vs, Violation{
+				Field:   labels.Key(FailurePolicyLabel),
+				Message: fmt.Sprintf("setting namespace label %s to ignore lets requests through whenever the webhook cannot judge them", FailurePolicyLabel),
+				Hint:    fmt.Sprintf("remove %s; only a cluster administrator may set it (for infrastructure namespaces)", FailurePolicyLabel),
 			})
 		}
 	}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap/zapcore"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/guardrails-dev/guardrails/certs"
+	"github.com/guardrails-dev/guardrails/internal/admission"
+	"github.com/guardrails-dev/guardrails/internal/clustercache"
+	"github.com/guardrails-dev/guardrails/internal/config"
+)
+
+type serveOptions struct {
+	port            int
+	bindAddress     string
+	certDir         string
+	clientCA        string
+	enableHTTP2     bool
+	metricsAddr     string
+	probeAddr       string
+	kubeconfig      string
+	configPath      string
+	logLevel        string
+	readTimeout     time.Duration
+	writeTimeout    time.Duration
+	shutdownTimeout time.Duration
+}
+
+func newServeCmd() *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the admission webhook server (/validate, /mutate over HTTPS)",
+		Long: `Run the HTTPS admission webhook server that the API server calls.
+
+/validate judges objects by the rules in the mode of their namespace's
+guardrails.dev/mode label (clusterMode for cluster-scoped objects); /mutate
+fills a missing priorityClassName on critical add-ons and, when configured,
+missing requests. Cluster lookups come from informer caches; /readyz turns
+ready once they are synced. The configuration file is read and validated
+once at start: restart the server to apply a change.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.port, "port", 9443, "HTTPS port of the webhook server")
+	f.StringVar(&o.bindAddress, "bind-address", "", "address the webhook server listens on (empty: all)")
+	f.StringVar(&o.certDir, "cert-dir", filepath.Join(os.TempDir(), "k8s-webhook-server", "serving-certs"),
+		"directory with the serving certificate tls.crt and key tls.key (reloaded when they change)")
+	f.StringVar(&o.clientCA, "client-ca", "", "PEM file of CAs: require and verify client certificates (the API server's) signed by them")
+	f.BoolVar(&o.enableHTTP2, "enable-http2", false, "offer HTTP/2 (off by default: HTTP/2 rapid reset, CVE-2023-44487)")
+	f.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", `address of the Prometheus /metrics endpoint ("0" disables it)`)
+	f.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then the in-cluster config, then ~/.kube/config)")
+	f.StringVar(&o.configPath, "config", "", "Guardrails configuration file (default: the embedded configuration)")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, error, or a verbosity number (2 logs V(2) and below)")
+	f.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time allowed to read one request body")
+	f.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "time allowed to answer one request")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "time allowed to drain in-flight requests on SIGTERM")
+	return cmd
+}
+
+func runServe(ctx context.Context, o serveOptions) error {
+	log, err := newLogger(o.logLevel)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	ctrl.SetLogger(log)
+	klog.SetLogger(log.WithName("client-go"))
+
+	cfg, err := config.Load(o.configPath)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if err := checkCertDir(o.certDir); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	restConfig, err := loadRESTConfig(o.kubeconfig)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("kubeconfig: %w", err)}
+	}
+	restConfig.UserAgent = "guardrails-webhook/" + version
+
+	cache, err := clustercache.New(restConfig, clustercache.Options{SecretLookups: cfg.Ingress.TLSSecretLookups})
+	if err != nil {
+		return err
+	}
+	validator := admission.NewValidator(cfg, cache, admission.Options{})
+	mutator := admission.NewMutator(cfg, cache, admission.Options{})
+	srv, err := admission.NewServer(admission.ServerOptions{
+		Host:         o.bindAddress,
+		Port:         o.port,
+		CertDir:      o.certDir,
+		ClientCA:     o.clientCA,
+		EnableHTTP2:  o.enableHTTP2,
+		ReadTimeout:  o.readTimeout,
+		WriteTimeout: o.writeTimeout,
+		Logger:       log.WithName("webhook"),
+	}, validator, mutator)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+
+	shutdown := o.shutdownTimeout
+	mgr, err := manager.New(restConfig, manager.Options{
+		Logger:                  log,
+		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          false, // every replica serves
+		GracefulShutdownTimeout: &shutdown,
+	})
+	if err != nil {
+		return fmt.Errorf("manager: %w", err)
+	}
+	// The webhook server joins the manager's webhook group (started
+	// first, stopped last, after in-flight requests drained).
+	if err := mgr.Add(srv); err != nil {
+		return err
+	}
+	if err := mgr.Add(cache); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("cluster-cache", cache.ReadyCheck); err != nil {
+		return err
+	}
+	if o.clientCA == "" {
+		// The check dials the server over TLS; with --client-ca it would
+		// be refused for lack of a client certificate (and log it every
+		// probe), so there readiness rests on the cache alone.
+		if err := mgr.AddReadyzCheck("webhook", srv.StartedChecker()); err != nil {
+			return err
+		}
+	}
+
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("starting", "version", version, "port", o.port, "certDir", o.certDir, "clientCA", o.clientCA != "",
+		"http2", o.enableHTTP2, "config", configSource(o.configPath), "clusterMode", cfg.ClusterMode)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newLogger returns controller-runtime's zap logger with JSON output at
+// the given level.
+func newLogger(level string) (logr.Logger, error) {
+	var lvl zapcore.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lvl = zapcore.DebugLevel
+	case "info", "":
+		lvl = zapcore.InfoLevel
+	case "warn", "warning":
+		lvl = zapcore.WarnLevel
+	case "error":
+		lvl = zapcore.ErrorLevel
+	default:
+		n, err := strconv.Atoi(level)
+		if err != nil || n < 0 || n > 10 {
+			return logr.Logger{}, fmt.Errorf("--log-level %q: want debug, info, warn, error or a verbosity 0-10", level)
+		}
+		lvl = zapcore.Level(-n)
+	}
+	return zap.New(zap.JSONEncoder(), zap.Level(lvl), zap.WriteTo(os.Stderr)), nil
+}
+
+// checkCertDir fails early, and clearly, when the serving certificate is
+// missing (controller-runtime would fail too, but only once started).
+func checkCertDir(dir string) error {
+	for _, name := range []string{certs.CertFile, certs.KeyFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("--cert-dir %s: no %s: mount the serving certificate there (cert-manager Secret, or certificates generated with the certs package)", dir, name)
+			}
+			return fmt.Errorf("--cert-dir: %w", err)
+		}
+	}
+	return nil
+}
+
+func loadRESTConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig != "" {
+		return clientcmd.BuildConfigFromFlags("", kubeconfig)
+	}
+	return ctrlconfig.GetConfig()
+}
+
+func configSource(path string) string {
+	if path == "" {
+		return "embedded default"
+	}
+	return path
+}

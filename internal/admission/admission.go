@@ -1,0 +1,312 @@
+// Package admission holds the two admission handlers of `webhook serve`:
+// the validating handler (/validate) runs the rule engine on the object of
+// an AdmissionReview and answers with a denial, warnings or audit
+// annotations according to the namespace's mode; the mutating handler
+// (/mutate) fills a missing priorityClassName on critical add-ons and
+// missing requests from configured defaults. Both are controller-runtime
+// admission.Handlers; NewServer mounts them on controller-runtime's
+// webhook server.
+//
+// # Modes
+//
+// A namespaced object takes its mode from its namespace's
+// guardrails.dev/mode label, read from the informer cache (ClusterState);
+// cluster-scoped objects, Namespaces included, take clusterMode from the
+// configuration. enforce denies deny findings and returns warn findings as
+// warnings; warn returns every finding as a warning; audit returns neither
+// and records findings as audit annotations (one key per rule), in the log
+// and in metrics. A rule configured with action audit is recorded the same
+// way in every mode. An invalid label value counts as enforce (fail safe).
+// A namespace without the label is not judged at all: the webhook
+// configuration's namespaceSelector should not have sent the request.
+//
+// # Updates
+//
+// On UPDATE only the deny findings that the update introduces are denied:
+// a finding (same rule, field and message) that the old object already had
+// comes back as a warning. Scaling or relabelling an old Deployment during
+// an incident is never blocked by a finding that predates the rule, but an
+// update cannot make things worse. For the same reason an object that one of
+// Kubernetes' built-in controllers stamps out of a template it owns (a
+// ReplicaSet's Pods, a Deployment's ReplicaSets, a CronJob's Jobs: the
+// request comes from the controller and the object has a controller
+// ownerReference) gets its deny findings as warnings: its template was
+// judged when the owner was admitted, and denying the copy only stops
+// replacements. A tenant writing an ownerReference by hand gains nothing;
+// pods of other controllers are judged as pods.
+//
+// # Internal errors
+//
+// controller-runtime answers panics and decode errors with allowed=false,
+// which the API server treats as a rejection whatever the webhook's
+// failurePolicy. So the handlers apply the failure policy themselves: the
+// validating handler denies on an internal error unless the namespace
+// carries guardrails.dev/failure-policy: ignore, where it admits with a
+// warning; the mutating handler never denies, it admits without a patch
+// and with a warning. Every internal error is logged with the request UID
+// (and the rule id for a panicking rule) and counted in
+// guardrails_internal_errors_total.
+package admission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/guardrails-dev/guardrails/internal/config"
+	"github.com/guardrails-dev/guardrails/internal/policy"
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+// ClusterState is what the handlers read from the cluster: the rule
+// engine's ClusterView plus namespace labels. The server's informer cache
+// (internal/clustercache) implements it.
+type ClusterState interface {
+	rules.ClusterView
+	// NamespaceLabels returns a namespace's labels: an error wrapping
+	// rules.ErrUnavailable when the cache is not synced, (nil, nil) when
+	// the namespace is not found, and a non-nil (possibly empty) map for
+	// a namespace that exists.
+	NamespaceLabels(name string) (map[string]string, error)
+}
+
+// Options tune the handlers. The zero value is the production setting.
+type Options struct {
+	// Rules replaces the rule catalogue (tests inject a panicking rule).
+	Rules []*rules.Rule
+	// NamespaceWait is how long a request waits for a namespace that is
+	// not in the cache yet (a namespace created a moment before the
+	// object, as `kubectl apply -f dir/` does). Default 2s.
+	NamespaceWait time.Duration
+	// Now replaces time.Now in latency metrics (tests).
+	Now func() time.Time
+}
+
+// Limits of what goes back to the API server and the terminal.
+const (
+	// MaxDenyLines is the number of findings listed in a denial.
+	MaxDenyLines = 10
+	// MaxWarnings is the number of warnings returned; the API server
+	// truncates warnings past 4 KiB in total anyway.
+	MaxWarnings = 10
+	// MaxWarningLen is the length of one warning (the API server
+	// truncates longer ones to 256 characters when the total is large).
+	MaxWarningLen = 256
+	// maxDenyLineLen caps one line of a denial.
+	maxDenyLineLen = 512
+	// maxAuditValueLen caps one audit annotation value.
+	maxAuditValueLen = 2048
+)
+
+// apiServerUser is the API server's own identity (bootstrap RBAC,
+// reconcilers). Its requests are never denied, whatever the configuration.
+const apiServerUser = "system:apiserver"
+
+// engine is what both handlers share.
+type engine struct {
+	cfg    *config.Config
+	pol    *policy.Policy
+	rules  []*rules.Rule
+	state  ClusterState
+	nsWait time.Duration
+	now    func() time.Time
+}
+
+func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
+	e := &engine{
+		cfg:    cfg,
+		pol:    policy.New(cfg),
+		rules:  o.Rules,
+		state:  state,
+		nsWait: o.NamespaceWait,
+		now:    o.Now,
+	}
+	if e.rules == nil {
+		e.rules = rules.Catalogue()
+	}
+	if e.nsWait == 0 {
+		e.nsWait = 2 * time.Second
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	return e
+}
+
+// evaluate runs the engine's rules on in for the requester, with the
+// configuration's actions and exemptions (policy.Policy.Evaluate over a
+// possibly replaced catalogue).
+func (e *engine) evaluate(in *rules.Input, who policy.Requester) ([]rules.Finding, error) {
+	in.Settings = e.pol.Settings()
+	if in.Cluster == nil {
+		in.Cluster = e.state
+	}
+	return rules.Evaluate(e.rules, in, func(r *rules.Rule) rules.Action {
+		return e.pol.Action(r, in.Ref, who)
+	})
+}
+
+// ruleAction returns the action of rule id for ref and who (off when the
+// rule is not in the catalogue).
+func (e *engine) ruleAction(id string, ref rules.ObjectRef, who policy.Requester) rules.Action {
+	for _, r := range e.rules {
+		if r.ID == id {
+			return e.pol.Action(r, ref, who)
+		}
+	}
+	return rules.ActionOff
+}
+
+// covers reports whether any rule applies to gk.
+func (e *engine) covers(gk schema.GroupKind) bool {
+	for _, r := range e.rules {
+		if r.AppliesTo(gk) {
+			return true
+		}
+	}
+	return false
+}
+
+func requester(req admission.Request) policy.Requester {
+	return policy.Requester{User: req.UserInfo.Username, Groups: req.UserInfo.Groups}
+}
+
+// target is where a request is judged: its mode and failure policy.
+type target struct {
+	// mode is "" when the namespace has no mode label (not served).
+	mode rules.Mode
+	// scope is "cluster-scoped objects" or `namespace "<name>"`, for
+	// messages.
+	scope string
+	// failOpen is true where the namespace asks for failure-policy
+	// ignore: internal errors admit instead of denying.
+	failOpen bool
+}
+
+// errLookup marks an error of the namespace lookup.
+type errLookup struct{ err error }
+
+func (e *errLookup) Error() string { return e.err.Error() }
+func (e *errLookup) Unwrap() error { return e.err }
+
+func isNamespaceKind(gk schema.GroupKind) bool {
+	return gk.Group == "" && gk.Kind == "Namespace"
+}
+
+// resolveTarget finds the mode of the request: clusterMode for
+// cluster-scoped objects and Namespaces, else the namespace's label from
+// the cache. A namespace that is not in the cache, or a cache that is not
+// synced yet, is waited for up to Options.NamespaceWait: the API server
+// only calls the webhook for a namespace whose label it has seen.
+func (e *engine) resolveTarget(ctx context.Context, req admission.Request) (target, error) {
+	gk := schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}
+	if req.Namespace == "" || isNamespaceKind(gk) {
+		m := rules.Mode(e.cfg.ClusterMode)
+		if _, ok := rules.ParseMode(string(m)); !ok {
+			m = rules.ModeEnforce
+		}
+		return target{mode: m, scope: "cluster-scoped objects"}, nil
+	}
+	t := target{scope: fmt.Sprintf("namespace %q", req.Namespace)}
+	labels, err := e.namespaceLabels(ctx, req.Namespace)
+	if err != nil {
+		return t, &errLookup{err}
+	}
+	t.failOpen = labels[rules.FailurePolicyLabel] == string(rules.FailurePolicyIgnore)
+	v, present := labels[rules.ModeLabel]
+	if !present {
+		return t, nil
+	}
+	m, ok := rules.ParseMode(v)
+	if !ok {
+		m = rules.ModeEnforce // fail safe; namespace-mode-label rejects the value itself
+	}
+	t.mode = m
+	return t, nil
+}
+
+func (e *engine) namespaceLabels(ctx context.Context, ns string) (map[string]string, error) {
+	deadline := e.now().Add(e.nsWait)
+	for {
+		labels, err := e.state.NamespaceLabels(ns)
+		if err == nil && labels != nil {
+			return labels, nil
+		}
+		if !e.now().Before(deadline) {
+			if err != nil {
+				return nil, fmt.Errorf("namespace %q: %w", ns, err)
+			}
+			return nil, fmt.Errorf("namespace %q is not in the webhook's cache (created a moment ago, or the cache lags): %w", ns, rules.ErrUnavailable)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("namespace %q: %w", ns, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+var codecs = scheme.Codecs
+
+// object is a decoded admission object.
+type object struct {
+	obj runtime.Object
+	ref rules.ObjectRef
+}
+
+// errUnknownKind means the scheme does not know the object's kind: it is
+// not Guardrails' business.
+var errUnknownKind = errors.New("unknown kind")
+
+// decode decodes raw (the object of an AdmissionReview, in the version of
+// req.Kind) into a typed object of client-go's scheme, without defaulting.
+func decode(raw []byte, req admission.Request) (object, error) {
+	gvk := schema.GroupVersionKind{Group: req.Kind.Group, Version: req.Kind.Version, Kind: req.Kind.Kind}
+	if len(raw) == 0 {
+		return object{}, fmt.Errorf("%s: empty object", gvk.Kind)
+	}
+	if !scheme.Scheme.Recognizes(gvk) {
+		return object{}, errUnknownKind
+	}
+	obj, _, err := codecs.UniversalDeserializer().Decode(raw, &gvk, nil)
+	if err != nil {
+		if runtime.IsNotRegisteredError(err) {
+			return object{}, errUnknownKind
+		}
+		return object{}, fmt.Errorf("decode %s: %w", gvk.Kind, err)
+	}
+	ref := rules.ObjectRef{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind}
+	if m, ok := obj.(metav1.Object); ok {
+		ref.Namespace, ref.Name = m.GetNamespace(), m.GetName()
+		if ref.Name == "" {
+			ref.Name = m.GetGenerateName()
+		}
+	}
+	if ref.Namespace == "" && !isNamespaceKind(gvk.GroupKind()) {
+		ref.Namespace = req.Namespace
+	}
+	if ref.Name == "" {
+		ref.Name = req.Name
+	}
+	return object{obj: obj, ref: ref}, nil
+}
+
+// deleting reports whether obj is being deleted (deletionTimestamp set):
+// updates then remove finalizers and must never be blocked.
+func deleting(obj runtime.Object) bool {
+	m, ok := obj.(metav1.Object)
+	return ok && m.GetDeletionTimestamp() != nil
+}
+
+func logger(ctx context.Context) logr.Logger {
+	return logf.FromContext(ctx).WithName("guardrails")
+}

@@ -1,0 +1,218 @@
+package admission
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+// verdict sorts the findings of one request by what they do.
+type verdict struct {
+	deny  []rules.Finding
+	warn  []rules.Finding
+	audit []rules.Finding
+	// demoted are deny findings returned as warnings, with the reason:
+	// findings the old object of an UPDATE already had, findings on a pod
+	// whose owning workload was judged at its own admission.
+	demoted []demotedFinding
+}
+
+type demotedFinding struct {
+	rules.Finding
+	why string
+}
+
+// demoteAll moves every deny finding into v.demoted with the reason why.
+func (v *verdict) demoteAll(why string) {
+	for _, f := range v.deny {
+		f.Severity = rules.ActionWarn
+		v.demoted = append(v.demoted, demotedFinding{f, why})
+	}
+	v.deny = nil
+}
+
+// classify caps every finding at the mode's strongest action: enforce
+// keeps deny, warn turns deny into warn, audit turns everything into
+// audit. A rule configured as audit stays audit in every mode.
+func classify(fs []rules.Finding, mode rules.Mode) verdict {
+	var v verdict
+	limit := mode.Action()
+	for _, f := range fs {
+		f.Severity = rules.Milder(f.Severity, limit)
+		switch f.Severity {
+		case rules.ActionDeny:
+			v.deny = append(v.deny, f)
+		case rules.ActionWarn:
+			v.warn = append(v.warn, f)
+		case rules.ActionAudit:
+			v.audit = append(v.audit, f)
+		}
+	}
+	return v
+}
+
+// findingKey identifies a finding across the old and new object of an
+// UPDATE.
+type findingKey struct{ rule, field, message string }
+
+func keyOf(f rules.Finding) findingKey { return findingKey{f.Rule, f.Field, f.Message} }
+
+// demotePreexisting moves the deny findings that old already had into
+// v.demoted.
+func (v *verdict) demotePreexisting(old []rules.Finding) {
+	if len(old) == 0 || len(v.deny) == 0 {
+		return
+	}
+	had := make(map[findingKey]bool, len(old))
+	for _, f := range old {
+		had[keyOf(f)] = true
+	}
+	kept := v.deny[:0]
+	for _, f := range v.deny {
+		if had[keyOf(f)] {
+			f.Severity = rules.ActionWarn
+			v.demoted = append(v.demoted, demotedFinding{f, "already there before this update; not denied"})
+		} else {
+			kept = append(kept, f)
+		}
+	}
+	v.deny = kept
+}
+
+// findingLine is `[rule-id] field.path: message`, plus ` (hint)` when
+// asked, on one line.
+func findingLine(f rules.Finding, hint bool) string {
+	var b strings.Builder
+	b.Grow(len(f.Rule) + len(f.Field) + len(f.Message) + len(f.Hint) + 8)
+	b.WriteByte('[')
+	b.WriteString(f.Rule)
+	b.WriteString("] ")
+	if f.Field != "" {
+		b.WriteString(f.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(f.Message)
+	if hint && f.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(f.Hint)
+		b.WriteByte(')')
+	}
+	return oneLine(b.String())
+}
+
+// denyMessage is the message kubectl prints after "denied the request: ":
+// one line per finding, capped at MaxDenyLines.
+func denyMessage(fs []rules.Finding) string {
+	lines := make([]string, 0, min(len(fs), MaxDenyLines)+1)
+	for i, f := range fs {
+		if i == MaxDenyLines {
+			lines = append(lines, fmt.Sprintf("... and %d more %s (run `webhook check` on the manifest for the full list)", len(fs)-MaxDenyLines, plural(len(fs)-MaxDenyLines, "finding", "findings")))
+			break
+		}
+		lines = append(lines, truncate(findingLine(f, true), maxDenyLineLen))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// warnings renders warn findings, demoted deny findings and extra
+// notes as kubectl warnings: short single lines, capped at MaxWarnings.
+func warnings(v verdict, notes []string) []string {
+	total := len(notes) + len(v.warn) + len(v.demoted)
+	if total == 0 {
+		return nil
+	}
+	out := make([]string, 0, min(total, MaxWarnings)+1)
+	add := func(s string) bool {
+		if len(out) == MaxWarnings {
+			return false
+		}
+		out = append(out, truncate(oneLine(s), MaxWarningLen))
+		return true
+	}
+	n := 0
+	for _, s := range notes {
+		if add(s) {
+			n++
+		}
+	}
+	for _, d := range v.demoted {
+		if add(findingLine(d.Finding, false) + " (" + d.why + ")") {
+			n++
+		}
+	}
+	for _, f := range v.warn {
+		if add(findingLine(f, false)) {
+			n++
+		}
+	}
+	if rest := total - n; rest > 0 {
+		out = append(out, fmt.Sprintf("[guardrails] ... and %d more %s (run `webhook check` on the manifest for the full list)", rest, plural(rest, "warning", "warnings")))
+	}
+	return out
+}
+
+// auditAnnotations returns one audit annotation per rule: the key is the
+// rule id (the API server prefixes it with the webhook's name, giving e.g.
+// validate.guardrails.dev/resources-requests), the value the findings as
+// `field: message` joined with "; ".
+func auditAnnotations(fs []rules.Finding) map[string]string {
+	if len(fs) == 0 {
+		return nil
+	}
+	byRule := map[string][]string{}
+	var ids []string
+	for _, f := range fs {
+		if _, ok := byRule[f.Rule]; !ok {
+			ids = append(ids, f.Rule)
+		}
+		s := f.Message
+		if f.Field != "" {
+			s = f.Field + ": " + s
+		}
+		byRule[f.Rule] = append(byRule[f.Rule], oneLine(s))
+	}
+	sort.Strings(ids)
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		out[id] = truncate(strings.Join(byRule[id], "; "), maxAuditValueLen)
+	}
+	return out
+}
+
+// oneLine replaces control characters (newlines from hostile annotation
+// values, tabs) with spaces: warnings travel as HTTP headers, and a denial
+// has one line per finding.
+func oneLine(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// truncate cuts s to at most n bytes on a rune boundary, ending in "...".
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,56 @@
+package clustercache
+
+import (
+	networkingv1 "k8s.io/api/networking/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+)
+
+// ingressEvents keeps the conflict index in step with the Ingress informer:
+// add and update record the Ingress's claims (replacing its previous ones),
+// delete forgets them. Objects arrive already trimmed by TransformIngress.
+type ingressEvents struct{ c *Cache }
+
+var _ toolscache.ResourceEventHandler = ingressEvents{}
+
+func (c *Cache) ingressHandler() ingressEvents { return ingressEvents{c} }
+
+// OnAdd indexes a new Ingress (also every Ingress of the initial list).
+func (h ingressEvents) OnAdd(obj any, _ bool) {
+	if ing, ok := obj.(*networkingv1.Ingress); ok && ing != nil {
+		h.c.index.Set(ing)
+	}
+}
+
+// OnUpdate re-indexes an Ingress whose rules, class or annotations may have
+// changed. A resync (same resourceVersion) changes nothing and is skipped.
+func (h ingressEvents) OnUpdate(oldObj, newObj any) {
+	ing, ok := newObj.(*networkingv1.Ingress)
+	if !ok || ing == nil {
+		return
+	}
+	if old, ok := oldObj.(*networkingv1.Ingress); ok && old != nil &&
+		old.ResourceVersion != "" && old.ResourceVersion == ing.ResourceVersion &&
+		old.Namespace == ing.Namespace && old.Name == ing.Name {
+		return
+	}
+	h.c.index.Set(ing)
+}
+
+// OnDelete forgets an Ingress, including one that the informer only learns
+// was deleted at a relist (a DeletedFinalStateUnknown tombstone).
+func (h ingressEvents) OnDelete(obj any) {
+	if t, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+		if ing, ok := t.Obj.(*networkingv1.Ingress); ok && ing != nil {
+			h.c.index.Delete(ing.Namespace, ing.Name)
+			return
+		}
+		// Only the key is known for sure: namespace/name.
+		if ns, name, err := toolscache.SplitMetaNamespaceKey(t.Key); err == nil {
+			h.c.index.Delete(ns, name)
+		}
+		return
+	}
+	if ing, ok := obj.(*networkingv1.Ingress); ok && ing != nil {
+		h.c.index.Delete(ing.Namespace, ing.Name)
+	}
+}

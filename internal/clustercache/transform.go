@@ -1,0 +1,168 @@
+package clustercache
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+// The transforms run on every object before it enters an informer's store
+// (and before event handlers see it). Each one builds a new object holding
+// only what the rules and the conflict index read, so a cluster with large
+// objects (last-applied-configuration annotations, managedFields, status)
+// costs the webhook little memory. Every transform keeps identity
+// (name, namespace, uid, resourceVersion) and drops managedFields, owner
+// references, finalizers, status and all annotations not listed. They are
+// idempotent, and return objects of any other type unchanged.
+
+// IngressAnnotationsKept are the annotations TransformIngress keeps: the
+// ones the conflict index reads (rules.IngressClassOf, rules.IngressIsCanary)
+// plus use-regex, which decides how ingress-nginx matches paths. If the
+// index starts reading another annotation, add it here (the test
+// TestTransformIngressKeepsIndexInputs compares indexes built from full and
+// trimmed fixtures).
+var IngressAnnotationsKept = []string{
+	rules.LegacyIngressClassAnnotation,
+	"nginx.ingress.kubernetes.io/canary",
+	"nginx.ingress.kubernetes.io/use-regex",
+}
+
+func identity(m *metav1.ObjectMeta) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name:            m.Name,
+		Namespace:       m.Namespace,
+		UID:             m.UID,
+		ResourceVersion: m.ResourceVersion,
+	}
+}
+
+func keepAnnotations(in map[string]string, keys []string) map[string]string {
+	var out map[string]string
+	for _, k := range keys {
+		if v, ok := in[k]; ok {
+			if out == nil {
+				out = make(map[string]string, len(keys))
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// TransformNamespace keeps a Namespace's name and labels (the mode and
+// failure-policy labels).
+func TransformNamespace(obj any) (any, error) {
+	in, ok := obj.(*corev1.Namespace)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &corev1.Namespace{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.Labels = in.Labels
+	return out, nil
+}
+
+// TransformIngress keeps what the conflict index reads: spec.ingressClassName,
+// spec.rules and IngressAnnotationsKept. It drops spec.defaultBackend,
+// spec.tls and status.
+func TransformIngress(obj any) (any, error) {
+	in, ok := obj.(*networkingv1.Ingress)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &networkingv1.Ingress{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.Annotations = keepAnnotations(in.Annotations, IngressAnnotationsKept)
+	out.Spec.IngressClassName = in.Spec.IngressClassName
+	out.Spec.Rules = in.Spec.Rules
+	return out, nil
+}
+
+// TransformIngressClass keeps the is-default-class annotation, the creation
+// time (the API server picks the newest of several defaults) and
+// spec.controller.
+func TransformIngressClass(obj any) (any, error) {
+	in, ok := obj.(*networkingv1.IngressClass)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &networkingv1.IngressClass{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.CreationTimestamp = in.CreationTimestamp
+	out.Annotations = keepAnnotations(in.Annotations, []string{IsDefaultIngressClassAnnotation})
+	out.Spec.Controller = in.Spec.Controller
+	return out, nil
+}
+
+// TransformRole keeps a Role's labels and rules.
+func TransformRole(obj any) (any, error) {
+	in, ok := obj.(*rbacv1.Role)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &rbacv1.Role{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.Labels = in.Labels
+	out.Rules = in.Rules
+	return out, nil
+}
+
+// TransformClusterRole keeps a ClusterRole's labels (aggregate-to-*), rules
+// and aggregationRule.
+func TransformClusterRole(obj any) (any, error) {
+	in, ok := obj.(*rbacv1.ClusterRole)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &rbacv1.ClusterRole{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.Labels = in.Labels
+	out.Rules = in.Rules
+	out.AggregationRule = in.AggregationRule
+	return out, nil
+}
+
+// TransformLimitRange keeps a LimitRange's spec.
+func TransformLimitRange(obj any) (any, error) {
+	in, ok := obj.(*corev1.LimitRange)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &corev1.LimitRange{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.Spec = in.Spec
+	return out, nil
+}
+
+// TransformPriorityClass keeps value, preemptionPolicy and globalDefault.
+func TransformPriorityClass(obj any) (any, error) {
+	in, ok := obj.(*schedulingv1.PriorityClass)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &schedulingv1.PriorityClass{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.Value = in.Value
+	out.PreemptionPolicy = in.PreemptionPolicy
+	out.GlobalDefault = in.GlobalDefault
+	return out, nil
+}
+
+// TransformSecretMetadata keeps only a Secret's identity: SecretExists needs
+// nothing else. It takes the PartialObjectMetadata of a metadata-only
+// informer; a full Secret is reduced to its metadata too, so secret data
+// never stays in memory.
+func TransformSecretMetadata(obj any) (any, error) {
+	switch in := obj.(type) {
+	case *metav1.PartialObjectMetadata:
+		if in == nil {
+			return obj, nil
+		}
+		return &metav1.PartialObjectMetadata{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}, nil
+	case *corev1.Secret:
+		if in == nil {
+			return obj, nil
+		}
+		out := &metav1.PartialObjectMetadata{ObjectMeta: identity(&in.ObjectMeta)}
+		out.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		return out, nil
+	}
+	return obj, nil
+}

@@ -1,0 +1,71 @@
+// Package metrics defines the Prometheus metrics of the Guardrails server.
+// They are registered in controller-runtime's registry, which the manager
+// serves on the metrics address (--metrics-bind-address) next to the
+// controller-runtime and Go runtime metrics. The cache sync gauges
+// (guardrails_cache_synced, guardrails_cache_resource_synced) are
+// internal/clustercache's.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// Handler names used as the "handler" label.
+const (
+	HandlerValidate = "validate"
+	HandlerMutate   = "mutate"
+)
+
+// Results used as the "result" label of RequestsTotal.
+const (
+	// ResultAllowed: admitted without findings that change the answer.
+	ResultAllowed = "allowed"
+	// ResultWarned: admitted with warnings.
+	ResultWarned = "warned"
+	// ResultDenied: rejected by deny findings.
+	ResultDenied = "denied"
+	// ResultPatched: admitted with a JSON patch (mutate).
+	ResultPatched = "patched"
+	// ResultSkipped: not judged (DELETE, CONNECT, subresource, namespace
+	// without mode, unknown kind, object being deleted).
+	ResultSkipped = "skipped"
+	// ResultError: an internal error decided the answer (failure policy).
+	ResultError = "error"
+)
+
+var (
+	// RequestsTotal counts admission requests by handler, operation and
+	// result.
+	RequestsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "guardrails_admission_requests_total",
+		Help: "Admission requests by handler (validate, mutate), operation and result (allowed, warned, denied, patched, skipped, error).",
+	}, []string{"handler", "operation", "result"})
+
+	// DecisionsTotal counts findings by rule, namespace mode and the
+	// effective action they got (deny, warn, audit; mutate for mutations).
+	DecisionsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "guardrails_decisions_total",
+		Help: "Findings by rule, mode (enforce, warn, audit) and effective action (deny, warn, audit, mutate).",
+	}, []string{"rule", "mode", "action"})
+
+	// RequestDuration observes the time spent in the handler (decode,
+	// rules, response), by handler.
+	RequestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "guardrails_admission_duration_seconds",
+		Help:    "Time spent answering one admission request, by handler.",
+		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
+	}, []string{"handler"})
+
+	// InternalErrors counts internal errors by handler and kind (panic,
+	// decode, lookup) and by what the failure policy made of them
+	// (outcome: denied, admitted).
+	InternalErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "guardrails_internal_errors_total",
+		Help: "Internal errors by handler, kind (panic, decode, lookup) and outcome (denied, admitted).",
+	}, []string{"handler", "kind", "outcome"})
+)
+
+func init() {
+	crmetrics.Registry.MustRegister(RequestsTotal, DecisionsTotal, RequestDuration, InternalErrors)
+}
