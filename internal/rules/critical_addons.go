@@ -198,6 +198,14 @@ var knownAddons = []knownAddon{
 		nameNS: kubeSystem,
 	},
 	{
+		// Istio's CNI node agent (chained CNI plugin; the chart hard-codes
+		// system-node-critical).
+		name: "Istio CNI", nodeAgent: true,
+		labels: []labelSet{set(eq(lK8sApp, "istio-cni-node"))},
+		names:  []string{"istio-cni-node"},
+		nameNS: []string{metav1.NamespaceSystem, "istio-system"},
+	},
+	{
 		name: "Amazon VPC CNI", nodeAgent: true,
 		labels: []labelSet{set(eq(lK8sApp, "aws-node"))},
 		names:  []string{"aws-node"},
@@ -256,6 +264,83 @@ var knownAddons = []knownAddon{
 		names:  []string{"cluster-autoscaler"},
 		nameNS: kubeSystem,
 	},
+	{
+		// Karpenter provisions the nodes pods wait for: the cluster
+		// autoscaler's role (its chart defaults to system-cluster-critical).
+		name:   "Karpenter",
+		labels: []labelSet{set(eq(lAppName, "karpenter"))},
+		names:  []string{"karpenter"},
+		nameNS: []string{metav1.NamespaceSystem, "karpenter"},
+	},
+}
+
+// platformAgents are cluster components whose upstream manifests run them
+// with a system priority class outside kube-system, but which are not
+// critical add-ons: Guardrails does not require a system class of them
+// (priority-critical-addon, the mutating webhook), it only lets them keep
+// the one upstream gave them (priority-reserved-class).
+var platformAgents = []knownAddon{
+	{
+		// kube-prometheus runs node-exporter with system-cluster-critical
+		// in "monitoring"; the prometheus-community chart names it
+		// prometheus-node-exporter.
+		name: "node-exporter", nodeAgent: true,
+		labels: []labelSet{
+			set(eq(lAppName, "node-exporter"), eq("app.kubernetes.io/part-of", "kube-prometheus")),
+			set(eq(lAppName, "prometheus-node-exporter")),
+		},
+	},
+	{
+		// OPA Gatekeeper's webhook and audit controllers
+		// (system-cluster-critical in gatekeeper-system).
+		name:   "Gatekeeper",
+		labels: []labelSet{set(eq("gatekeeper.sh/system", "yes"))},
+	},
+	{
+		// Istio ambient's per-node proxy (system-node-critical).
+		name: "Istio ztunnel", nodeAgent: true,
+		labels: []labelSet{
+			set(eq(lAppName, "ztunnel")),
+			setIn([]string{metav1.NamespaceSystem, "istio-system"}, eq(lApp, "ztunnel")),
+		},
+	},
+	{
+		// Calico's CSI node driver, created by the Tigera operator in
+		// calico-system with system-node-critical.
+		name: "Calico CSI node driver", nodeAgent: true,
+		labels: []labelSet{setIn([]string{"calico-system"}, eq(lK8sApp, "csi-node-driver"))},
+	},
+	{
+		// The NVIDIA device plugin chart (system-node-critical, in its own
+		// namespace).
+		name: "NVIDIA device plugin", nodeAgent: true,
+		labels: []labelSet{set(eq(lAppName, "nvidia-device-plugin"))},
+	},
+}
+
+// platformAgentOf reports whether obj is one of platformAgents (by the
+// labels of its pod template or of the workload itself); only long-running
+// kinds match, mirror pods never do.
+func platformAgentOf(obj runtime.Object, ref ObjectRef) (string, bool) {
+	ps, ok := PodSpecOf(obj)
+	if !ok || isMirrorPod(obj) {
+		return "", false
+	}
+	om, ok := workloadMeta(obj)
+	if !ok {
+		return "", false
+	}
+	ns := ref.Namespace
+	if ns == "" {
+		ns = om.Namespace
+	}
+	labelMaps := []map[string]string{ps.PodMeta.Labels, om.Labels}
+	for _, a := range platformAgents {
+		if _, ok := a.matches("", ns, labelMaps, isPod(obj)); ok {
+			return a.name, true
+		}
+	}
+	return "", false
 }
 
 // CriticalAddonOf reports whether obj is a critical add-on: a well-known one

@@ -94,6 +94,8 @@ func TestCriticalAddonOf(t *testing.T) {
 		{"tenant envoy", deployment("shop", "envoy", map[string]string{"app": "envoy"}), nil, false, "", "", "", false},
 		{"autoscaler chart", deployment("kube-system", "ca-gce-cluster-autoscaler", map[string]string{"app.kubernetes.io/name": "gce-cluster-autoscaler"}), nil, true, "cluster-autoscaler", "label app.kubernetes.io/name=*cluster-autoscaler", SystemClusterCritical, false},
 		{"not autoscaler", deployment("shop", "x", map[string]string{"app.kubernetes.io/name": "mycluster-autoscaler"}), nil, false, "", "", "", false},
+		{"istio cni", daemonSet("istio-system", "istio-cni-node", map[string]string{"k8s-app": "istio-cni-node", "app.kubernetes.io/name": "istio-cni"}), nil, true, "Istio CNI", "label k8s-app=istio-cni-node", SystemNodeCritical, true},
+		{"karpenter", deployment("karpenter", "karpenter", map[string]string{"app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": "karpenter"}), nil, true, "Karpenter", "label app.kubernetes.io/name=karpenter", SystemClusterCritical, false},
 		{"metrics-server", deployment("monitoring", "metrics-server", map[string]string{"k8s-app": "metrics-server"}), nil, true, "metrics-server", "label k8s-app=metrics-server", SystemClusterCritical, false},
 		{"config empty selector ignored", deployment("shop", "web", nil), cfg, false, "", "", "", false},
 		{"config labels", deployment("platform", "gateway", map[string]string{"app.kubernetes.io/name": "gw"}), cfg, true, "gw", "config criticalAddons[1]", SystemClusterCritical, false},
@@ -118,6 +120,36 @@ func TestCriticalAddonOf(t *testing.T) {
 			}
 			if m.Addon != tc.addon || m.Reason != tc.reason || m.WantClass != tc.want || m.NodeAgent != tc.node {
 				t.Errorf("got %+v, want addon %q reason %q class %q node %v", m, tc.addon, tc.reason, tc.want, tc.node)
+			}
+		})
+	}
+}
+
+func TestPlatformAgentOf(t *testing.T) {
+	kp := map[string]string{"app.kubernetes.io/name": "node-exporter", "app.kubernetes.io/part-of": "kube-prometheus"}
+	for _, tc := range []struct {
+		name  string
+		obj   runtime.Object
+		agent string
+	}{
+		{"kube-prometheus node-exporter", daemonSet("monitoring", "node-exporter", kp), "node-exporter"},
+		{"chart node-exporter", daemonSet("obs", "prom-prometheus-node-exporter", map[string]string{"app.kubernetes.io/name": "prometheus-node-exporter"}), "node-exporter"},
+		{"node-exporter name only label", daemonSet("obs", "x", map[string]string{"app.kubernetes.io/name": "node-exporter"}), ""},
+		{"gatekeeper", deployment("gatekeeper-system", "gatekeeper-audit", map[string]string{"gatekeeper.sh/system": "yes", "control-plane": "audit-controller"}), "Gatekeeper"},
+		{"ztunnel", daemonSet("istio-system", "ztunnel", map[string]string{"app": "ztunnel"}), "Istio ztunnel"},
+		{"tenant ztunnel label", deployment("shop", "ztunnel", map[string]string{"app": "ztunnel"}), ""},
+		{"calico csi", daemonSet("calico-system", "csi-node-driver", map[string]string{"k8s-app": "csi-node-driver"}), "Calico CSI node driver"},
+		{"nvidia", daemonSet("nvidia", "nvdp", map[string]string{"app.kubernetes.io/name": "nvidia-device-plugin"}), "NVIDIA device plugin"},
+		{"tenant", deployment("shop", "web", map[string]string{"app": "web"}), ""},
+		{"nil", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := platformAgentOf(tc.obj, refOf(tc.obj))
+			if ok != (tc.agent != "") || got != tc.agent {
+				t.Errorf("platformAgentOf = %q, %v; want %q", got, ok, tc.agent)
+			}
+			if _, crit := CriticalAddonOf(tc.obj, refOf(tc.obj), DefaultSettings()); crit {
+				t.Errorf("platform agent must not be a critical add-on")
 			}
 		})
 	}

@@ -26,6 +26,10 @@ import (
 // and a named class are treated as different classes: no guess, no false
 // alarm.
 //
+// Namespace unknown: an Ingress without metadata.namespace in offline input
+// goes wherever kubectl's context points, so a claim between it and another
+// Ingress may be a duplicate as well as a hijack: it is only a warning.
+//
 // Passes: the Ingress's own previous version (same namespace and name);
 // the same host and path under another class, another pathType or another
 // host; ingress-nginx canaries (nginx.ingress.kubernetes.io/canary: "true")
@@ -85,7 +89,9 @@ func checkIngressConflict(in *Input) []Violation {
 				if r.Namespace == ns && r.Name == ing.Name {
 					continue
 				}
-				sameNS := r.Namespace == ns
+				// An unknown namespace (offline input without
+				// metadata.namespace) may be the other one's: no hijack claim.
+				sameNS := r.Namespace == ns || r.Namespace == "" || ns == ""
 				if canary && sameNS {
 					continue
 				}
@@ -120,13 +126,22 @@ func ingressConflictViolation(c IngressClaim, other ObjectRef, subjectClass, key
 	}
 	v := Violation{
 		Field: c.Field.Child("path"),
-		Message: fmt.Sprintf("%s path %q (%s) is already routed by Ingress %s/%s (%s)",
-			what, path, c.Key.PathType, other.Namespace, other.Name, clsText),
-		Hint: fmt.Sprintf("choose another host or path, or agree with the owner of Ingress %s/%s which one serves it", other.Namespace, other.Name),
+		Message: fmt.Sprintf("%s path %q (%s) is already routed by Ingress %s (%s)",
+			what, path, c.Key.PathType, ingressRefName(other), clsText),
+		Hint: fmt.Sprintf("choose another host or path, or agree with the owner of Ingress %s which one serves it", ingressRefName(other)),
 	}
 	if sameNS {
 		v.AtMost = ActionWarn
-		v.Hint = fmt.Sprintf("merge this path into Ingress %s/%s or remove one of them; the controller serves only one", other.Namespace, other.Name)
+		v.Hint = fmt.Sprintf("merge this path into Ingress %s or remove one of them; the controller serves only one", ingressRefName(other))
 	}
 	return v
+}
+
+// ingressRefName is "namespace/name", or just the name when the namespace is not
+// known (offline input without metadata.namespace).
+func ingressRefName(r ObjectRef) string {
+	if r.Namespace == "" {
+		return r.Name
+	}
+	return r.Namespace + "/" + r.Name
 }

@@ -14,7 +14,9 @@ import (
 //     Ingress: equal host (case-insensitive), a wildcard TLS host covering a
 //     rule host one label deep ("*.example.com" covers "a.example.com"), or
 //     a wildcard rule host covering the TLS host. A rule without host or a
-//     defaultBackend serves every host;
+//     defaultBackend serves every host; with ingress-nginx's
+//     from-to-www-redirect: "true" the www/non-www twin of a rule host is
+//     served too, and so is every name of its server-alias annotation;
 //   - every spec.tls[*] needs a secretName (controllers otherwise fall back
 //     to their default certificate, usually not valid for the host);
 //   - with Settings.TLSSecretLookups on, the secret must exist in the
@@ -97,9 +99,22 @@ func ingressTLSHostServed(ing *networkingv1.Ingress, tlsHost string) bool {
 		return true
 	}
 	th := strings.ToLower(tlsHost)
+	wwwRedirect := ingressNginxBool(ing, "from-to-www-redirect")
 	for _, r := range ing.Spec.Rules {
 		rh := strings.ToLower(r.Host)
 		if rh == "" || rh == th || hostWildcardCovers(th, rh) || hostWildcardCovers(rh, th) {
+			return true
+		}
+		// from-to-www-redirect makes the controller serve (and redirect)
+		// the www/non-www twin of each rule host, over TLS too.
+		if wwwRedirect && (th == "www."+rh || rh == "www."+th) {
+			return true
+		}
+	}
+	// server-alias adds names to the server of the Ingress's hosts.
+	for _, alias := range strings.Split(ing.Annotations[ingressNginxPrefix+"server-alias"], ",") {
+		alias = strings.ToLower(strings.TrimSpace(alias))
+		if alias != "" && (alias == th || hostWildcardCovers(alias, th)) {
 			return true
 		}
 	}

@@ -17,8 +17,11 @@ import (
 // the only built-in limit), so a tenant can otherwise outrank the cluster's
 // own DNS and network.
 //
-// What passes besides add-ons: classes listed in the config's
-// priority.criticalClasses are not reserved; workloads in kube-system (the
+// What passes besides add-ons: platform agents whose upstream manifests
+// set a system class outside kube-system (platformAgents: kube-prometheus
+// node-exporter, Gatekeeper, Istio ztunnel, Calico's CSI node driver, the
+// NVIDIA device plugin), which keep it without being required to; classes
+// listed in the config's priority.criticalClasses are not reserved; workloads in kube-system (the
 // classes' historical home, where the API server restricted them before
 // 1.17 and where CSI node plugins and cloud agents not in the add-on table
 // live); mirror pods (kubelet static pods such as kube-apiserver). Pods
@@ -50,6 +53,9 @@ func checkPriorityReservedClass(in *Input) []Violation {
 		return nil
 	}
 	if _, ok := CriticalAddonOf(in.Object, in.Ref, in.Settings); ok {
+		return nil
+	}
+	if _, ok := platformAgentOf(in.Object, in.Ref); ok {
 		return nil
 	}
 	what := "workload"
