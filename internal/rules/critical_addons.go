@@ -258,6 +258,14 @@ var knownAddons = []knownAddon{
 		nameNS: kubeSystem,
 	},
 	{
+		// Guardrails itself: with failurePolicy Fail, a preempted webhook
+		// blocks every enforced namespace.
+		name:   "Guardrails",
+		labels: []labelSet{setIn([]string{"guardrails-system"}, eq(lAppName, "guardrails"), eq(lAppComp, "webhook"))},
+		names:  []string{"guardrails-webhook"},
+		nameNS: []string{"guardrails-system"},
+	},
+	{
 		name: "cluster-autoscaler",
 		// The autoscaler chart names itself <cloudProvider>-cluster-autoscaler.
 		labels: []labelSet{set(eq(lApp, "cluster-autoscaler")), set(eq(lK8sApp, "cluster-autoscaler")), set(suffixEq(lAppName, "cluster-autoscaler"))},
