@@ -2,6 +2,7 @@ package admission
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -56,10 +57,17 @@ func classify(fs []rules.Finding, mode rules.Mode) verdict {
 }
 
 // findingKey identifies a finding across the old and new object of an
-// UPDATE.
+// UPDATE. List indices are left out of the field path: adding a container
+// in front of an old one moves the old one's finding from containers[0] to
+// containers[1] without changing it (messages name the container, host or
+// subject, so they still tell findings apart).
 type findingKey struct{ rule, field, message string }
 
-func keyOf(f rules.Finding) findingKey { return findingKey{f.Rule, f.Field, f.Message} }
+var listIndex = regexp.MustCompile(`\[\d+\]`)
+
+func keyOf(f rules.Finding) findingKey {
+	return findingKey{f.Rule, listIndex.ReplaceAllString(f.Field, "[*]"), f.Message}
+}
 
 // demotePreexisting moves the deny findings that old already had into
 // v.demoted.

@@ -225,6 +225,27 @@ func TestValidateUpdate(t *testing.T) {
 			memoryLine,
 			"[resources-requests] spec.template.spec.containers[1].resources.requests.memory: ")
 	})
+	t.Run("old finding moved by a new container in front", func(t *testing.T) {
+		// The new sidecar has its requests; the old container keeps its
+		// old finding at a new index: nothing is introduced.
+		req := loadReview(t, "deployment-update-scale.json")
+		old := req.OldObject
+		req = editObjects(t, req, func(obj map[string]any) {
+			spec := dig(obj, "spec", "template", "spec").(map[string]any)
+			spec["containers"] = append([]any{map[string]any{
+				"name": "proxy", "image": "envoyproxy/envoy:v1.31.0",
+				"resources": map[string]any{"requests": map[string]any{"cpu": "50m", "memory": "64Mi"}},
+			}}, spec["containers"].([]any)...)
+		})
+		req.OldObject = old // only the new object gains the container
+		resp := validate(t, v, req)
+		if !resp.Allowed {
+			t.Fatalf("denied: %s", resp.Result.Message)
+		}
+		if len(resp.Warnings) == 0 || !strings.Contains(resp.Warnings[0], "containers[1]") || !strings.Contains(resp.Warnings[0], "already there before this update") {
+			t.Errorf("warnings %q", resp.Warnings)
+		}
+	})
 	t.Run("object being deleted", func(t *testing.T) {
 		req := editObjects(t, loadReview(t, "deployment-update-introduce.json"), func(obj map[string]any) {
 			md := obj["metadata"].(map[string]any)
