@@ -38,6 +38,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newRulesCmd())
 	root.AddCommand(newCheckCmd())
 	root.AddCommand(newServeCmd())
+	root.AddCommand(newDevCmd())
 	return root
 }
 

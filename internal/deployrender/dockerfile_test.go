@@ -38,8 +38,11 @@ func TestDockerfileBuildLine(t *testing.T) {
 	// The Dockerfile passes the version as a build argument.
 	docker := strings.ReplaceAll(run[0], "${VERSION}", "v9.9.9-test")
 
-	cmd := exec.Command("make", "-n", "build", "GO=go", "VERSION=v9.9.9-test", "BIN=/out")
+	cmd := exec.Command("make", "--no-print-directory", "-n", "build", "GO=go", "VERSION=v9.9.9-test", "BIN=/out")
 	cmd.Dir = root
+	// Under `make test` the parent's MAKEFLAGS/MAKELEVEL would make the
+	// child print "Entering directory" lines.
+	cmd.Env = append(os.Environ(), "MAKEFLAGS=", "MAKELEVEL=")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("make -n build: %v", err)

@@ -1,0 +1,20 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+)
+
+// newDevCmd: the sandbox runs kube-apiserver and etcd through envtest,
+// which does not build on Windows.
+func newDevCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dev",
+		Short: "Run a local sandbox (not on Windows: use WSL2)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return &exitError{code: 2, err: errors.New("webhook dev needs Linux or macOS (on Windows: WSL2)")}
+		},
+	}
+}
