@@ -4,12 +4,13 @@ package e2e
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/guardrails-dev/guardrails/internal/deployrender"
 )
 
 // testDeploy: what a platform team applies is accepted by the real API
@@ -29,7 +30,7 @@ func testDeploy(t *testing.T) {
 	// A scratch copy of deploy/: the self-signed overlay needs generated
 	// certificates in self-signed/certs, which must not land in the repo.
 	stage := filepath.Join(t.TempDir(), "deploy")
-	if err := copyDir(filepath.Join(suite.root, "deploy"), stage); err != nil {
+	if err := deployrender.CopyTree(filepath.Join(suite.root, "deploy"), stage); err != nil {
 		t.Fatal(err)
 	}
 	// As deploy/self-signed's README says.
@@ -126,29 +127,4 @@ patches:
 		t.Fatal(err)
 	}
 	return dir
-}
-
-// copyDir copies the regular files under src to dst.
-func copyDir(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
 }

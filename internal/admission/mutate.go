@@ -334,7 +334,7 @@ func (m *Mutator) planRequests(cur object, ps rules.PodSpecRef, base []any) ([]m
 				if err != nil && !errors.Is(err, rules.ErrNotInInput) {
 					lookupErr = err
 				}
-				limitRangeDefaults = containerDefaults(lrs)
+				limitRangeDefaults = rules.LimitRangeDefaults(lrs)
 			}
 			if lookupErr != nil {
 				return
@@ -377,30 +377,6 @@ func containerWord(list string) string {
 		return "init container"
 	}
 	return "container"
-}
-
-// containerDefaults returns the resources that LimitRange Container items
-// default a request for (defaultRequest, or default which the API server
-// copies to a missing defaultRequest).
-func containerDefaults(lrs []*corev1.LimitRange) map[corev1.ResourceName]bool {
-	out := map[corev1.ResourceName]bool{}
-	for _, lr := range lrs {
-		if lr == nil {
-			continue
-		}
-		for _, item := range lr.Spec.Limits {
-			if item.Type != corev1.LimitTypeContainer {
-				continue
-			}
-			for r := range item.DefaultRequest {
-				out[r] = true
-			}
-			for r := range item.Default {
-				out[r] = true
-			}
-		}
-	}
-	return out
 }
 
 // jsonPath turns a dotted field path without indices (spec.template.spec)

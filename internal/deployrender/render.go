@@ -209,7 +209,7 @@ func StageSelfSigned(repoRoot, certDir string) (overlay string, cleanup func(), 
 		}
 	}()
 	deploy := filepath.Join(tmp, "deploy")
-	if err := copyTree(filepath.Join(repoRoot, "deploy"), deploy); err != nil {
+	if err := CopyTree(filepath.Join(repoRoot, "deploy"), deploy); err != nil {
 		return "", nil, err
 	}
 	overlay = filepath.Join(deploy, "self-signed")
@@ -246,9 +246,9 @@ func BuildSelfSigned(repoRoot string) ([]byte, error) {
 	return Build(overlay)
 }
 
-// copyTree copies the regular files under src to dst, leaving out the
+// CopyTree copies the regular files under src to dst, leaving out the
 // self-signed overlay's generated certificates.
-func copyTree(src, dst string) error {
+func CopyTree(src, dst string) error {
 	skip := filepath.Join(src, "self-signed", selfSignedCertDir)
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -94,7 +94,7 @@ func checkResourcesRequests(in *Input) []Violation {
 		// defaults the requests: say the check could not be made.
 		return LookupFailed(err, gaps[0].path.Child("resources", "requests"), fmt.Sprintf("the LimitRanges of namespace %q", ns))
 	}
-	defaulted := limitRangeDefaults(lrs)
+	defaulted := LimitRangeDefaults(lrs)
 
 	var vs []Violation
 	for _, g := range gaps {
@@ -110,11 +110,11 @@ func checkResourcesRequests(in *Input) []Violation {
 	return vs
 }
 
-// limitRangeDefaults returns the resources that LimitRange Container items
+// LimitRangeDefaults returns the resources that LimitRange Container items
 // default a request for. The API server's defaulting of a Container item
 // fills default from max, then defaultRequest from default, then from min:
 // any of the four yields a request.
-func limitRangeDefaults(lrs []*corev1.LimitRange) map[corev1.ResourceName]bool {
+func LimitRangeDefaults(lrs []*corev1.LimitRange) map[corev1.ResourceName]bool {
 	out := map[corev1.ResourceName]bool{}
 	for _, lr := range lrs {
 		if lr == nil {
