@@ -21,7 +21,7 @@ K8S_LDFLAGS  := -s -w -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION)
 E2E_PKGS     := $(if $(wildcard e2e),./e2e/...) ./internal/sandbox/...
 E2E_TIMEOUT  ?= 20m
 
-.PHONY: docker-build all build test unit e2e lint fmt vet readme bench control-plane run
+.PHONY: load docker-build all build test unit e2e lint fmt vet readme bench control-plane run
 
 all: build
 
@@ -67,6 +67,10 @@ $(K8S_BIN)/etcd: hack/etcd/go.mod hack/etcd/go.sum
 
 run: build control-plane ## try it: a local sandbox (kube-apiserver + etcd + the webhook); Ctrl-C stops it
 	@$(BIN)/webhook dev $(RUN_ARGS)
+
+LOAD_ARGS ?= --duration 10s --concurrency 16 --ingresses 10000
+load: ## load harness: the webhook vs a trivial baseline on the same TLS server, reported as ratios (exit 1 only on failed requests or wrong verdicts)
+	$(GO) run ./hack/load $(LOAD_ARGS)
 
 bench: ## benchmarks of the rule set and the CLI
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/... ./cmd/...

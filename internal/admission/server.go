@@ -87,16 +87,16 @@ func NewServer(o ServerOptions, v *Validator, m *Mutator) (webhook.Server, error
 		if err != nil {
 			return nil, err
 		}
-		srv.Register(path, withDeadlines(sh, o.ReadTimeout, o.WriteTimeout))
+		srv.Register(path, WithDeadlines(sh, o.ReadTimeout, o.WriteTimeout))
 	}
 	return srv, nil
 }
 
-// withDeadlines sets the read and write deadlines of the connection for
+// WithDeadlines sets the read and write deadlines of the connection for
 // one request. controller-runtime's server sets no read or write timeout
 // of its own (only a header timeout), so a client that trickles its body
 // or never reads the answer would hold a goroutine forever.
-func withDeadlines(h http.Handler, read, write time.Duration) http.Handler {
+func WithDeadlines(h http.Handler, read, write time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		now := time.Now()

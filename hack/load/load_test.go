@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRun runs the harness for about a second with two clients and checks
+// that every request got the expected verdict and that the report is
+// complete. It asserts nothing about timing.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, Options{Duration: 500 * time.Millisecond, Round: 250 * time.Millisecond, Concurrency: 2, Ingresses: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Errors != 0 {
+		t.Fatalf("%d errors: %q", rep.Errors, rep.ErrorSamples)
+	}
+
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	has := func(m map[string]any, where string, keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				t.Errorf("%s: no %q in %v", where, k, m)
+			}
+		}
+	}
+	has(doc, "report", "config", "overall", "kinds", "errors", "errorSamples")
+	has(doc["config"].(map[string]any), "config", "duration", "round", "roundsPerTarget", "concurrency", "ingresses", "gomaxprocs", "goVersion")
+	kinds := doc["kinds"].([]any)
+	var names []string
+	for _, k := range append(kinds, doc["overall"]) {
+		k := k.(map[string]any)
+		name, _ := k["kind"].(string)
+		names = append(names, name)
+		has(k, name, "kind", "baseline", "guardrails", "ratios")
+		for _, target := range []string{"baseline", "guardrails"} {
+			s := k[target].(map[string]any)
+			has(s, name+" "+target, "requests", "errors", "throughputPerSec", "p50Ms", "p90Ms", "p99Ms", "maxMs")
+			if s["requests"].(float64) == 0 {
+				t.Errorf("%s %s: no requests", name, target)
+			}
+		}
+		has(k["ratios"].(map[string]any), name+" ratios", "p50", "p99", "throughput")
+	}
+	want := []string{"deployment-good", "deployment-bad", "ingress-annotated", "ingress-conflict",
+		"clusterrolebinding", "namespace-update", "mutate-coredns", "overall"}
+	if !slices.Equal(names, want) {
+		t.Errorf("kinds %q, want %q", names, want)
+	}
+	// The text report names every kind.
+	var sb strings.Builder
+	printText(&sb, rep)
+	for _, n := range want {
+		if !strings.Contains(sb.String(), n) {
+			t.Errorf("text report lacks %s:\n%s", n, sb.String())
+		}
+	}
+}
+
+// TestWrongVerdictIsAnError checks that the harness verifies verdicts:
+// expecting the opposite answer from the real server is an error.
+func TestWrongVerdictIsAnError(t *testing.T) {
+	scs, err := scenarios(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := startServer(context.Background(), 100, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := srv.stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	for _, sc := range scs {
+		if _, err := srv.do(context.Background(), &sc, false); err != nil {
+			t.Errorf("%s: %v", sc.name, err)
+		}
+		if _, err := srv.do(context.Background(), &sc, true); err != nil {
+			t.Errorf("baseline %s: %v", sc.name, err)
+		}
+		wrong := sc
+		switch sc.name {
+		case "deployment-good", "ingress-annotated":
+			wrong.check = denied("resources-requests")
+		case "mutate-coredns":
+			wrong.check = patched("no-such-field")
+		default:
+			wrong.check = allowed
+		}
+		if _, err := srv.do(context.Background(), &wrong, false); err == nil {
+			t.Errorf("%s: a wrong expected verdict went unnoticed", sc.name)
+		}
+		wrong = sc
+		wrong.uid = "another-uid"
+		if _, err := srv.do(context.Background(), &wrong, false); err == nil || !strings.Contains(err.Error(), "UID") {
+			t.Errorf("%s: a UID mismatch went unnoticed: %v", sc.name, err)
+		}
+	}
+	// A path that is not served answers 404: an error.
+	bad := scs[0]
+	bad.path = "/nowhere"
+	if _, err := srv.do(context.Background(), &bad, false); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+		t.Errorf("unserved path: %v", err)
+	}
+}
