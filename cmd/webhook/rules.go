@@ -39,12 +39,20 @@ func kindsOf(r *rules.Rule) string {
 	return strings.Join(names, ", ")
 }
 
+// defaultOf is the default action, with the findings the rule caps lower.
+func defaultOf(r *rules.Rule) string {
+	if r.DefaultNote != "" {
+		return fmt.Sprintf("%s (%s)", r.DefaultAction, r.DefaultNote)
+	}
+	return string(r.DefaultAction)
+}
+
 func writeRulesText(w io.Writer, rs []*rules.Rule) error {
 	for i, r := range rs {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s (default: %s)\n", r.ID, r.DefaultAction)
+		fmt.Fprintf(w, "%s (default: %s)\n", r.ID, defaultOf(r))
 		fmt.Fprintf(w, "  %s\n", r.Summary)
 		fmt.Fprintf(w, "  kinds: %s\n", kindsOf(r))
 		if r.Why != "" {
@@ -62,7 +70,7 @@ func writeRulesMarkdown(w io.Writer, rs []*rules.Rule) error {
 	fmt.Fprintln(w, "| rule | default | kinds | what it catches | how to fix |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
 	for _, r := range rs {
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", r.ID, r.DefaultAction, esc(kindsOf(r)), esc(r.Summary), esc(r.Fix))
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", r.ID, defaultOf(r), esc(kindsOf(r)), esc(r.Summary), esc(r.Fix))
 	}
 	return nil
 }

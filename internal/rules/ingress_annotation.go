@@ -27,6 +27,7 @@ import (
 var ingressAnnotation = &Rule{
 	ID:            "ingress-annotation",
 	DefaultAction: ActionDeny,
+	DefaultNote:   "unknown names: warn",
 	Kinds:         ingressKinds,
 	Summary:       "controller annotations with values that do not parse or carry config injection",
 	Why: "ingress-nginx pastes annotation values into the nginx.conf it shares among all tenants: a value that does not parse " +

@@ -39,6 +39,7 @@ import (
 var ingressConflict = &Rule{
 	ID:            "ingress-conflict",
 	DefaultAction: ActionDeny,
+	DefaultNote:   "same namespace: warn",
 	Kinds:         ingressKinds,
 	Summary:       "host + path already claimed by an Ingress in another namespace",
 	Why: "Two Ingresses of one class claiming the same host and path fight over the same traffic: " +

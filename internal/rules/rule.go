@@ -108,6 +108,9 @@ type Rule struct {
 	ID string
 	// DefaultAction applies unless the configuration overrides it.
 	DefaultAction Action
+	// DefaultNote says which findings the rule caps below its action, for the
+	// docs (e.g. "unknown names: warn"); empty when none.
+	DefaultNote string
 	// Kinds the rule applies to.
 	Kinds []schema.GroupKind
 	// Summary is one line for the rules table.
