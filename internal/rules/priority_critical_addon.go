@@ -27,6 +27,7 @@ import (
 var priorityCriticalAddon = &Rule{
 	ID:            "priority-critical-addon",
 	DefaultAction: ActionDeny,
+	DefaultNote:   "node agent on system-cluster-critical: warn",
 	Kinds:         addonKinds,
 	Summary:       "critical add-ons without a system priority class",
 	Why: "Without a system priority class, DNS, the CNI, kube-proxy or the ingress controller rank " +
