@@ -2,7 +2,8 @@ package rules
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -471,12 +472,7 @@ func addonDisplayName(sel AddonSelector, name string) string {
 	if v := sel.Labels[lAppName]; v != "" {
 		return v
 	}
-	keys := make([]string, 0, len(sel.Labels))
-	for k := range sel.Labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	if len(keys) > 0 {
+	if keys := slices.Sorted(maps.Keys(sel.Labels)); len(keys) > 0 {
 		return sel.Labels[keys[0]]
 	}
 	return name

@@ -2,7 +2,8 @@ package rules
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -44,11 +45,7 @@ func checkIngressAnnotation(in *Input) []Violation {
 	if !ok || ing == nil {
 		return nil
 	}
-	keys := make([]string, 0, len(ing.Annotations))
-	for k := range ing.Annotations {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(ing.Annotations))
 
 	var out []Violation
 	annotations := field.NewPath("metadata", "annotations")
@@ -61,7 +58,7 @@ func checkIngressAnnotation(in *Input) []Violation {
 		value := ing.Annotations[key]
 		switch {
 		case entry == nil:
-			name := key[len(ngxPrefix):]
+			name := key[len(ingressNginxPrefix):]
 			msg := fmt.Sprintf("unknown ingress-nginx annotation %q; the controller ignores it", key)
 			if s := closestNgxAnnotation(name); s != "" {
 				msg = fmt.Sprintf("unknown ingress-nginx annotation %q; did you mean %q?", key, s)
@@ -77,7 +74,7 @@ func checkIngressAnnotation(in *Input) []Violation {
 		case entry.typ == ngxRemoved:
 			msg := fmt.Sprintf("ingress-nginx annotation %q was removed from the controller and is ignored", key)
 			if entry.useInstead != "" {
-				msg += fmt.Sprintf("; use %q instead", ngxPrefix+entry.useInstead)
+				msg += fmt.Sprintf("; use %q instead", ingressNginxPrefix+entry.useInstead)
 			}
 			out = append(out, Violation{
 				Field:   path,

@@ -39,10 +39,6 @@ import (
 // CVE-2025-1098 (mirror-target, mirror-host), which CVE-2025-1974 chained
 // through the controller's admission webhook.
 
-// ngxPrefix is ingress-nginx's default annotation prefix (the controller's
-// --annotations-prefix can change it; the default is what tenants write).
-const ngxPrefix = "nginx.ingress.kubernetes.io/"
-
 // ngxValueType is the type of an annotation value: what a person should
 // write (for messages) and the parser that accepts it.
 type ngxValueType struct {
@@ -325,7 +321,7 @@ var ngxIndex = func() map[string]*ngxAnnotation {
 // lookupNgxAnnotation returns the table entry for a full annotation key, and
 // whether the key is under the ingress-nginx prefix at all.
 func lookupNgxAnnotation(key string) (entry *ngxAnnotation, underPrefix bool) {
-	name, ok := strings.CutPrefix(key, ngxPrefix)
+	name, ok := strings.CutPrefix(key, ingressNginxPrefix)
 	if !ok {
 		return nil, false
 	}

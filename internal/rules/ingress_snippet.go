@@ -2,7 +2,8 @@ package rules
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -70,11 +71,7 @@ func checkIngressSnippet(in *Input) []Violation {
 	if !ok || ing == nil {
 		return nil
 	}
-	keys := make([]string, 0, len(ing.Annotations))
-	for k := range ing.Annotations {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(ing.Annotations))
 
 	var out []Violation
 	for _, key := range keys {
