@@ -27,13 +27,8 @@
 // comes back as a warning. Scaling or relabelling an old Deployment during
 // an incident is never blocked by a finding that predates the rule, but an
 // update cannot make things worse. For the same reason an object that one of
-// Kubernetes' built-in controllers stamps out of a template it owns (a
-// ReplicaSet's Pods, a Deployment's ReplicaSets, a CronJob's Jobs: the
-// request comes from the controller and the object has a controller
-// ownerReference) gets its deny findings as warnings: its template was
-// judged when the owner was admitted, and denying the copy only stops
-// replacements. A tenant writing an ownerReference by hand gains nothing;
-// pods of other controllers are judged as pods.
+// Kubernetes' built-in controllers stamps out of a template it owns (see
+// derivedFrom) gets its deny findings as warnings and is never mutated.
 //
 // # Internal errors
 //
@@ -122,16 +117,14 @@ type engine struct {
 }
 
 func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
+	pol := policy.New(cfg, o.Rules...)
 	e := &engine{
 		cfg:    cfg,
-		pol:    policy.New(cfg),
-		rules:  o.Rules,
+		pol:    pol,
+		rules:  pol.Rules(),
 		state:  state,
 		nsWait: o.NamespaceWait,
 		now:    o.Now,
-	}
-	if e.rules == nil {
-		e.rules = rules.Catalogue()
 	}
 	if e.nsWait == 0 {
 		e.nsWait = 2 * time.Second
@@ -143,16 +136,12 @@ func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
 }
 
 // evaluate runs the engine's rules on in for the requester, with the
-// configuration's actions and exemptions (policy.Policy.Evaluate over a
-// possibly replaced catalogue).
+// configuration's actions and exemptions.
 func (e *engine) evaluate(in *rules.Input, who policy.Requester) ([]rules.Finding, error) {
-	in.Settings = e.pol.Settings()
 	if in.Cluster == nil {
 		in.Cluster = e.state
 	}
-	return rules.Evaluate(e.rules, in, func(r *rules.Rule) rules.Action {
-		return e.pol.Action(r, in.Ref, who)
-	})
+	return e.pol.Evaluate(in, who)
 }
 
 // ruleAction returns the action of rule id for ref and who (off when the

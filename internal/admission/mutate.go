@@ -129,7 +129,17 @@ func (m *Mutator) handle(ctx context.Context, req admission.Request) (resp admis
 		return m.failed(ctx, req, "decode", err, nil)
 	}
 
-	muts, notes := m.plan(cur, requester(req), fillClass, fillRequests)
+	who := requester(req)
+	if _, ok := derivedFrom(cur.obj, who); ok && gk.Kind != "Pod" {
+		// A workload copy (a Deployment's ReplicaSet, a CronJob's Job) is
+		// filled on its owner's template, never on the copy: a ReplicaSet
+		// whose template differs from its Deployment's makes the
+		// Deployment controller create yet another one. Pods are never
+		// compared with their template, and a pod of an add-on that
+		// predates the rule gains its priority.
+		return admission.Allowed(""), metrics.ResultSkipped
+	}
+	muts, notes := m.plan(cur, who, fillClass, fillRequests)
 	if len(muts) == 0 {
 		resp = admission.Allowed("")
 		resp.Warnings = warnings(verdict{}, notes)

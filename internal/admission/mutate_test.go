@@ -329,3 +329,38 @@ func (p *mutatorPC) PriorityClass(name string) (*schedulingv1.PriorityClass, err
 }
 
 func mustQ(s string) resource.Quantity { return resource.MustParse(s) }
+
+// replicaSetOfDeployment turns the CoreDNS Deployment review into the
+// ReplicaSet the Deployment controller creates for it.
+func replicaSetOfDeployment(t *testing.T, user string) admission.Request {
+	t.Helper()
+	req := editObjects(t, loadReview(t, "deployment-coredns-create.json"), func(obj map[string]any) {
+		obj["kind"] = "ReplicaSet"
+		md := obj["metadata"].(map[string]any)
+		md["name"] = "coredns-7db6d8ff4d"
+		md["ownerReferences"] = []any{map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment", "name": "coredns", "uid": "d", "controller": true,
+		}}
+	})
+	req.Kind.Kind = "ReplicaSet"
+	req.Resource.Resource = "replicasets"
+	req.Name = "coredns-7db6d8ff4d"
+	req.UserInfo.Username = user
+	req.UserInfo.Groups = []string{"system:serviceaccounts", "system:authenticated"}
+	return req
+}
+
+func TestMutateLeavesControllerCopiesAlone(t *testing.T) {
+	m := NewMutator(config.Default(), testCluster(t), Options{})
+	// A ReplicaSet whose template differed from its Deployment's would make
+	// the Deployment controller create yet another ReplicaSet.
+	resp := m.Handle(context.Background(), replicaSetOfDeployment(t, "system:serviceaccount:kube-system:deployment-controller"))
+	if !resp.Allowed || len(resp.Patches) != 0 || len(resp.Warnings) != 0 {
+		t.Errorf("the deployment controller's ReplicaSet was mutated: allowed %v, patches %v, warnings %q", resp.Allowed, resp.Patches, resp.Warnings)
+	}
+	// The same ReplicaSet written by a person is filled like any workload.
+	resp = m.Handle(context.Background(), replicaSetOfDeployment(t, "alice"))
+	if len(resp.Patches) != 1 {
+		t.Errorf("a ReplicaSet written by a user was not mutated: patches %v", resp.Patches)
+	}
+}

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
-	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/metrics"
+	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -134,11 +136,9 @@ func (v *Validator) handle(ctx context.Context, req admission.Request) (resp adm
 		if who.User == apiServerUser {
 			// The API server's own requests are never blocked.
 			verdict.demoteAll("request of the API server; never denied")
-		} else if owner, ok := judgedOwner(cur.obj); ok && who.BuiltinController() {
-			// The pod's template was judged when its owner was admitted;
-			// denying the controller's pod only stops replacements (a
-			// node drain of a workload that predates the rule).
-			verdict.demoteAll(fmt.Sprintf("pod of %s; the template is judged on the %s", owner, owner.kind))
+		} else if owner, ok := derivedFrom(cur.obj, who); ok {
+			// The template was judged when its owner was admitted.
+			verdict.demoteAll(fmt.Sprintf("%s of %s; the template is judged on the %s", strings.ToLower(cur.ref.Kind), owner, owner.kind))
 		}
 	}
 
@@ -254,33 +254,41 @@ func logFindings(v verdict) []logFinding {
 	return out
 }
 
-// ownerRef names a pod's controlling workload.
+// ownerRef names the workload a derived object was stamped out of.
 type ownerRef struct{ kind, name string }
 
 func (o ownerRef) String() string { return o.kind + " " + o.name }
 
-// judgedKinds are the owners whose pod template Guardrails judges.
+// judgedKinds are the owners whose pod template Guardrails judges on the
+// owner itself, by group.
 var judgedKinds = map[string]string{
-	"ReplicaSet": "apps", "StatefulSet": "apps", "DaemonSet": "apps",
-	"Job": "batch", "ReplicationController": "",
+	"Deployment": "apps", "ReplicaSet": "apps", "StatefulSet": "apps", "DaemonSet": "apps",
+	"CronJob": "batch", "Job": "batch", "ReplicationController": "",
 }
 
-// judgedOwner returns the controlling owner of a Pod when it is a
-// workload kind whose pod template the rules judge. Pods of custom
-// controllers (whose templates Guardrails never saw) are judged as pods.
-func judgedOwner(obj runtime.Object) (ownerRef, bool) {
-	p, ok := obj.(*corev1.Pod)
-	if !ok || p == nil {
+// derivedFrom returns the owner when obj is a copy that one of Kubernetes'
+// built-in workload controllers stamped out of a template it owns: a
+// Deployment's ReplicaSets, a ReplicaSet's Pods, a CronJob's Jobs. The
+// request must come from that controller and obj must name the owner in
+// a controller ownerReference, so a tenant writing an ownerReference by
+// hand gains nothing. Such copies are judged on their owner: denying them
+// only stops replacements (a node drain, a rollout restart of a workload
+// that predates the rule). The mutator leaves workload copies alone too
+// (see Mutator.handle).
+// Objects of custom controllers (whose templates Guardrails never saw)
+// are judged as themselves.
+func derivedFrom(obj runtime.Object, who policy.Requester) (ownerRef, bool) {
+	m, ok := obj.(metav1.Object)
+	if !ok || !who.BuiltinController() {
 		return ownerRef{}, false
 	}
-	for _, or := range p.OwnerReferences {
-		if or.Controller == nil || !*or.Controller {
-			continue
-		}
-		group, ok := judgedKinds[or.Kind]
-		if ok && schema.FromAPIVersionAndKind(or.APIVersion, or.Kind).Group == group {
-			return ownerRef{kind: or.Kind, name: or.Name}, true
-		}
+	or := metav1.GetControllerOfNoCopy(m)
+	if or == nil {
+		return ownerRef{}, false
+	}
+	group, ok := judgedKinds[or.Kind]
+	if ok && schema.FromAPIVersionAndKind(or.APIVersion, or.Kind).Group == group {
+		return ownerRef{kind: or.Kind, name: or.Name}, true
 	}
 	return ownerRef{}, false
 }

@@ -449,6 +449,12 @@ func TestValidateControllerPods(t *testing.T) {
 	if !strings.Contains(resp.Warnings[0], "(pod of ReplicaSet coredns-7db6d8ff4d; the template is judged on the ReplicaSet)") {
 		t.Errorf("warning %q", resp.Warnings[0])
 	}
+	// The same with kube-controller-manager's own identity (controllers
+	// without --use-service-account-credentials).
+	kcm := pod
+	kcm.UserInfo.Username = "system:kube-controller-manager"
+	kcm.UserInfo.Groups = nil
+	wantAllowed(t, validate(t, v, kcm), podLine+"cpu", podLine+"memory")
 	// A tenant writing the same ownerReference by hand gains nothing.
 	forged := pod
 	forged.UserInfo.Username = "alice"
@@ -463,4 +469,28 @@ func TestValidateControllerPods(t *testing.T) {
 		}}
 	})
 	wantDenied(t, validate(t, v, custom), podLine+"cpu", podLine+"memory")
+}
+
+// A rollout restart of a Deployment that predates the rule: the Deployment
+// controller's new ReplicaSet must not be denied for the old template.
+func TestValidateControllerReplicaSets(t *testing.T) {
+	v := NewValidator(config.Default(), testCluster(t), Options{})
+	strip := func(req admission.Request) admission.Request {
+		return editObjects(t, inNamespace(t, req, "team-enforce"), func(obj map[string]any) {
+			// A tenant's web ReplicaSet: no add-on labels, no init container.
+			obj["metadata"].(map[string]any)["labels"] = map[string]any{"app": "web"}
+			dig(obj, "spec", "template", "metadata").(map[string]any)["labels"] = map[string]any{"app": "web"}
+			delete(dig(obj, "spec", "template", "spec").(map[string]any), "initContainers")
+			for _, c := range dig(obj, "spec", "template", "spec", "containers").([]any) {
+				c.(map[string]any)["resources"] = map[string]any{}
+			}
+		})
+	}
+	const line = "[resources-requests] spec.template.spec.containers[0].resources.requests."
+	resp := validate(t, v, strip(replicaSetOfDeployment(t, "system:serviceaccount:kube-system:deployment-controller")))
+	wantAllowed(t, resp, line+"cpu", line+"memory")
+	if !strings.Contains(resp.Warnings[0], "(replicaset of Deployment coredns; the template is judged on the Deployment)") {
+		t.Errorf("warning %q", resp.Warnings[0])
+	}
+	wantDenied(t, validate(t, v, strip(replicaSetOfDeployment(t, "alice"))), line+"cpu", line+"memory")
 }

@@ -6,9 +6,6 @@ package policy
 import (
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -26,10 +23,17 @@ type Policy struct {
 	rules    []*rules.Rule
 }
 
-// New returns a Policy for cfg over the whole catalogue.
-func New(cfg *config.Config) *Policy {
-	return &Policy{cfg: cfg, settings: cfg.Settings(), rules: rules.Catalogue()}
+// New returns a Policy for cfg over rs, or over the whole catalogue when
+// rs is empty (tests pass their own rules).
+func New(cfg *config.Config, rs ...*rules.Rule) *Policy {
+	if len(rs) == 0 {
+		rs = rules.Catalogue()
+	}
+	return &Policy{cfg: cfg, settings: cfg.Settings(), rules: rs}
 }
+
+// Rules returns the rules the policy evaluates.
+func (p *Policy) Rules() []*rules.Rule { return p.rules }
 
 // Config returns the configuration.
 func (p *Policy) Config() *config.Config { return p.cfg }
@@ -57,22 +61,10 @@ func (p *Policy) Action(r *rules.Rule, ref rules.ObjectRef, who Requester) rules
 
 // Evaluate runs every applicable rule on in. in.Settings is filled from the
 // configuration.
-//
-// Objects that Kubernetes' own controllers create from a template they own
-// (a ReplicaSet's Pods, a Deployment's ReplicaSets, a CronJob's Jobs) are
-// judged at most as warn: the template was judged when its owner was
-// admitted, and denying the copy would only stop the controller from
-// replacing pods during an incident (a Deployment that predates the rule,
-// scaled up or drained off a node, must keep running).
 func (p *Policy) Evaluate(in *rules.Input, who Requester) ([]rules.Finding, error) {
 	in.Settings = p.settings
-	derived := who.BuiltinController() && hasControllerOwner(in.Object)
 	return rules.Evaluate(p.rules, in, func(r *rules.Rule) rules.Action {
-		act := p.Action(r, in.Ref, who)
-		if derived {
-			act = rules.Milder(act, rules.ActionWarn)
-		}
-		return act
+		return p.Action(r, in.Ref, who)
 	})
 }
 
@@ -93,14 +85,6 @@ var builtinControllers = map[string]bool{
 // BuiltinController reports whether the requester is one of Kubernetes'
 // workload controllers.
 func (r Requester) BuiltinController() bool { return builtinControllers[r.User] }
-
-func hasControllerOwner(obj runtime.Object) bool {
-	m, ok := obj.(metav1.Object)
-	if !ok {
-		return false
-	}
-	return metav1.GetControllerOfNoCopy(m) != nil
-}
 
 func matchAny(es []config.Exemption, ref rules.ObjectRef, who Requester) bool {
 	for i := range es {

@@ -3,10 +3,6 @@ package policy
 import (
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
-
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -77,44 +73,18 @@ func TestEmptyExemptionExemptsNothing(t *testing.T) {
 	}
 }
 
-func TestControllerCopiesAreWarnedNotDenied(t *testing.T) {
-	p := New(config.Default())
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: "web-abc12", Namespace: "shop",
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web-abc", UID: "1", Controller: ptr.To(true)}},
-		},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx"}}},
-	}
-	ref := rules.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "shop", Name: "web-abc12"}
-	for _, tc := range []struct {
-		name string
-		who  Requester
-		want rules.Severity
-	}{
-		{"replicaset controller", Requester{User: "system:serviceaccount:kube-system:replicaset-controller"}, rules.ActionWarn},
-		{"controller manager", Requester{User: "system:kube-controller-manager"}, rules.ActionWarn},
-		{"tenant forging an owner", Requester{User: "alice"}, rules.ActionDeny},
+func TestBuiltinController(t *testing.T) {
+	for user, want := range map[string]bool{
+		"system:serviceaccount:kube-system:replicaset-controller": true,
+		"system:serviceaccount:kube-system:deployment-controller": true,
+		"system:serviceaccount:kube-system:cronjob-controller":    true,
+		"system:kube-controller-manager":                          true,
+		"system:serviceaccount:kube-system:some-operator":         false,
+		"system:serviceaccount:team-a:replicaset-controller":      false,
+		"alice": false,
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fs, err := p.Evaluate(&rules.Input{Object: pod, Ref: ref}, tc.who)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []rules.Finding
-			for _, f := range fs {
-				if f.Rule == "resources-requests" {
-					got = append(got, f)
-				}
-			}
-			if len(got) != 2 {
-				t.Fatalf("want 2 resources-requests findings, got %+v", fs)
-			}
-			for _, f := range got {
-				if f.Severity != tc.want {
-					t.Errorf("%s: severity %s, want %s", f.Message, f.Severity, tc.want)
-				}
-			}
-		})
+		if got := (Requester{User: user}).BuiltinController(); got != want {
+			t.Errorf("BuiltinController(%q) = %v, want %v", user, got, want)
+		}
 	}
 }
