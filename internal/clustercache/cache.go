@@ -180,14 +180,9 @@ func (r *resource) ready() bool {
 // annotation, so DefaultIngressClasses reads only the default ones.
 const defaultClassIndex = "guardrails:is-default-class"
 
-// IsDefaultIngressClassAnnotation marks a cluster's default IngressClass;
-// the API server's DefaultIngressClass admission plugin honours exactly the
-// value "true".
-const IsDefaultIngressClassAnnotation = networkingv1.AnnotationIsDefaultIngressClass
-
 func defaultClassIndexFunc(obj any) ([]string, error) {
 	ic, ok := obj.(*networkingv1.IngressClass)
-	if !ok || ic == nil || ic.Annotations[IsDefaultIngressClassAnnotation] != "true" {
+	if !ok || !rules.IsDefaultIngressClass(ic) {
 		return nil, nil
 	}
 	return []string{"true"}, nil

@@ -90,7 +90,7 @@ func TransformIngressClass(obj any) (any, error) {
 	}
 	out := &networkingv1.IngressClass{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
 	out.CreationTimestamp = in.CreationTimestamp
-	out.Annotations = keepAnnotations(in.Annotations, []string{IsDefaultIngressClassAnnotation})
+	out.Annotations = keepAnnotations(in.Annotations, []string{networkingv1.AnnotationIsDefaultIngressClass})
 	out.Spec.Controller = in.Spec.Controller
 	return out, nil
 }

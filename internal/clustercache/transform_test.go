@@ -105,7 +105,7 @@ func TestTransforms(t *testing.T) {
 		name: "ingress class keeps default annotation, creation time, controller",
 		tf:   TransformIngressClass,
 		in: &networkingv1.IngressClass{
-			ObjectMeta: fullMeta("", "nginx", map[string]string{"app": "x"}, withLastApplied(map[string]string{IsDefaultIngressClassAnnotation: "true"})),
+			ObjectMeta: fullMeta("", "nginx", map[string]string{"app": "x"}, withLastApplied(map[string]string{networkingv1.AnnotationIsDefaultIngressClass: "true"})),
 			Spec: networkingv1.IngressClassSpec{Controller: "k8s.io/ingress-nginx",
 				Parameters: &networkingv1.IngressClassParametersReference{Kind: "X", Name: "p"}},
 		},

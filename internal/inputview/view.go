@@ -17,9 +17,6 @@ import (
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
-// IsDefaultIngressClassAnnotation marks the cluster's default IngressClass.
-const IsDefaultIngressClassAnnotation = "ingressclass.kubernetes.io/is-default-class"
-
 // View is a ClusterView built from input objects. Kinds that never appear in
 // the input answer ErrNotInInput, so rules skip checks they cannot make
 // offline instead of raising false alarms.
@@ -96,7 +93,7 @@ func (v *View) IngressClass(name string) (*networkingv1.IngressClass, error) {
 func (v *View) DefaultIngressClasses() ([]string, error) {
 	var out []string
 	for name, c := range v.ingressClasses {
-		if c.Annotations[IsDefaultIngressClassAnnotation] == "true" {
+		if rules.IsDefaultIngressClass(c) {
 			out = append(out, name)
 		}
 	}

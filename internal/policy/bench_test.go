@@ -31,7 +31,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 	view := inputview.New()
 	view.Complete = true
-	view.Add(&networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Annotations: map[string]string{inputview.IsDefaultIngressClassAnnotation: "true"}}})
+	view.Add(&networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Annotations: map[string]string{networkingv1.AnnotationIsDefaultIngressClass: "true"}}})
 	for i := 0; i < 10000; i++ {
 		pt := networkingv1.PathTypePrefix
 		view.Add(&networkingv1.Ingress{

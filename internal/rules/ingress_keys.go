@@ -16,6 +16,13 @@ const LegacyIngressClassAnnotation = "kubernetes.io/ingress.class"
 // (--annotations-prefix).
 const ingressNginxPrefix = "nginx.ingress.kubernetes.io/"
 
+// IsDefaultIngressClass reports whether ic is marked as the cluster's
+// default: the API server's DefaultIngressClass admission plugin honours
+// exactly the value "true" of ingressclass.kubernetes.io/is-default-class.
+func IsDefaultIngressClass(ic *networkingv1.IngressClass) bool {
+	return ic != nil && ic.Annotations[networkingv1.AnnotationIsDefaultIngressClass] == "true"
+}
+
 // IngressClassOf returns the class an Ingress asks for: spec.ingressClassName,
 // else the legacy annotation, else "" (the cluster's default class).
 func IngressClassOf(ing *networkingv1.Ingress) string {
