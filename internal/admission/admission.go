@@ -58,6 +58,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
+	"github.com/guardrails-dev/guardrails/internal/manifest"
 	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -273,13 +274,7 @@ func decode(raw []byte, req admission.Request) (object, error) {
 		}
 		return object{}, fmt.Errorf("decode %s: %w", gvk.Kind, err)
 	}
-	ref := rules.ObjectRef{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind}
-	if m, ok := obj.(metav1.Object); ok {
-		ref.Namespace, ref.Name = m.GetNamespace(), m.GetName()
-		if ref.Name == "" {
-			ref.Name = m.GetGenerateName()
-		}
-	}
+	ref := manifest.Ref(obj, gvk.GroupVersion().String(), gvk.Kind)
 	if ref.Namespace == "" && !isNamespaceKind(gvk.GroupKind()) {
 		ref.Namespace = req.Namespace
 	}
