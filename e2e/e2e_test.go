@@ -24,6 +24,7 @@ func TestE2E(t *testing.T) {
 		t.Run("cluster-admin-binding", testClusterAdminBinding)
 		t.Run("ingress-conflict", testIngressConflict)
 		t.Run("namespace-mode-label", testNamespaceModeLabel)
+		t.Run("tenant-attacks", testTenantAttacks)
 		t.Run("deploy", testDeploy)
 	})
 	t.Run("apiserver-restart", testAPIServerRestart)

@@ -187,12 +187,17 @@ func setup() error {
 	}
 	suite.webhookBin = bin
 
+	cfg, err := writeSuiteConfig(suite.tmp)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sb, err := sandbox.Start(ctx, sandbox.Options{
 		Dir:           filepath.Join(suite.tmp, "sandbox"),
 		AssetsDir:     os.Getenv("KUBEBUILDER_ASSETS"),
 		WebhookBinary: bin,
+		ConfigPath:    cfg,
 		RepoRoot:      suite.root,
 		// The webhook configurations of deploy/, for the local URL.
 		Render: deployrender.Local,

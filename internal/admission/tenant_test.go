@@ -112,7 +112,7 @@ func TestAddonLookalikesInTenantNamespaces(t *testing.T) {
 
 	v := NewValidator(config.Default(), testCluster(t), Options{})
 	wantDenied(t, validate(t, v, create(deploy("team-enforce", dns, rules.SystemNodeCritical))),
-		`[priority-reserved-class] spec.template.spec.priorityClassName: workload "dns" looks like the critical add-on CoreDNS but is not in a namespace where add-ons live (kube-system)`)
+		`[priority-reserved-class] spec.template.spec.priorityClassName: workload "dns" looks like the critical add-on CoreDNS but is not in a namespace where add-ons live (kube-system, or the configuration's priority.addonNamespaces)`)
 	// In kube-system the same Deployment is CoreDNS.
 	wantAllowed(t, validate(t, v, create(deploy("kube-system", dns, rules.SystemClusterCritical))))
 

@@ -491,7 +491,8 @@ func CriticalAddonOf(obj runtime.Object, ref ObjectRef, origin Origin, s *Settin
 
 // lookalikeAddon reports the well-known add-on (or platform agent) whose
 // signals obj carries in a namespace where that add-on does not live, with
-// the namespaces where it would be recognised.
+// the namespaces of the table where it would be recognised (the config's
+// addonNamespaces aside).
 func lookalikeAddon(obj runtime.Object, ref ObjectRef, origin Origin, s *Settings) (string, []string, bool) {
 	c, ok := candidateOf(obj, ref, origin)
 	if !ok || c.ns == "" {
@@ -502,11 +503,7 @@ func lookalikeAddon(obj runtime.Object, ref ObjectRef, origin Origin, s *Setting
 	for _, table := range [][]knownAddon{knownAddons, platformAgents} {
 		for _, a := range table {
 			if _, ok := a.matches(anywhere, s); ok && !a.livesIn(c.ns, s) {
-				nss := append([]string{metav1.NamespaceSystem}, a.namespaces...)
-				if s != nil {
-					nss = append(nss, s.Priority.AddonNamespaces...)
-				}
-				return a.name, nss, true
+				return a.name, append([]string{metav1.NamespaceSystem}, a.namespaces...), true
 			}
 		}
 	}

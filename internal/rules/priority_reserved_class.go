@@ -77,7 +77,7 @@ func checkPriorityReservedClass(in *Input) []Violation {
 		// was not told to expect one.
 		return []Violation{{
 			Field: path,
-			Message: fmt.Sprintf("%s %q looks like the critical add-on %s but is not in a namespace where add-ons live (%s); it may not use the reserved priority class %q",
+			Message: fmt.Sprintf("%s %q looks like the critical add-on %s but is not in a namespace where add-ons live (%s, or the configuration's priority.addonNamespaces); it may not use the reserved priority class %q",
 				what, name, addon, strings.Join(nss, ", "), class),
 			Hint: fmt.Sprintf("remove priorityClassName or use a PriorityClass of your own; if this is the cluster's %s, install it in one of those namespaces or have an administrator list namespace %q under priority.addonNamespaces in the Guardrails config", addon, in.Ref.Namespace),
 		}}
