@@ -177,8 +177,11 @@ type target struct {
 	// scope is "cluster-scoped objects" or `namespace "<name>"`, for
 	// messages.
 	scope string
-	// failOpen is true where the namespace asks for failure-policy
-	// ignore: internal errors admit instead of denying.
+	// failOpen is the failure policy of the webhook entry that serves the
+	// request (deploy/base/webhooks.yaml): internal errors admit instead of
+	// denying for cluster-scoped objects (the API server's fallback
+	// policies hold those), in warn and audit namespaces (nothing is denied
+	// there) and where the namespace asks for failure-policy ignore.
 	failOpen bool
 }
 
@@ -204,7 +207,7 @@ func (e *engine) resolveTarget(ctx context.Context, req admission.Request) (targ
 		if _, ok := rules.ParseMode(string(m)); !ok {
 			m = rules.ModeEnforce
 		}
-		return target{mode: m, scope: "cluster-scoped objects"}, nil
+		return target{mode: m, scope: "cluster-scoped objects", failOpen: true}, nil
 	}
 	t := target{scope: fmt.Sprintf("namespace %q", req.Namespace)}
 	labels, err := e.namespaceLabels(ctx, req.Namespace)
@@ -221,6 +224,7 @@ func (e *engine) resolveTarget(ctx context.Context, req admission.Request) (targ
 		m = rules.ModeEnforce // fail safe; namespace-mode-label rejects the value itself
 	}
 	t.mode = m
+	t.failOpen = t.failOpen || m.Action() != rules.ActionDeny
 	return t, nil
 }
 

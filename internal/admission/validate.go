@@ -90,11 +90,6 @@ func (v *Validator) handle(ctx context.Context, req admission.Request) (resp adm
 	if err != nil {
 		return v.failed(ctx, req, t, &internalError{kind: "decode", err: err}, nil)
 	}
-	if isNamespaceKind(gk) {
-		if m, ok := cur.obj.(interface{ GetLabels() map[string]string }); ok {
-			t.failOpen = m.GetLabels()[rules.FailurePolicyLabel] == string(rules.FailurePolicyIgnore)
-		}
-	}
 	if deleting(cur.obj) {
 		return admission.Allowed(""), metrics.ResultSkipped
 	}
