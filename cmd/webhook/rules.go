@@ -18,7 +18,7 @@ func newRulesCmd() *cobra.Command {
 		Short: "Print the rule catalogue",
 		Long: "Print every rule with its id, default action, kinds and documentation, and what its fallback inside the API server " +
 			"(`webhook vap`) judges while the webhook is down. --markdown prints the README's rules table.",
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if markdown {
 				return writeRulesMarkdown(cmd.OutOrStdout(), rules.Catalogue())

@@ -44,7 +44,6 @@ var ingressSnippet = check{
 // Ingresses outside ingress.wildcardHostNamespaces: no rule without host
 // that routes paths, no bare "*" host, no defaultBackend on an Ingress
 // without rules. The whole rule.
-//
 var ingressWildcardHost = check{
 	rule:      "ingress-wildcard-host",
 	covers:    "yes",
