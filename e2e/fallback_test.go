@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -611,6 +612,27 @@ func fallbackDrills(t *testing.T) {
 	if err := vap.Write(&all, pairs); err != nil {
 		t.Fatal(err)
 	}
+	// An Ingress with a snippet from before the policies (the webhook is
+	// down and its namespace fails open): updates that do not add a finding
+	// pass, as with the webhook.
+	const legacyNS = "fb-drill-legacy"
+	createNamespace(t, legacyNS, map[string]string{modeLabel: "enforce", failurePolicyLabel: "ignore"})
+	legacy := `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: legacy
+  namespace: ` + legacyNS + `
+  annotations:
+    nginx.ingress.kubernetes.io/configuration-snippet: "more_set_headers 'X-Legacy: 1';"
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: legacy.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+`
+	mustOK(t, adminIn(t, legacy, "create", "-f", "-"))
 	mustOK(t, adminIn(t, all.String(), "apply", "-f", "-"))
 	t.Cleanup(func() { adminIn(t, all.String(), "delete", "--ignore-not-found", "-f", "-") })
 
@@ -665,6 +687,14 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory}]
 		wantPolicyDenial(t, r, `has invalid value "Enforce"`)
 		mustOK(t, admin(t, "label", "--overwrite", "namespace", "fb-drill-new", modeLabel+"=warn"))
 
+		// UPDATE: only findings the update introduces deny.
+		mustOK(t, admin(t, "label", "-n", legacyNS, "ingress", "legacy", "team=web"))
+		r = mustFail(t, admin(t, "annotate", "-n", legacyNS, "ingress", "legacy", "nginx.ingress.kubernetes.io/server-snippet=return 200;"))
+		wantPolicyDenial(t, r, "[ingress-snippet] metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]: ")
+		if strings.Contains(r.stderr, "configuration-snippet") {
+			t.Errorf("the denial names the snippet the Ingress had before:\n%s", r)
+		}
+
 		// RBAC: ClusterRoles written; the cluster-admin binding denied by
 		// the policy.
 		role := `apiVersion: rbac.authorization.k8s.io/v1
@@ -680,9 +710,27 @@ rules: [{apiGroups: [""], resources: [configmaps], verbs: [get, list]}]
 		mustNotExist(t, "", "clusterrolebinding", "fb-drill-root")
 
 		// Guardrails' own manifests apply: for real, what is cluster-scoped
-		// (RBAC, webhook configurations renamed, the policies themselves),
-		// then the whole overlay as a server-side dry-run.
+		// (RBAC, the policies themselves), then the whole overlay as a
+		// server-side dry-run.
 		reapplyDeploy(t)
+
+		// A restarted API server comes up and reconciles its bootstrap
+		// RBAC (a cluster-admin binding to system:masters, system:discovery
+		// to everyone) with the policies installed: its own requests are
+		// never judged.
+		mustOK(t, admin(t, append([]string{"delete", "clusterrolebinding"}, bootstrapBindings...)...))
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if err := suite.sb.RestartAPIServer(ctx); err != nil {
+			t.Fatalf("the API server did not come back with the policies installed: %v", err)
+		}
+		r = mustOK(t, admin(t, append([]string{"get", "clusterrolebinding", "-o", "name"}, bootstrapBindings...)...))
+		for _, b := range bootstrapBindings {
+			if !strings.Contains(r.stdout, "clusterrolebinding.rbac.authorization.k8s.io/"+b) {
+				t.Errorf("bootstrap binding %s was not recreated:\n%s", b, r)
+			}
+		}
+		wantPolicyDenial(t, mustFail(t, adminIn(t, clusterAdmin, "create", "--dry-run=server", "-f", "-")), crbLine)
 	})
 
 	t.Run("webhook back", func(t *testing.T) {
@@ -746,6 +794,9 @@ func reapplyDeploy(t *testing.T) {
 	if len(own) < 4 {
 		t.Fatalf("the overlay has only %d cluster-scoped RBAC objects and policies", len(own))
 	}
+	t.Cleanup(func() {
+		admin(t, "delete", "--ignore-not-found", "clusterrolebinding,clusterrole", deployrender.ClusterRoleName)
+	})
 	for range 2 {
 		mustOK(t, adminIn(t, string(toYAML(own...)), "apply", "-f", "-"))
 	}

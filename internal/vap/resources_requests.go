@@ -33,6 +33,7 @@ var resourcesRequests = check{
 	covers:     "Pods (CREATE; LimitRange defaults already applied)",
 	resources:  []resource{{group: "", resource: "pods", namespaced: true}},
 	createOnly: true,
+	enabled:    func(cfg *config.Config) bool { return len(cfg.Settings().RequiredResources) > 0 },
 	conditions: func(*config.Config) []admissionregistrationv1.MatchCondition {
 		return []admissionregistrationv1.MatchCondition{
 			{Name: "not-a-mirror-pod", Expression: "!(has(object.metadata.annotations) && " + str(corev1.MirrorPodAnnotationKey) + " in object.metadata.annotations)"},

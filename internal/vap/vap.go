@@ -98,6 +98,9 @@ type check struct {
 	// namespaceKind: the policy judges Namespaces, whose own labels a
 	// binding's namespaceSelector is matched against.
 	namespaceKind bool
+	// enabled says whether cfg gives the check anything to judge (nil:
+	// always).
+	enabled func(cfg *config.Config) bool
 	// conditions are the check's own matchConditions: requests the rule
 	// never judges.
 	conditions func(cfg *config.Config) []admissionregistrationv1.MatchCondition
@@ -152,7 +155,7 @@ func Generate(cfg *config.Config, o Options) ([]Pair, error) {
 		if !ok {
 			return nil, fmt.Errorf("vap: no rule %q in the catalogue", c.rule)
 		}
-		if actionOf(cfg, r) != rules.ActionDeny {
+		if actionOf(cfg, r) != rules.ActionDeny || c.enabled != nil && !c.enabled(cfg) {
 			continue
 		}
 		bound := c.resources
@@ -247,9 +250,9 @@ func (c check) policy(cfg *config.Config) (*admissionregistrationv1.ValidatingAd
 		{Name: "introduced", Expression: "variables.findings.filter(f, !(f[0] in variables.preexisting))"},
 		{Name: "message", Expression: "variables.introduced.map(f, f[1]).join('; ')"},
 	}...)
-	msg := fmt.Sprintf("bytes(variables.message).size() <= %d ? variables.message : "+
-		"variables.message.substring(0, %d) + ' ... (' + string(size(variables.introduced)) + "+
-		"' findings in all; run `webhook check` on the manifest for the full list)'", maxMessageBytes, maxMessageBytes/4)
+	msg := fmt.Sprintf("bytes(variables.message).size() <= %d ? variables.message :\n"+
+		"  variables.message.substring(0, %d) + ' ... (truncated; run `webhook check` on the manifest for every finding)'",
+		maxMessageBytes, maxMessageBytes/4)
 
 	return &admissionregistrationv1.ValidatingAdmissionPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "ValidatingAdmissionPolicy"},

@@ -260,6 +260,9 @@ rules:
 		if strings.Contains(table, "memory") {
 			t.Errorf("requiredResources has memory:\n%s", table)
 		}
+		if _, ok := generate(t, "clusterMode: enforce\nresources: {required: []}\n")["resources-requests"]; ok {
+			t.Error("a resources-requests policy although no resource is required")
+		}
 	})
 	t.Run("own namespace", func(t *testing.T) {
 		pairs, err := Generate(config.Default(), Options{Namespace: "policy-system"})
