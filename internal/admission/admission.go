@@ -34,10 +34,11 @@
 //
 // controller-runtime answers panics and decode errors with allowed=false,
 // which the API server treats as a rejection whatever the webhook's
-// failurePolicy. So the handlers apply the failure policy themselves: the
-// validating handler denies on an internal error unless the namespace
-// carries guardrails.dev/failure-policy: ignore, where it admits with a
-// warning; the mutating handler never denies, it admits without a patch
+// failurePolicy. So the handlers apply the failure policy themselves, the
+// one of the webhook entry that serves the request: the validating
+// handler denies on an internal error in enforce namespaces, and admits
+// with a warning for cluster-scoped objects, in warn and audit namespaces
+// and where the namespace carries guardrails.dev/failure-policy: ignore; the mutating handler never denies, it admits without a patch
 // and with a warning. Every internal error is logged with the request UID
 // (and the rule id for a panicking rule) and counted in
 // guardrails_internal_errors_total.
