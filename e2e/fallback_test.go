@@ -249,7 +249,7 @@ func loadFallbackFixture(t *testing.T, r *rules.Rule, path string, n int) *fbFix
 		if strings.HasPrefix(ns, "kube-") {
 			return ns
 		}
-		if slices.Contains(settings.WildcardHostNamespaces, ns) {
+		if slices.Contains(settings.Ingress.WildcardHostNamespaces, ns) {
 			return "fbs-" + ns
 		}
 		return prefix + ns
@@ -264,12 +264,12 @@ func loadFallbackFixture(t *testing.T, r *rules.Rule, path string, n int) *fbFix
 			nsSet[o.GetNamespace()] = true
 		}
 	}
-	allowed := make([]string, len(settings.WildcardHostNamespaces))
-	for i, ns := range settings.WildcardHostNamespaces {
+	allowed := make([]string, len(settings.Ingress.WildcardHostNamespaces))
+	for i, ns := range settings.Ingress.WildcardHostNamespaces {
 		allowed[i] = rename(ns)
 		nsSet[allowed[i]] = true
 	}
-	settings.WildcardHostNamespaces = allowed
+	settings.Ingress.WildcardHostNamespaces = allowed
 	fx.namespaces = slices.Sorted(func(yield func(string) bool) {
 		for ns := range nsSet {
 			if !yield(ns) {
@@ -277,8 +277,7 @@ func loadFallbackFixture(t *testing.T, r *rules.Rule, path string, n int) *fbFix
 			}
 		}
 	})
-	fx.cfg.Ingress.WildcardHostNamespaces = settings.WildcardHostNamespaces
-	fx.cfg.Resources.Required = settings.RequiredResources
+	fx.cfg.Settings = *settings
 
 	// What the rule reports: the fixture evaluated as the rules' tests do
 	// (the documents before the last are the rest of the cluster), less

@@ -37,6 +37,17 @@ func wantDenied(t *testing.T, resp admission.Response, lines ...string) {
 	if len(got) != len(lines) {
 		t.Fatalf("denial has %d lines, want %d:\n%s", len(got), len(lines), resp.Result.Message)
 	}
+	// Every listed finding is also a status cause: [rule] field: message.
+	if d := resp.Result.Details; d == nil || len(d.Causes) < min(len(lines), MaxDenyLines) {
+		t.Errorf("details %+v: want a cause per finding", d)
+	} else {
+		for i := 0; i < min(len(lines), MaxDenyLines); i++ {
+			c := d.Causes[i]
+			if line := "[" + string(c.Type) + "] " + c.Field + ": " + c.Message; !strings.HasPrefix(got[i], line) {
+				t.Errorf("cause %d %+v does not match line %q", i, c, got[i])
+			}
+		}
+	}
 	for i, prefix := range lines {
 		if !strings.HasPrefix(got[i], prefix) {
 			t.Errorf("line %d = %q, want prefix %q", i, got[i], prefix)
@@ -127,7 +138,7 @@ func TestValidateRuleActionAuditInEnforceMode(t *testing.T) {
 func TestValidateClusterScoped(t *testing.T) {
 	req := loadReview(t, "clusterrolebinding-create.json")
 	for _, tc := range []struct {
-		mode  rules.Action
+		mode  rules.Mode
 		check func(t *testing.T, resp admission.Response)
 	}{
 		{"enforce", func(t *testing.T, resp admission.Response) {

@@ -49,7 +49,7 @@ var ingressWildcardHost = check{
 	covers:    "yes",
 	resources: ingresses,
 	conditions: func(cfg *config.Config) []admissionregistrationv1.MatchCondition {
-		allowed := cfg.Settings().WildcardHostNamespaces
+		allowed := cfg.RuleSettings().Ingress.WildcardHostNamespaces
 		if len(allowed) == 0 {
 			return nil
 		}

@@ -33,7 +33,7 @@ var resourcesRequests = check{
 	covers:     "Pods (CREATE; LimitRange defaults already applied)",
 	resources:  []resource{{group: "", resource: "pods", namespaced: true}},
 	createOnly: true,
-	enabled:    func(cfg *config.Config) bool { return len(cfg.Settings().RequiredResources) > 0 },
+	enabled:    func(cfg *config.Config) bool { return len(cfg.RuleSettings().Resources.Required) > 0 },
 	conditions: func(*config.Config) []admissionregistrationv1.MatchCondition {
 		return []admissionregistrationv1.MatchCondition{
 			{Name: "not-a-mirror-pod", Expression: "!(has(object.metadata.annotations) && " + str(corev1.MirrorPodAnnotationKey) + " in object.metadata.annotations)"},
@@ -42,7 +42,7 @@ var resourcesRequests = check{
 	},
 	tables: func(cfg *config.Config) []admissionregistrationv1.Variable {
 		var rows []string
-		for _, r := range cfg.Settings().RequiredResources {
+		for _, r := range cfg.RuleSettings().Resources.Required {
 			set := "set " + resourcePath("resources.requests", r)
 			if ex := exampleRequest(r); ex != "" {
 				set += " (e.g. " + ex + ")"

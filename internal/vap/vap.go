@@ -46,6 +46,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
+	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -148,14 +149,15 @@ func Generate(cfg *config.Config, o Options) ([]Pair, error) {
 	if o.Namespace == "" {
 		o.Namespace = DefaultNamespace
 	}
-	clusterEnforced := rules.Mode(cfg.ClusterMode) == rules.ModeEnforce
+	clusterEnforced := cfg.ClusterMode == rules.ModeEnforce
+	pol := policy.New(cfg)
 	var out []Pair
 	for _, c := range checks() {
 		r, ok := rules.Lookup(c.rule)
 		if !ok {
 			return nil, fmt.Errorf("vap: no rule %q in the catalogue", c.rule)
 		}
-		if actionOf(cfg, r) != rules.ActionDeny || c.enabled != nil && !c.enabled(cfg) {
+		if pol.ConfiguredAction(r) != rules.ActionDeny || c.enabled != nil && !c.enabled(cfg) {
 			continue
 		}
 		bound := c.resources
@@ -172,14 +174,6 @@ func Generate(cfg *config.Config, o Options) ([]Pair, error) {
 		out = append(out, Pair{Policy: p, Binding: c.binding(o.Namespace, bound, len(bound) < len(c.resources))})
 	}
 	return out, nil
-}
-
-// actionOf is the rule's action in cfg before exemptions.
-func actionOf(cfg *config.Config, r *rules.Rule) rules.Action {
-	if rc, ok := cfg.Rules[r.ID]; ok && rc.Action != "" {
-		return rc.Action
-	}
-	return r.DefaultAction
 }
 
 func meta(rule string) metav1.ObjectMeta {
