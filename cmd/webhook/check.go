@@ -137,7 +137,10 @@ func runCheck(o *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	c := &checker{eval: o.evaluate, view: view, w: w, stderr: stderr, echoProblems: o.output != "text"}
 	if c.eval == nil {
-		c.eval = func(in *rules.Input) ([]rules.Finding, error) { return pol.Evaluate(in, policy.Requester{}) }
+		c.eval = func(in *rules.Input) ([]rules.Finding, error) {
+			res, err := pol.Evaluate(in, policy.Requester{})
+			return res.Findings, err
+		}
 	}
 	for _, s := range srcs {
 		if err := c.checkSource(s); err != nil {
@@ -164,14 +167,9 @@ func plural(n int, one, many string) string {
 }
 
 func ruleInfos(p *policy.Policy) []report.RuleInfo {
-	cfg := p.Config()
 	var out []report.RuleInfo
-	for _, r := range rules.Catalogue() {
-		act := r.DefaultAction
-		if rc, ok := cfg.Rules[r.ID]; ok && rc.Action != "" {
-			act = rc.Action
-		}
-		out = append(out, report.RuleInfo{ID: r.ID, Summary: r.Summary, Why: r.Why, Fix: r.Fix, Action: act})
+	for _, r := range p.Rules() {
+		out = append(out, report.RuleInfo{ID: r.ID, Summary: r.Summary, Why: r.Why, Fix: r.Fix, Action: p.ConfiguredAction(r)})
 	}
 	return out
 }

@@ -30,21 +30,3 @@ func TestREADMERulesTable(t *testing.T) {
 		t.Errorf("README rules table is stale; run `make readme`.\n got:\n%s\nwant:\n%s", got, want.String())
 	}
 }
-
-// TestCatalogueDocumented checks every rule carries what the table and
-// `webhook rules` print.
-func TestCatalogueDocumented(t *testing.T) {
-	seen := map[string]bool{}
-	for _, r := range rules.Catalogue() {
-		if seen[r.ID] {
-			t.Errorf("duplicate rule id %s", r.ID)
-		}
-		seen[r.ID] = true
-		if r.Summary == "" || r.Why == "" || r.Fix == "" || r.Check == nil || len(r.Kinds) == 0 {
-			t.Errorf("rule %s lacks summary, why, fix, check or kinds", r.ID)
-		}
-		if !r.DefaultAction.Valid() {
-			t.Errorf("rule %s: invalid default action %q", r.ID, r.DefaultAction)
-		}
-	}
-}

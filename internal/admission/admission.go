@@ -34,11 +34,24 @@
 //
 // controller-runtime answers panics and decode errors with allowed=false,
 // which the API server treats as a rejection whatever the webhook's
-// failurePolicy. So the handlers apply the failure policy themselves: the
-// validating handler denies on an internal error unless the namespace
-// carries guardrails.dev/failure-policy: ignore, where it admits with a
-// warning; the mutating handler never denies, it admits without a patch
-// and with a warning. Every internal error is logged with the request UID
+// failurePolicy. So the handlers apply the failure policy themselves, the
+// one of the webhook entry that serves the request: the validating handler
+// denies on an internal error unless that entry fails open, where it admits
+// with a warning: cluster-scoped objects (their entry is failurePolicy
+// Ignore; the API server's fallback policies hold what must hold) and
+// namespaces that fail open (rules.NamespacePolicy.FailOpen:
+// guardrails.dev/failure-policy: ignore, or a mode that never denies). The
+// mutating handler never denies, it admits without a patch and with a
+// warning.
+//
+// # Shape
+//
+// Both handlers read as three steps: a shared prelude (engine.prepare:
+// operation, subresource, kind, mode, decoding), then judge (the policy
+// evaluates the rules), demote (what must not be denied becomes a warning)
+// and respond (denial, warnings, audit annotations, metrics) for the
+// validating handler; plan (a typed copy is mutated) and respond (a JSON
+// patch computed by diffing) for the mutating one. Every internal error is logged with the request UID
 // (and the rule id for a panicking rule) and counted in
 // guardrails_internal_errors_total.
 package admission
@@ -47,9 +60,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"time"
 
 	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -58,7 +74,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
-	"github.com/guardrails-dev/guardrails/internal/manifest"
+	"github.com/guardrails-dev/guardrails/internal/metrics"
 	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -107,22 +123,18 @@ const (
 // reconcilers). Its requests are never denied, whatever the configuration.
 const apiServerUser = "system:apiserver"
 
-// engine is what both handlers share.
+// engine is what both handlers share: the policy, the cluster state and
+// the prelude that turns an AdmissionRequest into something to judge.
 type engine struct {
-	cfg    *config.Config
 	pol    *policy.Policy
-	rules  []*rules.Rule
 	state  ClusterState
 	nsWait time.Duration
 	now    func() time.Time
 }
 
 func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
-	pol := policy.New(cfg, o.Rules...)
 	e := &engine{
-		cfg:    cfg,
-		pol:    pol,
-		rules:  pol.Rules(),
+		pol:    policy.New(cfg, o.Rules...),
 		state:  state,
 		nsWait: o.NamespaceWait,
 		now:    o.Now,
@@ -136,34 +148,14 @@ func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
 	return e
 }
 
-// evaluate runs the engine's rules on in for the requester, with the
-// configuration's actions and exemptions.
-func (e *engine) evaluate(in *rules.Input, who policy.Requester) ([]rules.Finding, error) {
-	if in.Cluster == nil {
-		in.Cluster = e.state
-	}
-	return e.pol.Evaluate(in, who)
-}
-
-// ruleAction returns the action of rule id for ref and who (off when the
-// rule is not in the catalogue).
-func (e *engine) ruleAction(id string, ref rules.ObjectRef, who policy.Requester) rules.Action {
-	for _, r := range e.rules {
-		if r.ID == id {
-			return e.pol.Action(r, ref, who)
-		}
-	}
-	return rules.ActionOff
-}
-
-// covers reports whether any rule applies to gk.
-func (e *engine) covers(gk schema.GroupKind) bool {
-	for _, r := range e.rules {
-		if r.AppliesTo(gk) {
-			return true
-		}
-	}
-	return false
+// instrument runs handle, one handler's answer to req, and records the
+// request in the metrics: its result and latency.
+func (e *engine) instrument(handler string, req admission.Request, handle func() (admission.Response, string)) admission.Response {
+	start := e.now()
+	resp, result := handle()
+	metrics.RequestsTotal.WithLabelValues(handler, string(req.Operation), result).Inc()
+	metrics.RequestDuration.WithLabelValues(handler).Observe(e.now().Sub(start).Seconds())
+	return resp
 }
 
 func requester(req admission.Request) policy.Requester {
@@ -177,8 +169,9 @@ type target struct {
 	// scope is "cluster-scoped objects" or `namespace "<name>"`, for
 	// messages.
 	scope string
-	// failOpen is true where the namespace asks for failure-policy
-	// ignore: internal errors admit instead of denying.
+	// failOpen is true where internal errors admit instead of denying: the
+	// webhook entry serving the request is failurePolicy Ignore
+	// (cluster-scoped objects, rules.NamespacePolicy.FailOpen).
 	failOpen bool
 }
 
@@ -193,34 +186,22 @@ func isNamespaceKind(gk schema.GroupKind) bool {
 }
 
 // resolveTarget finds the mode of the request: clusterMode for
-// cluster-scoped objects and Namespaces, else the namespace's label from
-// the cache. A namespace that is not in the cache, or a cache that is not
-// synced yet, is waited for up to Options.NamespaceWait: the API server
-// only calls the webhook for a namespace whose label it has seen.
-func (e *engine) resolveTarget(ctx context.Context, req admission.Request) (target, error) {
-	gk := schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}
+// cluster-scoped objects and Namespaces, else what the namespace's labels
+// ask for (rules.NamespacePolicyOf), read from the cache. A namespace that
+// is not in the cache, or a cache that is not synced yet, is waited for up
+// to Options.NamespaceWait: the API server only calls the webhook for a
+// namespace whose label it has seen.
+func (e *engine) resolveTarget(ctx context.Context, req admission.Request, gk schema.GroupKind) (target, error) {
 	if req.Namespace == "" || isNamespaceKind(gk) {
-		m := rules.Mode(e.cfg.ClusterMode)
-		if _, ok := rules.ParseMode(string(m)); !ok {
-			m = rules.ModeEnforce
-		}
-		return target{mode: m, scope: "cluster-scoped objects"}, nil
+		return target{mode: e.pol.ClusterMode(), scope: "cluster-scoped objects", failOpen: true}, nil
 	}
 	t := target{scope: fmt.Sprintf("namespace %q", req.Namespace)}
 	labels, err := e.namespaceLabels(ctx, req.Namespace)
 	if err != nil {
 		return t, &errLookup{err}
 	}
-	t.failOpen = labels[rules.FailurePolicyLabel] == string(rules.FailurePolicyIgnore)
-	v, present := labels[rules.ModeLabel]
-	if !present {
-		return t, nil
-	}
-	m, ok := rules.ParseMode(v)
-	if !ok {
-		m = rules.ModeEnforce // fail safe; namespace-mode-label rejects the value itself
-	}
-	t.mode = m
+	np, _ := rules.NamespacePolicyOf(labels) // invalid values are served as enforce; namespace-mode-label reports them
+	t.mode, t.failOpen = np.Mode, np.FailOpen()
 	return t, nil
 }
 
@@ -243,6 +224,83 @@ func (e *engine) namespaceLabels(ctx context.Context, ns string) (map[string]str
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// internalError is an error that the failure policy decides about.
+type internalError struct {
+	kind string // panic, decode, lookup, patch
+	rule string // for panics inside a rule
+	err  error
+}
+
+// scope says which requests a handler judges.
+type scope struct {
+	// operations the handler judges.
+	operations []admissionv1.Operation
+	// kinds reports whether the handler judges a kind.
+	kinds func(schema.GroupKind) bool
+}
+
+// request is an admission request made ready to judge by prepare.
+type request struct {
+	req    admission.Request
+	gk     schema.GroupKind
+	who    policy.Requester
+	target target
+	cur    object
+	// old is the previous object of an UPDATE, nil otherwise.
+	old *object
+}
+
+// prepare is the prelude both handlers share: it filters what the handler
+// does not judge (other operations, subresources, kinds, namespaces
+// without a mode, unknown kinds, objects being deleted), resolves the
+// mode, and decodes the object and, on UPDATE, the old object. It returns
+// skip when there is nothing to judge, and an internal error for the
+// failure policy to decide about; the returned request always carries the
+// target found so far.
+func (e *engine) prepare(ctx context.Context, req admission.Request, sc scope) (r *request, skip bool, ie *internalError) {
+	r = &request{req: req, gk: schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}, who: requester(req)}
+	if !slices.Contains(sc.operations, req.Operation) || req.SubResource != "" || !sc.kinds(r.gk) {
+		return r, true, nil
+	}
+	var err error
+	if r.target, err = e.resolveTarget(ctx, req, r.gk); err != nil {
+		return r, false, &internalError{kind: "lookup", err: err}
+	}
+	if r.target.mode == "" {
+		logger(ctx).V(1).Info("namespace has no mode label; not judged (check the webhook configuration's namespaceSelector)", "uid", req.UID, "namespace", req.Namespace)
+		return r, true, nil
+	}
+	r.cur, err = decode(req.Object.Raw, req)
+	if errors.Is(err, errUnknownKind) {
+		return r, true, nil
+	}
+	if err != nil {
+		return r, false, &internalError{kind: "decode", err: err}
+	}
+	if deleting(r.cur.obj) {
+		return r, true, nil
+	}
+	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 {
+		o, err := decode(req.OldObject.Raw, req)
+		if err != nil && !errors.Is(err, errUnknownKind) {
+			return r, false, &internalError{kind: "decode", err: fmt.Errorf("old object: %w", err)}
+		}
+		if err == nil {
+			r.old = &o
+		}
+	}
+	return r, false, nil
+}
+
+// malformed answers an AdmissionReview without request (not from an API
+// server), or false when req is a request.
+func malformed(req admission.Request) (admission.Response, bool) {
+	if req.Operation != "" {
+		return admission.Response{}, false
+	}
+	return admission.Errored(http.StatusBadRequest, errors.New("malformed AdmissionReview: no request")), true
 }
 
 var codecs = scheme.Codecs
@@ -274,7 +332,7 @@ func decode(raw []byte, req admission.Request) (object, error) {
 		}
 		return object{}, fmt.Errorf("decode %s: %w", gvk.Kind, err)
 	}
-	ref := manifest.Ref(obj, gvk.GroupVersion().String(), gvk.Kind)
+	ref := rules.RefOf(obj, gvk.GroupVersion().String(), gvk.Kind)
 	if ref.Namespace == "" && !isNamespaceKind(gvk.GroupKind()) {
 		ref.Namespace = req.Namespace
 	}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -152,7 +156,7 @@ func TestMutatePriorityClassBarePod(t *testing.T) {
 	})
 	t.Run("mirror pod", func(t *testing.T) {
 		mirror := editObjects(t, req, func(obj map[string]any) {
-			obj["metadata"].(map[string]any)["annotations"] = map[string]any{mirrorPodAnnotation: "abc"}
+			obj["metadata"].(map[string]any)["annotations"] = map[string]any{corev1.MirrorPodAnnotationKey: "abc"}
 		})
 		if resp, _ := mutateTwice(t, m, mirror); len(resp.Patches) != 0 {
 			t.Errorf("patched a mirror pod: %v", resp.Patches)
@@ -281,22 +285,43 @@ func TestMutateNeverDenies(t *testing.T) {
 	})
 }
 
-func TestSetPath(t *testing.T) {
-	root := map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "a"}}, "priorityClassName": ""}}
-	if err := setPath(root, []any{"spec", "containers", 0, "resources", "requests", "cpu"}, "100m", false); err != nil {
+// TestPatchResponseOnlyWhatWasSet: the patch from the request's raw object
+// to the mutated typed copy holds the mutation and nothing the typed round
+// trip alone changes (a quantity in non-canonical form, a field the scheme
+// does not know, empty structs the encoder writes).
+func TestPatchResponseOnlyWhatWasSet(t *testing.T) {
+	raw := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n","futureField":"x"},` +
+		`"spec":{"containers":[{"name":"a","image":"i","resources":{"requests":{"cpu":"1000m"}}},{"name":"b","image":"i"}]}}`)
+	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
+		Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Namespace: "n", Operation: admissionv1.Create,
+		Object: runtime.RawExtension{Raw: raw},
+	}}
+	o, err := decode(raw, req)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := setPath(root, []any{"spec", "priorityClassName"}, "x", false); err != nil || dig(root, "spec", "priorityClassName") != "x" {
-		t.Errorf("empty string not treated as unset: %v", err)
+	mutated := o.obj.DeepCopyObject().(*corev1.Pod)
+	mutated.Spec.PriorityClassName = "x"
+	mutated.Spec.Containers[1].Resources.Requests = corev1.ResourceList{corev1.ResourceMemory: mustQ("64Mi")}
+	resp, err := patchResponse(raw, o.obj, mutated)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := setPath(root, []any{"spec", "priorityClassName"}, "y", false); err != nil || dig(root, "spec", "priorityClassName") != "x" {
-		t.Errorf("overwrote a set value")
+	var got []string
+	for _, op := range resp.Patches {
+		got = append(got, op.Json())
 	}
-	if err := setPath(root, []any{"spec", "containers", 3, "x"}, "1", false); err == nil {
-		t.Error("missing index must fail")
+	want := []string{
+		`{"op":"add","path":"/spec/containers/1/resources","value":{"requests":{"memory":"64Mi"}}}`,
+		`{"op":"add","path":"/spec/priorityClassName","value":"x"}`,
 	}
-	if err := setPath(root, []any{"spec", "missing", 0, "x"}, "1", false); err == nil {
-		t.Error("missing list must fail")
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("patches\n got %q\nwant %q", got, want)
+	}
+	unchanged, err := patchResponse(raw, o.obj, o.obj.DeepCopyObject())
+	if err != nil || len(unchanged.Patches) != 0 || unchanged.PatchType != nil {
+		t.Errorf("an unchanged copy patched: %v %v", unchanged.Patches, err)
 	}
 }
 

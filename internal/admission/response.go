@@ -8,6 +8,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -20,6 +26,14 @@ type verdict struct {
 	// findings the old object of an UPDATE already had, findings on a pod
 	// whose owning workload was judged at its own admission.
 	demoted []demotedFinding
+	// exempted are the rules an exemption of the configuration turned off
+	// for this request.
+	exempted []policy.Exempted
+}
+
+// any reports whether the verdict holds any finding.
+func (v *verdict) any() bool {
+	return len(v.deny)+len(v.warn)+len(v.audit)+len(v.demoted) > 0
 }
 
 type demotedFinding struct {
@@ -124,6 +138,24 @@ func denyMessage(fs []rules.Finding) string {
 		lines = append(lines, truncate(findingLine(f, true), maxDenyLineLen))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// denied is the denial of ref for the deny findings fs: HTTP 403 with
+// denyMessage, and one status cause per finding (type: the rule id, field:
+// the field path) for clients that read causes rather than the message.
+func denied(ref rules.ObjectRef, fs []rules.Finding) admission.Response {
+	resp := admission.Denied(denyMessage(fs))
+	causes := make([]metav1.StatusCause, 0, len(fs))
+	for _, f := range fs {
+		causes = append(causes, metav1.StatusCause{Type: metav1.CauseType(f.Rule), Field: f.Field, Message: oneLine(f.Message)})
+	}
+	resp.Result.Details = &metav1.StatusDetails{
+		Name:   ref.Name,
+		Group:  schema.FromAPIVersionAndKind(ref.APIVersion, ref.Kind).Group,
+		Kind:   ref.Kind,
+		Causes: causes,
+	}
+	return resp
 }
 
 // warnings renders warn findings, demoted deny findings and extra

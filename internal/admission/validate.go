@@ -32,144 +32,127 @@ func NewValidator(cfg *config.Config, state ClusterState, o Options) *Validator 
 
 // Handle judges one AdmissionRequest.
 func (v *Validator) Handle(ctx context.Context, req admission.Request) admission.Response {
-	start := v.e.now()
-	resp, result := v.handle(ctx, req)
-	metrics.RequestsTotal.WithLabelValues(metrics.HandlerValidate, string(req.Operation), result).Inc()
-	metrics.RequestDuration.WithLabelValues(metrics.HandlerValidate).Observe(v.e.now().Sub(start).Seconds())
-	return resp
+	return v.e.instrument(metrics.HandlerValidate, req, func() (admission.Response, string) { return v.handle(ctx, req) })
 }
 
-// internalError is an error that the failure policy decides about.
-type internalError struct {
-	kind string // panic, decode, lookup
-	rule string // for panics inside a rule
-	err  error
+// scope is what /validate judges: creates and updates of the kinds
+// some rule judges.
+func (v *Validator) scope() scope {
+	return scope{operations: []admissionv1.Operation{admissionv1.Create, admissionv1.Update}, kinds: v.e.pol.Judges}
 }
 
 func (v *Validator) handle(ctx context.Context, req admission.Request) (resp admission.Response, result string) {
-	log := logger(ctx).WithValues("uid", req.UID)
-	var t target
+	var r *request
 	defer func() {
 		// A panic outside the rules (rule panics come back as
 		// *rules.PanicError) must not escape to controller-runtime, which
 		// would answer allowed=false whatever the failure policy.
 		if p := recover(); p != nil {
+			var t target
+			if r != nil {
+				t = r.target
+			}
 			resp, result = v.failed(ctx, req, t, &internalError{kind: "panic", err: fmt.Errorf("panic: %v", p)}, debug.Stack())
 		}
 	}()
-
-	if req.Operation == "" {
-		// Not from an API server: an AdmissionReview without request.
-		return admission.Errored(http.StatusBadRequest, errors.New("malformed AdmissionReview: no request")), metrics.ResultError
+	if resp, bad := malformed(req); bad {
+		return resp, metrics.ResultError
 	}
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
-		return admission.Allowed(""), metrics.ResultSkipped
-	}
-	if req.SubResource != "" {
-		return admission.Allowed(""), metrics.ResultSkipped
-	}
-	gk := schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}
-	if !v.e.covers(gk) {
-		return admission.Allowed(""), metrics.ResultSkipped
-	}
-
-	var err error
-	t, err = v.e.resolveTarget(ctx, req)
-	if err != nil {
-		return v.failed(ctx, req, t, &internalError{kind: "lookup", err: err}, nil)
-	}
-	if t.mode == "" {
-		log.V(1).Info("namespace has no mode label; not judged (check the webhook configuration's namespaceSelector)", "namespace", req.Namespace)
-		return admission.Allowed(""), metrics.ResultSkipped
-	}
-
-	cur, err := decode(req.Object.Raw, req)
-	if errors.Is(err, errUnknownKind) {
-		return admission.Allowed(""), metrics.ResultSkipped
-	}
-	if err != nil {
-		return v.failed(ctx, req, t, &internalError{kind: "decode", err: err}, nil)
-	}
-	if isNamespaceKind(gk) {
-		if m, ok := cur.obj.(interface{ GetLabels() map[string]string }); ok {
-			t.failOpen = m.GetLabels()[rules.FailurePolicyLabel] == string(rules.FailurePolicyIgnore)
+	r, skip, ie := v.e.prepare(ctx, req, v.scope())
+	if ie == nil && !skip {
+		var vd verdict
+		if vd, ie = v.judge(r); ie == nil {
+			v.demote(ctx, r, &vd)
+			return v.respond(ctx, r, vd)
 		}
 	}
-	if deleting(cur.obj) {
-		return admission.Allowed(""), metrics.ResultSkipped
+	if ie != nil {
+		return v.failed(ctx, req, r.target, ie, nil)
 	}
+	return admission.Allowed(""), metrics.ResultSkipped
+}
 
-	var old *object
-	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 {
-		o, err := decode(req.OldObject.Raw, req)
-		if err != nil && !errors.Is(err, errUnknownKind) {
-			return v.failed(ctx, req, t, &internalError{kind: "decode", err: fmt.Errorf("old object: %w", err)}, nil)
-		}
+// judge runs the policy on the object and sorts the findings by what the
+// target's mode lets them do.
+func (v *Validator) judge(r *request) (verdict, *internalError) {
+	in := v.input(r.cur)
+	if r.old != nil {
+		in.Old = r.old.obj
+	}
+	res, err := v.e.pol.Evaluate(in, r.who)
+	if err != nil {
+		return verdict{}, ruleError(err)
+	}
+	vd := classify(res.Findings, r.target.mode)
+	vd.exempted = res.Exempted
+	return vd, nil
+}
+
+func (v *Validator) input(o object) *rules.Input {
+	return &rules.Input{Object: o.obj, Ref: o.ref, Cluster: v.e.state}
+}
+
+// demote turns into warnings the deny findings that must not block this
+// request: on UPDATE, those the old object already had; every finding of
+// the API server's own requests; and those of a copy that a built-in
+// controller stamped out of a template judged on its owner.
+func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
+	if len(vd.deny) == 0 {
+		return
+	}
+	if r.old != nil {
+		oldRes, err := v.e.pol.Evaluate(v.input(*r.old), r.who)
 		if err == nil {
-			old = &o
-		}
-	}
-
-	who := requester(req)
-	in := &rules.Input{Object: cur.obj, Ref: cur.ref, Cluster: v.e.state}
-	if old != nil {
-		in.Old = old.obj
-	}
-	findings, err := v.e.evaluate(in, who)
-	if err != nil {
-		return v.failed(ctx, req, t, ruleError(err), nil)
-	}
-	verdict := classify(findings, t.mode)
-
-	if old != nil && len(verdict.deny) > 0 {
-		// Deny only what the update introduces: evaluate the old object
-		// the same way and demote the findings it already had.
-		oldIn := &rules.Input{Object: old.obj, Ref: old.ref, Cluster: v.e.state}
-		oldFindings, err := v.e.evaluate(oldIn, who)
-		if err == nil {
-			verdict.demotePreexisting(oldFindings)
+			vd.demotePreexisting(oldRes.Findings)
 		} else {
-			log.Error(err, "evaluating the old object failed; judging the update as a whole")
+			logger(ctx).Error(err, "evaluating the old object failed; judging the update as a whole", "uid", r.req.UID)
 		}
 	}
-	if len(verdict.deny) > 0 {
-		if who.User == apiServerUser {
-			// The API server's own requests are never blocked.
-			verdict.demoteAll("request of the API server; never denied")
-		} else if owner, ok := derivedFrom(cur.obj, who); ok {
-			// The template was judged when its owner was admitted.
-			verdict.demoteAll(fmt.Sprintf("%s of %s; the template is judged on the %s", strings.ToLower(cur.ref.Kind), owner, owner.kind))
+	if len(vd.deny) == 0 {
+		return
+	}
+	if r.who.User == apiServerUser {
+		// The API server's own requests are never blocked.
+		vd.demoteAll("request of the API server; never denied")
+	} else if owner, ok := derivedFrom(r.cur.obj, r.who); ok {
+		// The template was judged when its owner was admitted.
+		vd.demoteAll(fmt.Sprintf("%s of %s; the template is judged on the %s", strings.ToLower(r.cur.ref.Kind), owner, owner.kind))
+	}
+}
+
+// respond turns the verdict into the answer: a denial (one line and one
+// status cause per finding) when deny findings remain, warnings, audit
+// annotations; and counts and logs the decisions.
+func (v *Validator) respond(ctx context.Context, r *request, vd verdict) (admission.Response, string) {
+	mode := string(r.target.mode)
+	count := func(fs []rules.Finding, action rules.Action) {
+		for _, f := range fs {
+			metrics.DecisionsTotal.WithLabelValues(f.Rule, mode, string(action)).Inc()
 		}
 	}
+	count(vd.deny, rules.ActionDeny)
+	count(vd.warn, rules.ActionWarn)
+	for _, d := range vd.demoted {
+		metrics.DecisionsTotal.WithLabelValues(d.Rule, mode, string(rules.ActionWarn)).Inc()
+	}
+	count(vd.audit, rules.ActionAudit)
 
-	for _, f := range verdict.deny {
-		metrics.DecisionsTotal.WithLabelValues(f.Rule, string(t.mode), string(rules.ActionDeny)).Inc()
-	}
-	for _, f := range verdict.warn {
-		metrics.DecisionsTotal.WithLabelValues(f.Rule, string(t.mode), string(rules.ActionWarn)).Inc()
-	}
-	for _, d := range verdict.demoted {
-		metrics.DecisionsTotal.WithLabelValues(d.Rule, string(t.mode), string(rules.ActionWarn)).Inc()
-	}
-	for _, f := range verdict.audit {
-		metrics.DecisionsTotal.WithLabelValues(f.Rule, string(t.mode), string(rules.ActionAudit)).Inc()
-	}
-
-	if len(findings) > 0 {
-		log.Info("findings",
-			"operation", req.Operation, "kind", cur.ref.Kind, "namespace", cur.ref.Namespace, "name", cur.ref.Name,
-			"user", who.User, "mode", t.mode, "denied", len(verdict.deny) > 0, "findings", logFindings(verdict))
+	if vd.any() {
+		logger(ctx).Info("findings", "uid", r.req.UID,
+			"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
+			"user", r.who.User, "mode", r.target.mode, "denied", len(vd.deny) > 0, "findings", logFindings(vd))
 	}
 
-	if len(verdict.deny) > 0 {
-		resp = admission.Denied(denyMessage(verdict.deny))
+	var resp admission.Response
+	result := metrics.ResultAllowed
+	if len(vd.deny) > 0 {
+		resp = denied(r.cur.ref, vd.deny)
 		result = metrics.ResultDenied
 	} else {
 		resp = admission.Allowed("")
-		result = metrics.ResultAllowed
 	}
-	resp.Warnings = warnings(verdict, nil)
-	resp.AuditAnnotations = auditAnnotations(verdict.audit)
+	resp.Warnings = warnings(vd, nil)
+	resp.AuditAnnotations = auditAnnotations(vd.audit)
 	if result == metrics.ResultAllowed && len(resp.Warnings) > 0 {
 		result = metrics.ResultWarned
 	}

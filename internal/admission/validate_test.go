@@ -37,6 +37,17 @@ func wantDenied(t *testing.T, resp admission.Response, lines ...string) {
 	if len(got) != len(lines) {
 		t.Fatalf("denial has %d lines, want %d:\n%s", len(got), len(lines), resp.Result.Message)
 	}
+	// Every listed finding is also a status cause: [rule] field: message.
+	if d := resp.Result.Details; d == nil || len(d.Causes) < min(len(lines), MaxDenyLines) {
+		t.Errorf("details %+v: want a cause per finding", d)
+	} else {
+		for i := 0; i < min(len(lines), MaxDenyLines); i++ {
+			c := d.Causes[i]
+			if line := "[" + string(c.Type) + "] " + c.Field + ": " + c.Message; !strings.HasPrefix(got[i], line) {
+				t.Errorf("cause %d %+v does not match line %q", i, c, got[i])
+			}
+		}
+	}
 	for i, prefix := range lines {
 		if !strings.HasPrefix(got[i], prefix) {
 			t.Errorf("line %d = %q, want prefix %q", i, got[i], prefix)
@@ -127,7 +138,7 @@ func TestValidateRuleActionAuditInEnforceMode(t *testing.T) {
 func TestValidateClusterScoped(t *testing.T) {
 	req := loadReview(t, "clusterrolebinding-create.json")
 	for _, tc := range []struct {
-		mode  rules.Action
+		mode  rules.Mode
 		check func(t *testing.T, resp admission.Response)
 	}{
 		{"enforce", func(t *testing.T, resp admission.Response) {
@@ -331,26 +342,32 @@ func TestValidateInternalErrors(t *testing.T) {
 				t.Errorf("internal errors metric %v -> %v", before, after)
 			}
 		})
-		t.Run(tc.name+" ignore", func(t *testing.T) {
-			before := counterValue(metrics.InternalErrors.WithLabelValues(metrics.HandlerValidate, tc.kind, "admitted"))
-			resp := validate(t, tc.v, inNamespace(t, tc.req, "team-ignore-warn"))
-			wantAllowed(t, resp, "[guardrails] internal error, object not checked")
-			if !strings.Contains(resp.Warnings[0], tc.what) {
-				t.Errorf("warning %q lacks %q", resp.Warnings[0], tc.what)
-			}
-			if after := counterValue(metrics.InternalErrors.WithLabelValues(metrics.HandlerValidate, tc.kind, "admitted")); after != before+1 {
-				t.Errorf("internal errors metric %v -> %v", before, after)
-			}
-		})
+		// The failure policy of the entry that serves the namespace:
+		// failure-policy ignore, and warn and audit whatever that label
+		// says (nothing is denied there).
+		for _, ns := range []string{"team-ignore-warn", "kube-system", "team-warn", "team-audit"} {
+			t.Run(tc.name+" ignore "+ns, func(t *testing.T) {
+				before := counterValue(metrics.InternalErrors.WithLabelValues(metrics.HandlerValidate, tc.kind, "admitted"))
+				resp := validate(t, tc.v, inNamespace(t, tc.req, ns))
+				wantAllowed(t, resp, "[guardrails] internal error, object not checked")
+				if !strings.Contains(resp.Warnings[0], tc.what) {
+					t.Errorf("warning %q lacks %q", resp.Warnings[0], tc.what)
+				}
+				if after := counterValue(metrics.InternalErrors.WithLabelValues(metrics.HandlerValidate, tc.kind, "admitted")); after != before+1 {
+					t.Errorf("internal errors metric %v -> %v", before, after)
+				}
+			})
+		}
 	}
+	// Cluster-scoped objects are served by the failurePolicy Ignore entry
+	// (the API server's fallback policies hold what must hold): an
+	// internal error admits, with a warning.
 	t.Run("panic on a cluster-scoped object", func(t *testing.T) {
 		crbBoom := *boom
 		crbBoom.Kinds = []schema.GroupKind{{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"}}
 		v := NewValidator(config.Default(), testCluster(t), Options{Rules: []*rules.Rule{&crbBoom}})
 		resp := validate(t, v, loadReview(t, "clusterrolebinding-create.json"))
-		if resp.Allowed || resp.Result.Code != http.StatusInternalServerError {
-			t.Fatalf("want denied with 500, got %+v", resp.AdmissionResponse)
-		}
+		wantAllowed(t, resp, "[guardrails] internal error, object not checked (cluster-scoped objects; failure-policy ignore)")
 	})
 }
 

@@ -224,8 +224,6 @@ func New(cfg *rest.Config, opts Options) (*Cache, error) {
 		}
 		r := &resource{name: k.resource, store: si.GetIndexer(), hasSynced: i.HasSynced}
 		switch k.resource {
-		case "namespaces":
-			c.namespaces = r
 		case "ingresses":
 			reg, err := i.AddEventHandler(c.ingressHandler())
 			if err != nil {
@@ -234,23 +232,12 @@ func New(cfg *rest.Config, opts Options) (*Cache, error) {
 			// Synced once the handler has seen the initial list, i.e. the
 			// conflict index is complete, not merely the store.
 			r.hasSynced = reg.HasSynced
-			c.ingresses = r
 		case "ingressclasses":
 			if err := i.AddIndexers(toolscache.Indexers{defaultClassIndex: defaultClassIndexFunc}); err != nil {
 				return nil, fmt.Errorf("clustercache: ingressclass index: %w", err)
 			}
-			c.ingressClasses = r
-		case "roles":
-			c.roles = r
-		case "clusterroles":
-			c.clusterRoles = r
-		case "limitranges":
-			c.limitRanges = r
-		case "priorityclasses":
-			c.priorityClasses = r
-		case "secrets":
-			c.secrets = r
 		}
+		*c.slot(k.resource) = r
 	}
 	return c, nil
 }
@@ -345,6 +332,30 @@ func (c *Cache) ReadyCheck(*http.Request) error {
 		return nil
 	}
 	return fmt.Errorf("cluster cache not synced: %v", c.unsynced())
+}
+
+// slot returns the field of c that holds the kind of that resource name
+// (kinds lists them).
+func (c *Cache) slot(resource string) **resource {
+	switch resource {
+	case "namespaces":
+		return &c.namespaces
+	case "ingresses":
+		return &c.ingresses
+	case "ingressclasses":
+		return &c.ingressClasses
+	case "roles":
+		return &c.roles
+	case "clusterroles":
+		return &c.clusterRoles
+	case "limitranges":
+		return &c.limitRanges
+	case "priorityclasses":
+		return &c.priorityClasses
+	case "secrets":
+		return &c.secrets
+	}
+	panic("clustercache: no slot for " + resource)
 }
 
 func (c *Cache) resources() []*resource {

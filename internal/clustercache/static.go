@@ -2,11 +2,9 @@ package clustercache
 
 import (
 	"fmt"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -35,57 +33,32 @@ func NewStatic(opts Options, objs ...runtime.Object) (*Cache, error) {
 // informers' HasSynced.
 func newOverStores(opts Options, synced func() bool) *Cache {
 	c := &Cache{opts: opts, index: ingressindex.New()}
-	mk := func(name string, extra toolscache.Indexers) *resource {
+	for _, k := range kinds(opts) {
 		idx := toolscache.Indexers{toolscache.NamespaceIndex: toolscache.MetaNamespaceIndexFunc}
-		for k, f := range extra {
-			idx[k] = f
+		if k.resource == "ingressclasses" {
+			idx[defaultClassIndex] = defaultClassIndexFunc
 		}
-		return &resource{name: name, store: toolscache.NewIndexer(toolscache.DeletionHandlingMetaNamespaceKeyFunc, idx), hasSynced: synced}
-	}
-	c.namespaces = mk("namespaces", nil)
-	c.ingresses = mk("ingresses", nil)
-	c.ingressClasses = mk("ingressclasses", toolscache.Indexers{defaultClassIndex: defaultClassIndexFunc})
-	c.roles = mk("roles", nil)
-	c.clusterRoles = mk("clusterroles", nil)
-	c.limitRanges = mk("limitranges", nil)
-	c.priorityClasses = mk("priorityclasses", nil)
-	if opts.SecretLookups {
-		c.secrets = mk("secrets", nil)
+		*c.slot(k.resource) = &resource{name: k.resource, store: toolscache.NewIndexer(toolscache.DeletionHandlingMetaNamespaceKeyFunc, idx), hasSynced: synced}
 	}
 	return c
 }
 
 // add stores obj the way an informer would: transform, store, and for an
-// Ingress the event handler (add or update).
+// Ingress the event handler (add or update). Its kind is found in the same
+// table the informers are built from (kinds); a Secret may also come whole.
 func (c *Cache) add(obj runtime.Object) error {
-	var r *resource
-	var tf toolscache.TransformFunc
-	switch o := obj.(type) {
-	case *corev1.Namespace:
-		r, tf = c.namespaces, TransformNamespace
-	case *networkingv1.Ingress:
-		r, tf = c.ingresses, TransformIngress
-	case *networkingv1.IngressClass:
-		r, tf = c.ingressClasses, TransformIngressClass
-	case *rbacv1.Role:
-		r, tf = c.roles, TransformRole
-	case *rbacv1.ClusterRole:
-		r, tf = c.clusterRoles, TransformClusterRole
-	case *corev1.LimitRange:
-		r, tf = c.limitRanges, TransformLimitRange
-	case *schedulingv1.PriorityClass:
-		r, tf = c.priorityClasses, TransformPriorityClass
-	case *corev1.Secret:
-		r, tf = c.secrets, TransformSecretMetadata
-	case *metav1.PartialObjectMetadata:
-		if o.Kind == "Secret" {
-			r, tf = c.secrets, TransformSecretMetadata
+	var k *kind
+	for _, kk := range kinds(c.opts) {
+		if kk.resource == "secrets" && isSecret(obj) || kk.resource != "secrets" && reflect.TypeOf(kk.newObj()) == reflect.TypeOf(obj) {
+			k = &kk
+			break
 		}
 	}
-	if r == nil {
+	if k == nil {
 		return fmt.Errorf("clustercache: the cache does not hold %T objects", obj)
 	}
-	t, err := tf(obj)
+	r := *c.slot(k.resource)
+	t, err := k.transform(obj)
 	if err != nil {
 		return err
 	}
@@ -105,4 +78,14 @@ func (c *Cache) add(obj runtime.Object) error {
 		}
 	}
 	return nil
+}
+
+func isSecret(obj runtime.Object) bool {
+	switch o := obj.(type) {
+	case *corev1.Secret:
+		return true
+	case *metav1.PartialObjectMetadata:
+		return o.Kind == "Secret"
+	}
+	return false
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/go-playground/validator/v10"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	kjson "sigs.k8s.io/json"
 
@@ -31,17 +30,15 @@ type Config struct {
 	APIVersion string `json:"apiVersion" validate:"required,eq=guardrails.dev/v1alpha1"`
 	Kind       string `json:"kind" validate:"required,eq=Config"`
 	// ClusterMode is the mode for cluster-scoped objects.
-	ClusterMode rules.Action `json:"clusterMode" validate:"required,oneof=enforce warn audit"`
+	ClusterMode rules.Mode `json:"clusterMode" validate:"required,oneof=enforce warn audit"`
 	// Exemptions apply to every rule.
 	Exemptions []Exemption `json:"exemptions,omitempty" validate:"dive"`
 	// Rules overrides actions and adds exemptions per rule id.
 	Rules map[string]RuleConfig `json:"rules,omitempty" validate:"dive,keys,ruleid,endkeys"`
-	// Resources configures the resource rules and request defaults.
-	Resources ResourcesConfig `json:"resources"`
-	// Ingress configures the ingress rules.
-	Ingress IngressConfig `json:"ingress"`
-	// Priority configures the priority rules and mutation.
-	Priority PriorityConfig `json:"priority"`
+	// Settings are the rule parameters: the resources, ingress and
+	// priority sections of the file (embedded, so their keys sit at the
+	// top level).
+	rules.Settings
 }
 
 // RuleConfig overrides one rule.
@@ -61,37 +58,6 @@ type Exemption struct {
 	Groups     []string `json:"groups,omitempty" validate:"dive,required"`
 	// Reason documents why the exemption exists.
 	Reason string `json:"reason,omitempty"`
-}
-
-// ResourcesConfig configures resources-requests and request mutation.
-type ResourcesConfig struct {
-	// Required lists the resources every container must request.
-	Required []corev1.ResourceName `json:"required" validate:"dive,required"`
-	// FillDefaults makes /mutate fill missing requests from Defaults.
-	FillDefaults bool `json:"fillDefaults,omitempty"`
-	// Defaults are the requests /mutate fills when FillDefaults is on.
-	Defaults map[corev1.ResourceName]string `json:"defaults,omitempty" validate:"required_if=FillDefaults true,dive,keys,required,endkeys,quantity"`
-}
-
-// IngressConfig configures the ingress rules.
-type IngressConfig struct {
-	// WildcardHostNamespaces may publish catch-all Ingress rules.
-	WildcardHostNamespaces []string `json:"wildcardHostNamespaces,omitempty" validate:"dive,required"`
-	// TLSSecretLookups lets ingress-tls check that TLS secrets exist
-	// (the server then watches Secret metadata: needs list/watch on them).
-	TLSSecretLookups bool `json:"tlsSecretLookups,omitempty"`
-}
-
-// PriorityConfig configures the priority rules.
-type PriorityConfig struct {
-	// CriticalAddons are extra selectors for critical add-ons.
-	CriticalAddons []rules.AddonSelector `json:"criticalAddons,omitempty" validate:"dive"`
-	// CriticalClasses are accepted for critical add-ons besides the two
-	// system classes.
-	CriticalClasses []string `json:"criticalClasses,omitempty" validate:"dive,required"`
-	// FillPriorityClass makes /mutate set priorityClassName on critical
-	// add-ons that have none.
-	FillPriorityClass bool `json:"fillPriorityClass"`
 }
 
 var validate = newValidator()
@@ -206,15 +172,14 @@ func describe(fe validator.FieldError) string {
 	return fmt.Sprintf("%s: failed %q", ns, fe.Tag())
 }
 
-// Settings returns the rule settings of this configuration.
-func (c *Config) Settings() *rules.Settings {
-	s := rules.DefaultSettings()
-	if c.Resources.Required != nil {
-		s.RequiredResources = c.Resources.Required
+// RuleSettings returns the rule parameters of this configuration, with
+// the defaults of rules.DefaultSettings where the file leaves a list unset
+// (a file without resources.required still requires cpu and memory; an
+// explicit empty list requires nothing).
+func (c *Config) RuleSettings() *rules.Settings {
+	s := c.Settings
+	if s.Resources.Required == nil {
+		s.Resources.Required = rules.DefaultSettings().Resources.Required
 	}
-	s.WildcardHostNamespaces = c.Ingress.WildcardHostNamespaces
-	s.TLSSecretLookups = c.Ingress.TLSSecretLookups
-	s.CriticalAddons = c.Priority.CriticalAddons
-	s.CriticalPriorityClasses = c.Priority.CriticalClasses
-	return s
+	return &s
 }

@@ -1,8 +1,13 @@
 package config
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -12,9 +17,8 @@ func TestDefaultLoads(t *testing.T) {
 	if c.ClusterMode != "enforce" {
 		t.Errorf("clusterMode = %q, want enforce", c.ClusterMode)
 	}
-	s := c.Settings()
-	if len(s.RequiredResources) != 2 {
-		t.Errorf("required resources = %v, want cpu and memory", s.RequiredResources)
+	if got, want := c.RuleSettings(), rules.DefaultSettings(); !equality.Semantic.DeepEqual(got, want) {
+		t.Errorf("the embedded default's settings differ from rules.DefaultSettings:\n got %+v\nwant %+v", got, want)
 	}
 	if len(c.Exemptions) != 1 || len(c.Exemptions[0].Users) != 1 || c.Exemptions[0].Users[0] != "system:apiserver" {
 		t.Errorf("default global exemptions = %+v, want only the API server", c.Exemptions)
@@ -88,11 +92,43 @@ ingress:
 	if c.Rules["ingress-tls"].Action != rules.ActionOff {
 		t.Errorf("ingress-tls action = %q", c.Rules["ingress-tls"].Action)
 	}
-	s := c.Settings()
-	if len(s.RequiredResources) != 1 || s.RequiredResources[0] != "memory" {
-		t.Errorf("required = %v", s.RequiredResources)
+	s := c.RuleSettings()
+	if len(s.Resources.Required) != 1 || s.Resources.Required[0] != "memory" {
+		t.Errorf("required = %v", s.Resources.Required)
 	}
-	if len(s.WildcardHostNamespaces) != 1 {
-		t.Errorf("wildcard namespaces = %v", s.WildcardHostNamespaces)
+	if len(s.Ingress.WildcardHostNamespaces) != 1 {
+		t.Errorf("wildcard namespaces = %v", s.Ingress.WildcardHostNamespaces)
+	}
+}
+
+// TestDefaultDocumentsEveryParameter: the embedded default configuration
+// writes out every parameter a rule reads, so that `webhook rules` and the
+// README print its default.
+func TestDefaultDocumentsEveryParameter(t *testing.T) {
+	js, err := yaml.YAMLToJSON(DefaultYAML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root map[string]any
+	if err := json.Unmarshal(js, &root); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules.Catalogue() {
+		for _, key := range r.Params {
+			var v any = root
+			for _, part := range strings.Split(key, ".") {
+				m, ok := v.(map[string]any)
+				if !ok {
+					v = nil
+					break
+				}
+				if v, ok = m[part]; !ok {
+					break
+				}
+			}
+			if v == nil {
+				t.Errorf("rule %s: parameter %s is not written out in default.yaml", r.ID, key)
+			}
+		}
 	}
 }

@@ -5,7 +5,6 @@ package manifest
 import (
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -61,18 +60,5 @@ func DecodeJSON(js []byte) (runtime.Object, rules.ObjectRef, error) {
 	if err != nil {
 		return nil, rules.ObjectRef{APIVersion: tm.APIVersion, Kind: tm.Kind}, fmt.Errorf("%s: %w", tm.Kind, err)
 	}
-	return obj, Ref(obj, tm.APIVersion, tm.Kind), nil
-}
-
-// Ref identifies obj for findings: its namespace and name (generateName
-// when it has no name yet) under the given apiVersion and kind.
-func Ref(obj runtime.Object, apiVersion, kind string) rules.ObjectRef {
-	ref := rules.ObjectRef{APIVersion: apiVersion, Kind: kind}
-	if m, ok := obj.(metav1.Object); ok {
-		ref.Namespace, ref.Name = m.GetNamespace(), m.GetName()
-		if ref.Name == "" {
-			ref.Name = m.GetGenerateName()
-		}
-	}
-	return ref
+	return obj, rules.RefOf(obj, tm.APIVersion, tm.Kind), nil
 }

@@ -1,4 +1,4 @@
-package policy
+package policy_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/inputview"
 	"github.com/guardrails-dev/guardrails/internal/manifest"
+	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -48,7 +49,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	view.Add(&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "deployer"}, Rules: []rbacv1.PolicyRule{
 		{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch"}},
 	}})
-	p := New(config.Default())
+	p := policy.New(config.Default())
 	for _, doc := range bytes.Split(data, []byte("\n---\n")) {
 		js, err := yaml.YAMLToJSON(doc)
 		if err != nil {
@@ -68,14 +69,14 @@ func BenchmarkEvaluate(b *testing.B) {
 		})
 		b.Run(ref.Kind+"/evaluate", func(b *testing.B) {
 			b.ReportAllocs()
-			var fs []rules.Finding
+			var res policy.Result
 			for i := 0; i < b.N; i++ {
-				fs, err = p.Evaluate(&rules.Input{Object: obj, Ref: ref, Cluster: view}, Requester{User: "alice"})
+				res, err = p.Evaluate(&rules.Input{Object: obj, Ref: ref, Cluster: view}, policy.Requester{User: "alice"})
 				if err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(len(fs)), "findings")
+			b.ReportMetric(float64(len(res.Findings)), "findings")
 		})
 	}
 }

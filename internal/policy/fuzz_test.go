@@ -1,4 +1,4 @@
-package policy
+package policy_test
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/inputview"
 	"github.com/guardrails-dev/guardrails/internal/manifest"
+	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -24,7 +25,7 @@ func FuzzEvaluate(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	p := New(config.Default())
+	p := policy.New(config.Default())
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		obj, ref, err := manifest.Decode(doc)
 		if err != nil {
@@ -38,7 +39,7 @@ func FuzzEvaluate(f *testing.F) {
 			if old != nil {
 				in.Old = obj
 			}
-			if _, err := p.Evaluate(in, Requester{User: "fuzz"}); err != nil {
+			if _, err := p.Evaluate(in, policy.Requester{User: "fuzz"}); err != nil {
 				var pe *rules.PanicError
 				if errors.As(err, &pe) {
 					t.Fatalf("rule %s panicked on %q: %v\n%s", pe.Rule, doc, pe.Value, pe.Stack)

@@ -1,4 +1,4 @@
-package policy
+package policy_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"github.com/guardrails-dev/guardrails/internal/hostile"
 	"github.com/guardrails-dev/guardrails/internal/inputview"
 	"github.com/guardrails-dev/guardrails/internal/manifest"
+	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkHostileIngress(b *testing.B) {
 	}
 	view := inputview.New()
 	view.Complete = true
-	p := New(config.Default())
+	p := policy.New(config.Default())
 	b.Run("decode", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -40,13 +41,13 @@ func BenchmarkHostileIngress(b *testing.B) {
 	})
 	b.Run("evaluate", func(b *testing.B) {
 		b.ReportAllocs()
-		var fs []rules.Finding
+		var res policy.Result
 		for b.Loop() {
-			fs, err = p.Evaluate(&rules.Input{Object: obj, Ref: ref, Cluster: view}, Requester{User: "alice"})
+			res, err = p.Evaluate(&rules.Input{Object: obj, Ref: ref, Cluster: view}, policy.Requester{User: "alice"})
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(len(fs)), "findings")
+		b.ReportMetric(float64(len(res.Findings)), "findings")
 	})
 }

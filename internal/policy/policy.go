@@ -1,10 +1,24 @@
-// Package policy joins the rule catalogue with the configuration: it
-// decides each rule's action for one object and one requester (overrides
-// and exemptions) and runs the rules. The CLI and the server both use it.
+// Package policy joins the rule catalogue with the configuration. It is the
+// one owner of the decisions the CLI, the webhook's handlers and the docs
+// share:
+//
+//   - which rules run for a kind (RulesFor, Judges);
+//   - what a rule's action is for one object and one requester (Decide):
+//     the configured action, or off because an exemption matches, and which
+//     exemption that was;
+//   - running the rules on an object (Evaluate), with the exemptions that
+//     applied, for the audit trail.
+//
+// It sits above rules and config and below the CLI (cmd/webhook) and the
+// server (internal/admission); it does no I/O.
 package policy
 
 import (
+	"fmt"
+	"slices"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -21,6 +35,7 @@ type Policy struct {
 	cfg      *config.Config
 	settings *rules.Settings
 	rules    []*rules.Rule
+	byKind   map[schema.GroupKind][]*rules.Rule
 }
 
 // New returns a Policy for cfg over rs, or over the whole catalogue when
@@ -29,43 +44,129 @@ func New(cfg *config.Config, rs ...*rules.Rule) *Policy {
 	if len(rs) == 0 {
 		rs = rules.Catalogue()
 	}
-	return &Policy{cfg: cfg, settings: cfg.Settings(), rules: rs}
+	p := &Policy{cfg: cfg, settings: cfg.RuleSettings(), rules: rs, byKind: map[schema.GroupKind][]*rules.Rule{}}
+	for _, r := range rs {
+		for _, gk := range r.Kinds {
+			p.byKind[gk] = append(p.byKind[gk], r)
+		}
+	}
+	return p
 }
 
-// Rules returns the rules the policy evaluates.
+// Rules returns the rules the policy evaluates, in catalogue order.
 func (p *Policy) Rules() []*rules.Rule { return p.rules }
 
-// Config returns the configuration.
-func (p *Policy) Config() *config.Config { return p.cfg }
-
-// Settings returns the rule settings.
+// Settings returns the rule parameters.
 func (p *Policy) Settings() *rules.Settings { return p.settings }
 
-// Action returns rule r's action for the object ref sent by who: off when
-// an exemption matches, else the configured or default action.
-func (p *Policy) Action(r *rules.Rule, ref rules.ObjectRef, who Requester) rules.Action {
-	if matchAny(p.cfg.Exemptions, ref, who) {
-		return rules.ActionOff
+// ClusterMode is the mode of cluster-scoped objects.
+func (p *Policy) ClusterMode() rules.Mode { return p.cfg.ClusterMode }
+
+// RulesFor returns the rules that judge kind gk, in catalogue order.
+func (p *Policy) RulesFor(gk schema.GroupKind) []*rules.Rule { return p.byKind[gk] }
+
+// Judges reports whether any rule judges kind gk.
+func (p *Policy) Judges(gk schema.GroupKind) bool { return len(p.byKind[gk]) > 0 }
+
+// Rule returns the rule of that id, if the policy evaluates it.
+func (p *Policy) Rule(id string) (*rules.Rule, bool) {
+	i := slices.IndexFunc(p.rules, func(r *rules.Rule) bool { return r.ID == id })
+	if i < 0 {
+		return nil, false
 	}
-	act := r.DefaultAction
-	if rc, ok := p.cfg.Rules[r.ID]; ok {
-		if matchAny(rc.Exemptions, ref, who) {
-			return rules.ActionOff
-		}
-		if rc.Action != "" {
-			act = rc.Action
-		}
-	}
-	return act
+	return p.rules[i], true
 }
 
-// Evaluate runs every applicable rule on in. in.Settings is filled from the
-// configuration.
-func (p *Policy) Evaluate(in *rules.Input, who Requester) ([]rules.Finding, error) {
+// ConfiguredAction is rule r's action before exemptions: the
+// configuration's override, else the rule's default.
+func (p *Policy) ConfiguredAction(r *rules.Rule) rules.Action {
+	if rc, ok := p.cfg.Rules[r.ID]; ok && rc.Action != "" {
+		return rc.Action
+	}
+	return r.DefaultAction
+}
+
+// Exemption identifies the exemption of the configuration that turned a
+// rule off.
+type Exemption struct {
+	// ID names it by its place in the file: "exemptions[0]" (every rule)
+	// or "rules.<rule-id>.exemptions[1]". Metrics and audit annotations
+	// carry it.
+	ID string
+	// Reason is the exemption's reason.
+	Reason string
+}
+
+// Decision is a rule's action for one object and one requester.
+type Decision struct {
+	Action rules.Action
+	// Exemption is the exemption that turned the rule off, nil when none
+	// did.
+	Exemption *Exemption
+}
+
+// Decide returns rule r's action for the object ref sent by who: off when
+// an exemption matches (global ones first, then the rule's own), else the
+// configured action.
+func (p *Policy) Decide(r *rules.Rule, ref rules.ObjectRef, who Requester) Decision {
+	if e := firstMatch(p.cfg.Exemptions, "exemptions", ref, who); e != nil {
+		return Decision{Action: rules.ActionOff, Exemption: e}
+	}
+	if rc, ok := p.cfg.Rules[r.ID]; ok {
+		if e := firstMatch(rc.Exemptions, fmt.Sprintf("rules.%s.exemptions", r.ID), ref, who); e != nil {
+			return Decision{Action: rules.ActionOff, Exemption: e}
+		}
+	}
+	return Decision{Action: p.ConfiguredAction(r)}
+}
+
+// Action is Decide's action.
+func (p *Policy) Action(r *rules.Rule, ref rules.ObjectRef, who Requester) rules.Action {
+	return p.Decide(r, ref, who).Action
+}
+
+// ActionOf is the action of the rule with that id, off when the policy
+// does not evaluate it.
+func (p *Policy) ActionOf(id string, ref rules.ObjectRef, who Requester) rules.Action {
+	r, ok := p.Rule(id)
+	if !ok {
+		return rules.ActionOff
+	}
+	return p.Action(r, ref, who)
+}
+
+// Exempted is a rule that judges the object but was turned off for it by an
+// exemption.
+type Exempted struct {
+	Rule      string
+	Exemption Exemption
+}
+
+// Result is what Evaluate found.
+type Result struct {
+	Findings []rules.Finding
+	// Exempted lists, in catalogue order, the rules an exemption turned off
+	// for this object and requester.
+	Exempted []Exempted
+}
+
+// Evaluate runs every rule that judges in's kind, with the action Decide
+// gives it. in.Settings is filled from the configuration. A rule that
+// panics ends the evaluation with a *rules.PanicError and what was found
+// so far.
+func (p *Policy) Evaluate(in *rules.Input, who Requester) (Result, error) {
 	in.Settings = p.settings
-	return rules.Evaluate(p.rules, in, func(r *rules.Rule) rules.Action {
-		return p.Action(r, in.Ref, who)
+	gk := schema.FromAPIVersionAndKind(in.Ref.APIVersion, in.Ref.Kind).GroupKind()
+	var res Result
+	fs, err := rules.Evaluate(p.RulesFor(gk), in, func(r *rules.Rule) rules.Action {
+		d := p.Decide(r, in.Ref, who)
+		if d.Exemption != nil {
+			res.Exempted = append(res.Exempted, Exempted{Rule: r.ID, Exemption: *d.Exemption})
+		}
+		return d.Action
 	})
+	res.Findings = fs
+	return res, err
 }
 
 // builtinControllers are the kube-controller-manager identities that stamp
@@ -86,13 +187,15 @@ var builtinControllers = map[string]bool{
 // workload controllers.
 func (r Requester) BuiltinController() bool { return builtinControllers[r.User] }
 
-func matchAny(es []config.Exemption, ref rules.ObjectRef, who Requester) bool {
+// firstMatch returns the first exemption of es that matches, named by its
+// place under prefix.
+func firstMatch(es []config.Exemption, prefix string, ref rules.ObjectRef, who Requester) *Exemption {
 	for i := range es {
 		if match(&es[i], ref, who) {
-			return true
+			return &Exemption{ID: fmt.Sprintf("%s[%d]", prefix, i), Reason: es[i].Reason}
 		}
 	}
-	return false
+	return nil
 }
 
 func match(e *config.Exemption, ref rules.ObjectRef, who Requester) bool {
@@ -105,42 +208,20 @@ func match(e *config.Exemption, ref rules.ObjectRef, who Requester) bool {
 	if len(e.Names) > 0 && !matchPattern(e.Names, ref.Name) {
 		return false
 	}
-	if len(e.Users) > 0 && !contains(e.Users, who.User) {
+	if len(e.Users) > 0 && !slices.Contains(e.Users, who.User) {
 		return false
 	}
-	if len(e.Groups) > 0 {
-		hit := false
-		for _, g := range who.Groups {
-			if contains(e.Groups, g) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			return false
-		}
+	if len(e.Groups) > 0 && !slices.ContainsFunc(who.Groups, func(g string) bool { return slices.Contains(e.Groups, g) }) {
+		return false
 	}
 	return true
 }
 
 func matchPattern(patterns []string, s string) bool {
-	for _, p := range patterns {
+	return slices.ContainsFunc(patterns, func(p string) bool {
 		if prefix, ok := strings.CutSuffix(p, "*"); ok {
-			if strings.HasPrefix(s, prefix) {
-				return true
-			}
-		} else if p == s {
-			return true
+			return strings.HasPrefix(s, prefix)
 		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+		return p == s
+	})
 }

@@ -1,7 +1,12 @@
 package policy
 
 import (
+	"slices"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -64,6 +69,108 @@ rules:
 				t.Errorf("Action = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestDecideNamesTheExemption(t *testing.T) {
+	cfg, err := config.Parse([]byte(`apiVersion: guardrails.dev/v1alpha1
+kind: Config
+clusterMode: enforce
+exemptions:
+- users: ["system:apiserver"]
+  reason: the API server
+rules:
+  resources-requests:
+    exemptions:
+    - namespaces: [batch]
+      reason: batch jobs size themselves
+    - groups: [platform]
+      reason: platform team
+`), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(cfg)
+	rr, _ := rules.Lookup("resources-requests")
+	for _, tc := range []struct {
+		name   string
+		ref    rules.ObjectRef
+		who    Requester
+		wantID string
+		reason string
+	}{
+		{"global", rules.ObjectRef{Namespace: "batch"}, Requester{User: "system:apiserver"}, "exemptions[0]", "the API server"},
+		{"rule's first", rules.ObjectRef{Namespace: "batch"}, Requester{User: "alice"}, "rules.resources-requests.exemptions[0]", "batch jobs size themselves"},
+		{"rule's second", rules.ObjectRef{Namespace: "web"}, Requester{User: "bob", Groups: []string{"platform"}}, "rules.resources-requests.exemptions[1]", "platform team"},
+		{"none", rules.ObjectRef{Namespace: "web"}, Requester{User: "alice"}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := p.Decide(rr, tc.ref, tc.who)
+			if tc.wantID == "" {
+				if d.Exemption != nil || d.Action != rules.ActionDeny {
+					t.Errorf("Decide = %+v, want deny without exemption", d)
+				}
+				return
+			}
+			if d.Action != rules.ActionOff || d.Exemption == nil || d.Exemption.ID != tc.wantID || d.Exemption.Reason != tc.reason {
+				t.Errorf("Decide = %+v (exemption %+v), want off by %s (%q)", d, d.Exemption, tc.wantID, tc.reason)
+			}
+		})
+	}
+}
+
+// TestEvaluateReportsExemptions: Evaluate lists the rules an exemption
+// turned off, and only rules that judge the kind.
+func TestEvaluateReportsExemptions(t *testing.T) {
+	cfg, err := config.Parse([]byte(`apiVersion: guardrails.dev/v1alpha1
+kind: Config
+clusterMode: enforce
+rules:
+  resources-requests:
+    exemptions:
+    - namespaces: [batch]
+      reason: batch
+`), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(cfg)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "batch"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}}}
+	res, err := p.Evaluate(&rules.Input{Object: pod, Ref: rules.RefOf(pod, "v1", "Pod")}, Requester{User: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Exempted) != 1 || res.Exempted[0].Rule != "resources-requests" || res.Exempted[0].Exemption.ID != "rules.resources-requests.exemptions[0]" {
+		t.Errorf("Exempted = %+v, want resources-requests by rules.resources-requests.exemptions[0]", res.Exempted)
+	}
+	for _, f := range res.Findings {
+		if f.Rule == "resources-requests" {
+			t.Errorf("exempted rule reported %+v", f)
+		}
+	}
+}
+
+func TestRulesFor(t *testing.T) {
+	p := New(config.Default())
+	ids := func(rs []*rules.Rule) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if got := ids(p.RulesFor(schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"})); !slices.Equal(got, []string{"rbac-cluster-admin", "rbac-broad-subject"}) {
+		t.Errorf("RulesFor(ClusterRoleBinding) = %v", got)
+	}
+	if p.Judges(schema.GroupKind{Kind: "ConfigMap"}) {
+		t.Error("ConfigMaps are judged")
+	}
+	for _, r := range rules.Catalogue() {
+		for _, gk := range r.Kinds {
+			if !slices.Contains(p.RulesFor(gk), r) {
+				t.Errorf("RulesFor(%v) lacks %s", gk, r.ID)
+			}
+		}
 	}
 }
 

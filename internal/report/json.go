@@ -11,17 +11,17 @@ import (
 
 // jsonFinding is one finding of the JSON report: exactly these keys.
 type jsonFinding struct {
-	Rule       string         `json:"rule"`
-	Severity   rules.Severity `json:"severity"`
-	File       string         `json:"file"`
-	Document   int            `json:"document"`
-	APIVersion string         `json:"apiVersion"`
-	Kind       string         `json:"kind"`
-	Namespace  string         `json:"namespace"`
-	Name       string         `json:"name"`
-	Field      string         `json:"field"`
-	Message    string         `json:"message"`
-	Hint       string         `json:"hint"`
+	Rule       string       `json:"rule"`
+	Severity   rules.Action `json:"severity"`
+	File       string       `json:"file"`
+	Document   int          `json:"document"`
+	APIVersion string       `json:"apiVersion"`
+	Kind       string       `json:"kind"`
+	Namespace  string       `json:"namespace"`
+	Name       string       `json:"name"`
+	Field      string       `json:"field"`
+	Message    string       `json:"message"`
+	Hint       string       `json:"hint"`
 }
 
 type jsonSummary struct {

@@ -95,7 +95,7 @@ func caseName(ref rules.ObjectRef, doc, item int) string {
 	return fmt.Sprintf("%s (%s)", objectLabel(ref), where)
 }
 
-func findingText(fs []rules.Finding, sev rules.Severity) string {
+func findingText(fs []rules.Finding, sev rules.Action) string {
 	var b strings.Builder
 	for i := range fs {
 		f := &fs[i]

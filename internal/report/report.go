@@ -167,7 +167,7 @@ func docLabel(doc, item, line int) string {
 }
 
 // severityWord is the upper-case severity for text formats.
-func severityWord(s rules.Severity) string { return strings.ToUpper(string(s)) }
+func severityWord(s rules.Action) string { return strings.ToUpper(string(s)) }
 
 // findingLine is "field: message", or the message alone without field.
 func findingLine(f *rules.Finding) string {
@@ -178,7 +178,7 @@ func findingLine(f *rules.Finding) string {
 }
 
 // countSeverity counts findings of severity s.
-func countSeverity(fs []rules.Finding, s rules.Severity) int {
+func countSeverity(fs []rules.Finding, s rules.Action) int {
 	n := 0
 	for i := range fs {
 		if fs[i].Severity == s {

@@ -59,7 +59,7 @@ func capRule(fs []Finding, rule string) []Finding {
 
 // OmittedFinding is the finding that stands for n findings of rule on obj
 // that are not listed, the strictest of them of severity sev.
-func OmittedFinding(rule string, sev Severity, obj ObjectRef, n int) Finding {
+func OmittedFinding(rule string, sev Action, obj ObjectRef, n int) Finding {
 	return Finding{
 		Rule:     rule,
 		Severity: sev,

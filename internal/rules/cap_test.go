@@ -8,7 +8,7 @@ import (
 )
 
 func TestCapPerRule(t *testing.T) {
-	f := func(rule string, sev Severity, msg string) Finding {
+	f := func(rule string, sev Action, msg string) Finding {
 		return Finding{Rule: rule, Severity: sev, Message: msg, Object: ObjectRef{Kind: "Pod", Name: "p"}}
 	}
 	// many returns n findings of rule, warnings except the given indices.

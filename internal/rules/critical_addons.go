@@ -21,9 +21,6 @@ const (
 	SystemNodeCritical    = "system-node-critical"
 )
 
-// mirrorPodAnnotation marks the API copy of a kubelet static pod.
-const mirrorPodAnnotation = "kubernetes.io/config.mirror"
-
 // addonKinds are the kinds that run long-lived add-ons. Jobs and CronJobs
 // run to completion (installers, certificate patchers) and PodTemplates run
 // nothing, so they are never add-ons.
@@ -332,7 +329,7 @@ var platformAgents = []knownAddon{
 // kinds match, mirror pods never do.
 func platformAgentOf(obj runtime.Object, ref ObjectRef) (string, bool) {
 	ps, ok := PodSpecOf(obj)
-	if !ok || isMirrorPod(obj) {
+	if !ok || IsMirrorPod(obj) {
 		return "", false
 	}
 	om, ok := workloadMeta(obj)
@@ -355,14 +352,14 @@ func platformAgentOf(obj runtime.Object, ref ObjectRef) (string, bool) {
 // CriticalAddonOf reports whether obj is a critical add-on: a well-known one
 // (by the labels of its pod template or of the workload itself, in any
 // namespace, or by its exact upstream name in the add-on's own namespace)
-// or one selected by Settings.CriticalAddons. Only long-running kinds can
+// or one selected by Settings.Priority.CriticalAddons. Only long-running kinds can
 // be add-ons (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
 // ReplicationController); mirror pods never are (the kubelet runs them
 // whatever the API says). The mutating webhook uses it to fill
 // priorityClassName.
 func CriticalAddonOf(obj runtime.Object, ref ObjectRef, s *Settings) (AddonMatch, bool) {
 	ps, ok := PodSpecOf(obj)
-	if !ok || isMirrorPod(obj) {
+	if !ok || IsMirrorPod(obj) {
 		return AddonMatch{}, false
 	}
 	om, ok := workloadMeta(obj)
@@ -381,7 +378,7 @@ func CriticalAddonOf(obj runtime.Object, ref ObjectRef, s *Settings) (AddonMatch
 	labelMaps := []map[string]string{ps.PodMeta.Labels, om.Labels}
 
 	if s != nil {
-		for i, sel := range s.CriticalAddons {
+		for i, sel := range s.Priority.CriticalAddons {
 			if selectorMatches(sel, name, ns, labelMaps) {
 				m := AddonMatch{Addon: addonDisplayName(sel, name), Reason: fmt.Sprintf("config criticalAddons[%d]", i)}
 				return finishMatch(m, sel.NodeAgent && daemon), true
@@ -411,7 +408,7 @@ func (a *knownAddon) matches(name, ns string, labelMaps []map[string]string, pod
 			continue
 		}
 		for _, ls := range a.labels {
-			if len(ls.namespaces) > 0 && !containsString(ls.namespaces, ns) {
+			if len(ls.namespaces) > 0 && !slices.Contains(ls.namespaces, ns) {
 				continue
 			}
 			all := true
@@ -431,7 +428,7 @@ func (a *knownAddon) matches(name, ns string, labelMaps []map[string]string, pod
 		}
 	}
 	// Pod names carry generated suffixes; names only mark workloads.
-	if !pod && name != "" && containsString(a.names, name) && containsString(a.nameNS, ns) {
+	if !pod && name != "" && slices.Contains(a.names, name) && slices.Contains(a.nameNS, ns) {
 		return fmt.Sprintf("name %s/%s", ns, name), true
 	}
 	return "", false
@@ -534,30 +531,9 @@ func isPod(obj runtime.Object) bool {
 	return ok
 }
 
-// isMirrorPod reports whether obj is the API copy of a kubelet static pod:
-// the kubelet runs the static pod whatever the API server answers, so
-// judging the mirror only produces noise.
-func isMirrorPod(obj runtime.Object) bool {
-	p, ok := obj.(*corev1.Pod)
-	if !ok || p == nil {
-		return false
-	}
-	_, mirror := p.Annotations[mirrorPodAnnotation]
-	return mirror
-}
-
 // isSystemClass reports whether name is one of the two system classes.
 func isSystemClass(name string) bool {
 	return name == SystemClusterCritical || name == SystemNodeCritical
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // workloadDisplayName names the object in messages: its name, or its

@@ -45,18 +45,18 @@ func TestCriticalAddonOf(t *testing.T) {
 	namedPod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "coredns"}}
 	mirror := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
 		Namespace: "kube-system", Name: "kube-proxy-n1", Labels: map[string]string{"k8s-app": "kube-proxy"},
-		Annotations: map[string]string{mirrorPodAnnotation: "x"},
+		Annotations: map[string]string{corev1.MirrorPodAnnotationKey: "x"},
 	}}
 	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "coredns"}}
 	job.Spec.Template.Labels = map[string]string{"k8s-app": "kube-dns"}
 	workloadLabelsOnly := deployment("dns", "dns", nil)
 	workloadLabelsOnly.Labels = map[string]string{"app.kubernetes.io/name": "coredns"}
 
-	cfg := &Settings{CriticalAddons: []AddonSelector{
+	cfg := &Settings{Priority: PrioritySettings{CriticalAddons: []AddonSelector{
 		{},
 		{Namespace: "platform", Labels: map[string]string{"app.kubernetes.io/name": "gw"}},
 		{Name: "log-agent", NodeAgent: true},
-	}}
+	}}}
 
 	for _, tc := range []struct {
 		name     string

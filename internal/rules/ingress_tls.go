@@ -19,7 +19,7 @@ import (
 //     served too, and so is every name of its server-alias annotation;
 //   - every spec.tls[*] needs a secretName (controllers otherwise fall back
 //     to their default certificate, usually not valid for the host);
-//   - with Settings.TLSSecretLookups on, the secret must exist in the
+//   - with Settings.Ingress.TLSSecretLookups on, the secret must exist in the
 //     Ingress's namespace. Skipped when cert-manager (cert-manager.io/issuer,
 //     cert-manager.io/cluster-issuer, kubernetes.io/tls-acme: "true") will
 //     create it.
@@ -35,7 +35,8 @@ var ingressTLS = &Rule{
 		"default certificate or no route: browsers show certificate errors or 404s.",
 	Fix: "List in spec.tls only the hosts the rules serve, and give every entry a secretName " +
 		"holding a certificate for those hosts.",
-	Check: checkIngressTLS,
+	Params: []string{"ingress.tlsSecretLookups"},
+	Check:  checkIngressTLS,
 }
 
 func checkIngressTLS(in *Input) []Violation {
@@ -44,7 +45,7 @@ func checkIngressTLS(in *Input) []Violation {
 		return nil
 	}
 	var out []Violation
-	lookups := in.Settings != nil && in.Settings.TLSSecretLookups && !ingressTLSSecretManaged(ing)
+	lookups := in.Settings != nil && in.Settings.Ingress.TLSSecretLookups && !ingressTLSSecretManaged(ing)
 	looked := map[string]bool{}
 	for i, t := range ing.Spec.TLS {
 		tp := field.NewPath("spec", "tls").Index(i)

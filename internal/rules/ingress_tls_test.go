@@ -38,7 +38,7 @@ func TestIngressTLSSecrets(t *testing.T) {
 		}
 		return ing
 	}
-	on := &Settings{TLSSecretLookups: true}
+	on := &Settings{Ingress: IngressSettings{TLSSecretLookups: true}}
 	for _, tc := range []struct {
 		name string
 		obj  *networkingv1.Ingress

@@ -8,7 +8,7 @@ import (
 )
 
 // ingressWildcardHost restricts, outside the namespaces listed in
-// Settings.WildcardHostNamespaces:
+// Settings.Ingress.WildcardHostNamespaces:
 //
 //   - spec.rules[*].host empty on a rule that routes paths: a catch-all
 //     that receives requests for every host no other Ingress claims;
@@ -30,12 +30,13 @@ var ingressWildcardHost = &Rule{
 		"host the controller serves that no other Ingress claims, including mistyped and newly added hosts of other teams.",
 	Fix: "Set spec.rules[].host to the host the application serves; catch-alls belong in the namespaces " +
 		"listed in the configuration's wildcardHostNamespaces.",
-	Check: checkIngressWildcardHost,
+	Params: []string{"ingress.wildcardHostNamespaces"},
+	Check:  checkIngressWildcardHost,
 }
 
 func checkIngressWildcardHost(in *Input) []Violation {
 	ing, ns := ingressSubject(in)
-	if ing == nil || (in.Settings != nil && slices.Contains(in.Settings.WildcardHostNamespaces, ns)) {
+	if ing == nil || (in.Settings != nil && slices.Contains(in.Settings.Ingress.WildcardHostNamespaces, ns)) {
 		return nil
 	}
 	const hint = "set a host such as \"app.example.com\"; catch-alls are allowed only in the namespaces listed in wildcardHostNamespaces"

@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
 
 // ModeLabel is the namespace label that opts a namespace in and says how
 // findings are handled there. The webhook configuration's namespaceSelector
@@ -8,8 +12,9 @@ import "strings"
 const ModeLabel = "guardrails.dev/mode"
 
 // FailurePolicyLabel selects the webhook entry that serves a namespace:
-// "ignore" is served by the entry with failurePolicy Ignore (kube-system and
-// other infrastructure namespaces), anything else by failurePolicy Fail.
+// "ignore" is served by an entry with failurePolicy Ignore (kube-system and
+// other infrastructure namespaces), anything else by failurePolicy Fail
+// where the mode can deny (warn and audit are always served by Ignore).
 const FailurePolicyLabel = "guardrails.dev/failure-policy"
 
 // Mode is the value of ModeLabel.
@@ -35,17 +40,6 @@ func ParseMode(s string) (Mode, bool) {
 		return m, true
 	}
 	return "", false
-}
-
-// ModeOf returns the mode a namespace's labels select: ok is false when
-// the label is absent or its value is not a mode (in both cases Guardrails
-// does not serve the namespace in any mode).
-func ModeOf(labels map[string]string) (m Mode, ok bool) {
-	v, present := labels[ModeLabel]
-	if !present {
-		return "", false
-	}
-	return ParseMode(v)
 }
 
 // Strictness orders modes: enforce 3 > warn 2 > audit 1 > anything else 0
@@ -105,10 +99,62 @@ func ParseFailurePolicy(s string) (FailurePolicy, bool) {
 	return "", false
 }
 
-func modeList() string {
+func modeList() string { return strings.Join(modeStrings(), ", ") }
+
+// NamespacePolicy is what a namespace's labels ask of Guardrails.
+type NamespacePolicy struct {
+	// Mode is the effective mode: "" where the namespace has no mode
+	// label (it is not judged), enforce where the value is not a mode
+	// (fail safe: a typo must not switch the rules off).
+	Mode Mode
+	// FailurePolicy is the failure policy the namespace asks for: ignore,
+	// or fail (also where the label is absent or its value invalid).
+	FailurePolicy FailurePolicy
+}
+
+// FailOpen reports whether an internal error of the webhook admits a
+// request in this namespace instead of denying it: where the namespace
+// asks for failure-policy ignore, and where its mode never denies (warn,
+// audit), which the webhook configuration serves with failurePolicy Ignore.
+func (p NamespacePolicy) FailOpen() bool {
+	return p.FailurePolicy == FailurePolicyIgnore || p.Mode == ModeWarn || p.Mode == ModeAudit
+}
+
+var namespaceLabelsPath = field.NewPath("metadata", "labels")
+
+// NamespacePolicyOf reads a namespace's labels the way the webhook serves
+// them, in the manner of Pod Security Admission's PolicyToEvaluate: the
+// effective policy, and an error (with its field path) for each label
+// value that is not valid. It is the one parser of ModeLabel and
+// FailurePolicyLabel: the handlers, the namespace-mode-label rule and the
+// cluster-scoped defaults all call it.
+func NamespacePolicyOf(labels map[string]string) (NamespacePolicy, field.ErrorList) {
+	p := NamespacePolicy{FailurePolicy: FailurePolicyFail}
+	var errs field.ErrorList
+	if v, ok := labels[ModeLabel]; ok {
+		m, valid := ParseMode(v)
+		if !valid {
+			m = ModeEnforce
+			errs = append(errs, field.NotSupported(namespaceLabelsPath.Key(ModeLabel), v, modeStrings()))
+		}
+		p.Mode = m
+	}
+	if v, ok := labels[FailurePolicyLabel]; ok {
+		fp, valid := ParseFailurePolicy(v)
+		if !valid {
+			fp = FailurePolicyFail
+			errs = append(errs, field.NotSupported(namespaceLabelsPath.Key(FailurePolicyLabel), v,
+				[]string{string(FailurePolicyIgnore), string(FailurePolicyFail)}))
+		}
+		p.FailurePolicy = fp
+	}
+	return p, errs
+}
+
+func modeStrings() []string {
 	out := make([]string, len(Modes))
 	for i, m := range Modes {
 		out[i] = string(m)
 	}
-	return strings.Join(out, ", ")
+	return out
 }

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseMode(t *testing.T) {
 	for _, tc := range []struct {
@@ -25,15 +28,43 @@ func TestParseMode(t *testing.T) {
 	}
 }
 
-func TestModeOf(t *testing.T) {
-	if m, ok := ModeOf(nil); ok || m != "" {
-		t.Errorf("ModeOf(nil) = %q, %v", m, ok)
-	}
-	if m, ok := ModeOf(map[string]string{ModeLabel: "warn"}); !ok || m != ModeWarn {
-		t.Errorf("ModeOf(warn) = %q, %v", m, ok)
-	}
-	if _, ok := ModeOf(map[string]string{ModeLabel: "Warn"}); ok {
-		t.Errorf("ModeOf(Warn) accepted")
+func TestNamespacePolicyOf(t *testing.T) {
+	const modeField, fpField = "metadata.labels[guardrails.dev/mode]", "metadata.labels[guardrails.dev/failure-policy]"
+	for _, tc := range []struct {
+		name     string
+		labels   map[string]string
+		want     NamespacePolicy
+		failOpen bool
+		errs     []string // fields of the errors
+	}{
+		{"no labels: not judged", nil, NamespacePolicy{FailurePolicy: FailurePolicyFail}, false, nil},
+		{"enforce", map[string]string{ModeLabel: "enforce"}, NamespacePolicy{ModeEnforce, FailurePolicyFail}, false, nil},
+		{"warn never denies: fails open", map[string]string{ModeLabel: "warn"}, NamespacePolicy{ModeWarn, FailurePolicyFail}, true, nil},
+		{"audit never denies: fails open", map[string]string{ModeLabel: "audit"}, NamespacePolicy{ModeAudit, FailurePolicyFail}, true, nil},
+		{"enforce + ignore", map[string]string{ModeLabel: "enforce", FailurePolicyLabel: "ignore"}, NamespacePolicy{ModeEnforce, FailurePolicyIgnore}, true, nil},
+		{"enforce + fail", map[string]string{ModeLabel: "enforce", FailurePolicyLabel: "fail"}, NamespacePolicy{ModeEnforce, FailurePolicyFail}, false, nil},
+		{"invalid mode is enforce", map[string]string{ModeLabel: "Warn"}, NamespacePolicy{ModeEnforce, FailurePolicyFail}, false, []string{modeField}},
+		{"empty mode is enforce", map[string]string{ModeLabel: ""}, NamespacePolicy{ModeEnforce, FailurePolicyFail}, false, []string{modeField}},
+		{"invalid failure policy is fail", map[string]string{ModeLabel: "enforce", FailurePolicyLabel: "Ignore"}, NamespacePolicy{ModeEnforce, FailurePolicyFail}, false, []string{fpField}},
+		{"both invalid", map[string]string{ModeLabel: "on", FailurePolicyLabel: "true"}, NamespacePolicy{ModeEnforce, FailurePolicyFail}, false, []string{modeField, fpField}},
+		{"failure policy without mode", map[string]string{FailurePolicyLabel: "ignore"}, NamespacePolicy{"", FailurePolicyIgnore}, true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, errs := NamespacePolicyOf(tc.labels)
+			if got != tc.want {
+				t.Errorf("policy = %+v, want %+v", got, tc.want)
+			}
+			if got.FailOpen() != tc.failOpen {
+				t.Errorf("FailOpen() = %v, want %v", got.FailOpen(), tc.failOpen)
+			}
+			var fields []string
+			for _, e := range errs {
+				fields = append(fields, e.Field)
+			}
+			if strings.Join(fields, ",") != strings.Join(tc.errs, ",") {
+				t.Errorf("errors on %v, want %v (%v)", fields, tc.errs, errs)
+			}
+		})
 	}
 }
 

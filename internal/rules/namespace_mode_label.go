@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // namespaceModeLabel restricts the Namespace labels
@@ -42,56 +41,54 @@ func checkNamespaceModeLabel(in *Input) []Violation {
 	if !ok || ns == nil {
 		return nil
 	}
-	labels := field.NewPath("metadata", "labels")
 	var vs []Violation
-
-	newVal, newPresent := ns.Labels[ModeLabel]
-	newMode, newValid := ParseMode(newVal)
-	if newPresent && !newValid {
-		vs = append(vs, Violation{
-			Field:   labels.Key(ModeLabel),
-			Message: fmt.Sprintf("namespace label %s has invalid value %q; Guardrails treats it as enforce until it is one of %s", ModeLabel, newVal, modeList()),
-			Hint:    fmt.Sprintf("set %s to enforce, warn or audit (lowercase)", ModeLabel),
-		})
-	}
-
-	if old, ok := in.Old.(*corev1.Namespace); ok && old != nil && (!newPresent || newValid) {
-		oldVal, oldPresent := old.Labels[ModeLabel]
-		oldMode, oldValid := ParseMode(oldVal)
-		if oldPresent && !oldValid {
-			oldMode, oldValid = ModeEnforce, true // an invalid value is served as enforce
-		}
-		switch {
-		case oldPresent && oldValid && !newPresent:
+	cur, errs := NamespacePolicyOf(ns.Labels)
+	modeInvalid := false
+	for _, e := range errs {
+		switch e.Field {
+		case namespaceLabelsPath.Key(ModeLabel).String():
+			modeInvalid = true
 			vs = append(vs, Violation{
-				Field:   labels.Key(ModeLabel),
-				Message: fmt.Sprintf("removing namespace label %s (was %q) switches Guardrails off for this namespace", ModeLabel, oldMode),
-				Hint:    fmt.Sprintf("keep %s: %s; only a cluster administrator may remove it", ModeLabel, oldMode),
+				Field:   namespaceLabelsPath.Key(ModeLabel),
+				Message: fmt.Sprintf("namespace label %s has invalid value %q; Guardrails treats it as enforce until it is one of %s", ModeLabel, e.BadValue, modeList()),
+				Hint:    fmt.Sprintf("set %s to enforce, warn or audit (lowercase)", ModeLabel),
 			})
-		case newMode.Lowers(oldMode):
+		case namespaceLabelsPath.Key(FailurePolicyLabel).String():
 			vs = append(vs, Violation{
-				Field:   labels.Key(ModeLabel),
-				Message: fmt.Sprintf("lowering namespace label %s from %q to %q weakens Guardrails for this namespace", ModeLabel, oldMode, newMode),
-				Hint:    fmt.Sprintf("keep %s: %s (or raise it); only a cluster administrator may lower it", ModeLabel, oldMode),
-			})
-		}
-	}
-
-	if v, ok := ns.Labels[FailurePolicyLabel]; ok {
-		old, _ := in.Old.(*corev1.Namespace)
-		if _, valid := ParseFailurePolicy(v); !valid {
-			vs = append(vs, Violation{
-				Field:   labels.Key(FailurePolicyLabel),
-				Message: fmt.Sprintf("namespace label %s has invalid value %q; it must be ignore or fail (any other value means fail)", FailurePolicyLabel, v),
+				Field:   namespaceLabelsPath.Key(FailurePolicyLabel),
+				Message: fmt.Sprintf("namespace label %s has invalid value %q; it must be ignore or fail (any other value means fail)", FailurePolicyLabel, e.BadValue),
 				Hint:    fmt.Sprintf("set %s to ignore or fail (lowercase), or remove it", FailurePolicyLabel),
 			})
-		} else if old != nil && v == "ignore" && old.Labels[FailurePolicyLabel] != "ignore" {
-			vs = append(vs, Violation{
-				Field:   labels.Key(FailurePolicyLabel),
-				Message: fmt.Sprintf("setting namespace label %s to ignore lets requests through whenever the webhook cannot judge them", FailurePolicyLabel),
-				Hint:    fmt.Sprintf("remove %s; only a cluster administrator may set it (for infrastructure namespaces)", FailurePolicyLabel),
-			})
 		}
+	}
+
+	oldNS, ok := in.Old.(*corev1.Namespace)
+	if !ok || oldNS == nil {
+		return vs
+	}
+	old, _ := NamespacePolicyOf(oldNS.Labels)
+	switch {
+	case modeInvalid:
+		// Reported above; the value is served as enforce, which lowers nothing.
+	case old.Mode != "" && cur.Mode == "":
+		vs = append(vs, Violation{
+			Field:   namespaceLabelsPath.Key(ModeLabel),
+			Message: fmt.Sprintf("removing namespace label %s (was %q) switches Guardrails off for this namespace", ModeLabel, old.Mode),
+			Hint:    fmt.Sprintf("keep %s: %s; only a cluster administrator may remove it", ModeLabel, old.Mode),
+		})
+	case cur.Mode.Lowers(old.Mode):
+		vs = append(vs, Violation{
+			Field:   namespaceLabelsPath.Key(ModeLabel),
+			Message: fmt.Sprintf("lowering namespace label %s from %q to %q weakens Guardrails for this namespace", ModeLabel, old.Mode, cur.Mode),
+			Hint:    fmt.Sprintf("keep %s: %s (or raise it); only a cluster administrator may lower it", ModeLabel, old.Mode),
+		})
+	}
+	if cur.FailurePolicy == FailurePolicyIgnore && old.FailurePolicy != FailurePolicyIgnore {
+		vs = append(vs, Violation{
+			Field:   namespaceLabelsPath.Key(FailurePolicyLabel),
+			Message: fmt.Sprintf("setting namespace label %s to ignore lets requests through whenever the webhook cannot judge them", FailurePolicyLabel),
+			Hint:    fmt.Sprintf("remove %s; only a cluster administrator may set it (for infrastructure namespaces)", FailurePolicyLabel),
+		})
 	}
 	return vs
 }

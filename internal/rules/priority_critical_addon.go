@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 )
 
 // priorityCriticalAddon restricts the field
@@ -12,7 +13,7 @@ import (
 // kube-proxy, CNI agents and controllers, ingress controllers,
 // metrics-server, cluster-autoscaler, and the config's criticalAddons):
 // it must name system-cluster-critical, system-node-critical or one of
-// Settings.CriticalPriorityClasses.
+// Settings.Priority.CriticalClasses.
 //
 // A node agent (a DaemonSet of kube-proxy, a CNI, node-local-dns…) running
 // with system-cluster-critical is only a warning: the scheduler accepts it
@@ -35,7 +36,8 @@ var priorityCriticalAddon = &Rule{
 		"under node pressure, turning one busy node into a cluster-wide outage.",
 	Fix: "Set priorityClassName: system-cluster-critical (system-node-critical for per-node agents " +
 		"run by a DaemonSet), or a class listed in the config's priority.criticalClasses.",
-	Check: checkPriorityCriticalAddon,
+	Params: []string{"priority.criticalAddons", "priority.criticalClasses", "priority.fillPriorityClass"},
+	Check:  checkPriorityCriticalAddon,
 }
 
 func checkPriorityCriticalAddon(in *Input) []Violation {
@@ -55,7 +57,7 @@ func priorityCriticalAddonViolations(in *Input) []Violation {
 	}
 	ps, _ := PodSpecOf(in.Object)
 	class := ps.Spec.PriorityClassName
-	if containsString(in.Settings.CriticalPriorityClasses, class) || class == SystemNodeCritical {
+	if slices.Contains(in.Settings.Priority.CriticalClasses, class) || class == SystemNodeCritical {
 		return nil
 	}
 	name := workloadDisplayName(in.Object, in.Ref)

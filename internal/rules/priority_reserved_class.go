@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -37,16 +38,17 @@ var priorityReservedClass = &Rule{
 		"workload using one can push DNS, the CNI or kube-proxy off a node.",
 	Fix: "Remove priorityClassName or use a PriorityClass of your own; if the workload really is a " +
 		"cluster add-on, list it under priority.criticalAddons in the Guardrails config.",
-	Check: checkPriorityReservedClass,
+	Params: []string{"priority.criticalAddons", "priority.criticalClasses"},
+	Check:  checkPriorityReservedClass,
 }
 
 func checkPriorityReservedClass(in *Input) []Violation {
 	ps, ok := PodSpecOf(in.Object)
-	if !ok || isMirrorPod(in.Object) {
+	if !ok || IsMirrorPod(in.Object) {
 		return nil
 	}
 	class := ps.Spec.PriorityClassName
-	if !isSystemClass(class) || containsString(in.Settings.CriticalPriorityClasses, class) {
+	if !isSystemClass(class) || slices.Contains(in.Settings.Priority.CriticalClasses, class) {
 		return nil
 	}
 	if in.Ref.Namespace == metav1.NamespaceSystem {

@@ -87,7 +87,7 @@ func rbacBroadSubjectHint(key string) string {
 func rbacBroadSubjectExpected(in *Input, b *rbacBinding, key string) bool {
 	switch b.roleRef.Kind {
 	case "ClusterRole":
-		if !rbacPublicClusterRoles[b.roleRef.Name][key] {
+		if !rbacPublicClusterRoles[b.roleRef.Name].Has(key) {
 			return false
 		}
 		return rbacResolvedWithin(in, b, rbacPublicRule)

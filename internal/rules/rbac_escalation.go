@@ -2,10 +2,12 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -62,7 +64,7 @@ var rbacAggregateLabels = map[string]string{
 	"rbac.authorization.k8s.io/aggregate-to-view":  "view",
 }
 
-var rbacImpersonable = rbacSet("users", "groups", "serviceaccounts", "uids")
+var rbacImpersonable = sets.New("users", "groups", "serviceaccounts", "uids")
 
 func checkRBACEscalation(in *Input) []Violation {
 	var (
@@ -135,7 +137,7 @@ func checkRBACEscalation(in *Input) []Violation {
 			continue // already reported; "*" includes the verbs below
 		}
 		for _, v := range []string{"bind", "escalate", "impersonate"} {
-			if !rbacContains(r.Verbs, v) {
+			if !slices.Contains(r.Verbs, v) {
 				continue
 			}
 			if viol, ok := rbacPowerVerb(kind, v, r); ok {
@@ -162,7 +164,7 @@ func checkRBACEscalation(in *Input) []Violation {
 				if rbacHasStar(r.Verbs) || rbacHasStar(r.Resources) {
 					wild = true
 				}
-				if rbacContains(r.Resources, "secrets") && (rbacContains(r.APIGroups, "") || rbacHasStar(r.APIGroups)) {
+				if slices.Contains(r.Resources, "secrets") && (slices.Contains(r.APIGroups, "") || rbacHasStar(r.APIGroups)) {
 					secrets = true
 				}
 			}
@@ -203,7 +205,7 @@ func rbacPowerVerb(kind, verb string, r rbacv1.PolicyRule) (Violation, bool) {
 	starRes := rbacHasStar(r.Resources)
 	switch verb {
 	case "bind", "escalate":
-		if !rbacContains(r.APIGroups, rbacAPIGroup) && !rbacHasStar(r.APIGroups) {
+		if !slices.Contains(r.APIGroups, rbacAPIGroup) && !rbacHasStar(r.APIGroups) {
 			return Violation{}, false
 		}
 		for _, x := range r.Resources {
@@ -212,11 +214,11 @@ func rbacPowerVerb(kind, verb string, r rbacv1.PolicyRule) (Violation, bool) {
 			}
 		}
 	case "impersonate":
-		if !rbacContains(r.APIGroups, "") && !rbacContains(r.APIGroups, "authentication.k8s.io") && !rbacHasStar(r.APIGroups) {
+		if !slices.Contains(r.APIGroups, "") && !slices.Contains(r.APIGroups, "authentication.k8s.io") && !rbacHasStar(r.APIGroups) {
 			return Violation{}, false
 		}
 		for _, x := range r.Resources {
-			if rbacImpersonable[x] || x == "userextras" || strings.HasPrefix(x, "userextras/") {
+			if rbacImpersonable.Has(x) || x == "userextras" || strings.HasPrefix(x, "userextras/") {
 				res = append(res, x)
 			}
 		}

@@ -9,12 +9,14 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -33,24 +35,9 @@ const (
 	rbacSystemMasters = "system:masters"
 )
 
-// rbacHasStar reports whether list holds "*".
-func rbacHasStar(list []string) bool {
-	for _, s := range list {
-		if s == rbacv1.ResourceAll { // "*", same value as VerbAll and APIGroupAll
-			return true
-		}
-	}
-	return false
-}
-
-func rbacContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+// rbacHasStar reports whether list holds "*" (rbacv1.ResourceAll, the same
+// value as VerbAll and APIGroupAll).
+func rbacHasStar(list []string) bool { return slices.Contains(list, rbacv1.ResourceAll) }
 
 // rbacGrantsEverything reports whether one rule grants every verb on every
 // resource in every API group without restricting resource names: the
@@ -272,7 +259,7 @@ func rbacCovered(r, allowed rbacv1.PolicyRule) bool {
 	}
 	subset := func(xs, of []string) bool {
 		for _, x := range xs {
-			if !rbacContains(of, x) {
+			if !slices.Contains(of, x) {
 				return false
 			}
 		}
@@ -359,14 +346,6 @@ var rbacBroadSubjects = map[string]string{
 	rbacSubjServiceAccounts: "every service account in every namespace",
 }
 
-func rbacSet(keys ...string) map[string]bool {
-	m := map[string]bool{}
-	for _, k := range keys {
-		m[k] = true
-	}
-	return m
-}
-
 // rbacPublicClusterRoles are the bootstrap ClusterRoles made to be bound to
 // broad groups. system:discovery and system:basic-user were bound to
 // system:unauthenticated too before Kubernetes 1.14, and upgraded clusters
@@ -375,18 +354,18 @@ func rbacSet(keys ...string) map[string]bool {
 // by default and the Kubernetes documentation leaves binding it to
 // authenticated or unauthenticated users to the administrator (public OIDC
 // discovery for workload identity federation).
-var rbacPublicClusterRoles = map[string]map[string]bool{
-	"system:discovery":                        rbacSet(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
-	"system:basic-user":                       rbacSet(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
-	"system:public-info-viewer":               rbacSet(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
-	"system:service-account-issuer-discovery": rbacSet(rbacSubjServiceAccounts, rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+var rbacPublicClusterRoles = map[string]sets.Set[string]{
+	"system:discovery":                        sets.New(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	"system:basic-user":                       sets.New(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	"system:public-info-viewer":               sets.New(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	"system:service-account-issuer-discovery": sets.New(rbacSubjServiceAccounts, rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
 	// OpenShift's counterpart of system:public-info-viewer.
-	"system:openshift:public-info-viewer": rbacSet(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	"system:openshift:public-info-viewer": sets.New(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
 }
 
 // rbacPublicURLs are the non-resource URLs the public bootstrap roles grant
 // across releases: discovery, health, version, OpenAPI and OIDC discovery.
-var rbacPublicURLs = rbacSet(
+var rbacPublicURLs = sets.New(
 	"/api", "/api/*", "/apis", "/apis/*",
 	"/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/version", "/version/",
 	"/openapi", "/openapi/*", "/swaggerapi", "/swaggerapi/*", "/swagger.json", "/swagger-2.0.0.pb-v1",
@@ -396,7 +375,7 @@ var rbacPublicURLs = rbacSet(
 
 // rbacPublicSelfReviews are the resources system:basic-user lets everyone
 // create: questions about one's own permissions and identity.
-var rbacPublicSelfReviews = rbacSet(
+var rbacPublicSelfReviews = sets.New(
 	"authorization.k8s.io/selfsubjectaccessreviews",
 	"authorization.k8s.io/selfsubjectrulesreviews",
 	"authentication.k8s.io/selfsubjectreviews",
@@ -415,7 +394,7 @@ func rbacPublicRule(r rbacv1.PolicyRule) bool {
 			}
 		}
 		for _, u := range r.NonResourceURLs {
-			if !rbacPublicURLs[u] {
+			if !rbacPublicURLs.Has(u) {
 				return false
 			}
 		}
@@ -428,7 +407,7 @@ func rbacPublicRule(r rbacv1.PolicyRule) bool {
 	}
 	for _, g := range r.APIGroups {
 		for _, res := range r.Resources {
-			if !rbacPublicSelfReviews[g+"/"+res] {
+			if !rbacPublicSelfReviews.Has(g + "/" + res) {
 				return false
 			}
 		}

@@ -51,7 +51,7 @@ const maxLimitRatio = 100
 
 func checkResourcesImplausible(in *Input) []Violation {
 	ps, ok := PodSpecOf(in.Object)
-	if !ok || isMirrorPod(in.Object) {
+	if !ok || IsMirrorPod(in.Object) {
 		return nil
 	}
 	var vs []Violation

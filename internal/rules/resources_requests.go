@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,7 +15,7 @@ import (
 //	spec.initContainers[*].resources.requests (sidecars included)
 //
 // of Pods and pod templates (field paths point into the template): each
-// resource of Settings.RequiredResources (default cpu, memory) must be
+// resource of Settings.Resources.Required (default cpu, memory) must be
 // requested by every container.
 //
 // A container passes for a resource when any of these hold:
@@ -44,70 +45,84 @@ var resourcesRequests = &Rule{
 	Fix: "Set resources.requests for every container and init container (or a limit, which the API " +
 		"server copies to the request, or pod-level spec.resources), or give the namespace a " +
 		"LimitRange with a Container defaultRequest.",
-	Check: checkResourcesRequests,
+	Params: []string{"resources.required", "resources.fillDefaults", "resources.defaults"},
+	Check:  checkResourcesRequests,
 }
 
 func checkResourcesRequests(in *Input) []Violation {
 	ps, ok := PodSpecOf(in.Object)
-	if !ok || isMirrorPod(in.Object) {
+	if !ok || IsMirrorPod(in.Object) {
 		return nil
 	}
-	required := in.Settings.RequiredResources
-	if len(required) == 0 {
-		return nil
-	}
-	type missing struct {
-		name string
-		kind ContainerKind
-		path *field.Path
-		res  corev1.ResourceName
-	}
-	var gaps []missing
-	podLevel := ps.Spec.Resources
-	VisitContainers(ps.Spec, ps.Path, func(c *corev1.Container, kind ContainerKind, p *field.Path) {
-		for _, r := range required {
-			if _, ok := c.Resources.Requests[r]; ok {
-				continue
-			}
-			if _, ok := c.Resources.Limits[r]; ok {
-				continue
-			}
-			if podLevel != nil {
-				if _, ok := podLevel.Requests[r]; ok {
-					continue
-				}
-				if _, ok := podLevel.Limits[r]; ok {
-					continue
-				}
-			}
-			gaps = append(gaps, missing{name: c.Name, kind: kind, path: p, res: r})
-		}
-	})
-	if len(gaps) == 0 {
-		return nil
-	}
-
 	ns := in.Ref.Namespace
-	lrs, err := in.Cluster.LimitRanges(ns)
+	gaps, err := MissingRequests(ps, in.Settings.Resources.Required, func() ([]*corev1.LimitRange, error) {
+		return in.Cluster.LimitRanges(ns)
+	})
 	if err != nil {
 		// Without the LimitRanges we cannot tell whether the namespace
 		// defaults the requests: say the check could not be made.
-		return LookupFailed(err, gaps[0].path.Child("resources", "requests"), fmt.Sprintf("the LimitRanges of namespace %q", ns))
+		return LookupFailed(err, gaps[0].Path.Child("resources", "requests"), fmt.Sprintf("the LimitRanges of namespace %q", ns))
 	}
-	defaulted := LimitRangeDefaults(lrs)
-
 	var vs []Violation
 	for _, g := range gaps {
-		if defaulted[g.res] {
-			continue
-		}
 		vs = append(vs, Violation{
-			Field:   resourcePath(g.path.Child("resources", "requests"), g.res),
-			Message: fmt.Sprintf("%s %q: no %s request", g.kind, g.name, g.res),
-			Hint:    requestHint(g.res, ns),
+			Field:   resourcePath(g.Path.Child("resources", "requests"), g.Resource),
+			Message: fmt.Sprintf("%s %q: no %s request", g.Kind, g.Container.Name, g.Resource),
+			Hint:    requestHint(g.Resource, ns),
 		})
 	}
 	return vs
+}
+
+// MissingRequest is one resource that one container does not request.
+type MissingRequest struct {
+	// Container points into the pod spec given to MissingRequests.
+	Container *corev1.Container
+	Kind      ContainerKind
+	// Path is the container's field path.
+	Path     *field.Path
+	Resource corev1.ResourceName
+}
+
+// MissingRequests returns, in API order, each resource of required that a
+// container of ps (init containers and sidecars included) leaves without a
+// request once the API server has done its part: a container passes for a
+// resource it requests (any value), limits (the API server copies limits to
+// missing requests), or that the pod-level spec.resources requests or
+// limits, or that a LimitRange Container item of the namespace defaults
+// (see LimitRangeDefaults). limitRanges is called only when a container
+// misses something; when it fails, MissingRequests returns the gaps before
+// the LimitRanges were consulted along with the error. resources-requests
+// reports what it returns, and the mutating webhook fills it.
+func MissingRequests(ps PodSpecRef, required []corev1.ResourceName, limitRanges func() ([]*corev1.LimitRange, error)) ([]MissingRequest, error) {
+	if len(required) == 0 {
+		return nil, nil
+	}
+	var gaps []MissingRequest
+	podLevel := ps.Spec.Resources
+	VisitContainers(ps.Spec, ps.Path, func(c *corev1.Container, kind ContainerKind, p *field.Path) {
+		for _, r := range required {
+			if requestedOrLimited(&c.Resources, r) || (podLevel != nil && requestedOrLimited(podLevel, r)) {
+				continue
+			}
+			gaps = append(gaps, MissingRequest{Container: c, Kind: kind, Path: p, Resource: r})
+		}
+	})
+	if len(gaps) == 0 {
+		return nil, nil
+	}
+	lrs, err := limitRanges()
+	if err != nil {
+		return gaps, err
+	}
+	defaulted := LimitRangeDefaults(lrs)
+	return slices.DeleteFunc(gaps, func(g MissingRequest) bool { return defaulted[g.Resource] }), nil
+}
+
+func requestedOrLimited(rr *corev1.ResourceRequirements, r corev1.ResourceName) bool {
+	_, req := rr.Requests[r]
+	_, lim := rr.Limits[r]
+	return req || lim
 }
 
 // LimitRangeDefaults returns the resources that LimitRange Container items

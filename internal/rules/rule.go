@@ -3,9 +3,35 @@
 // rule settings and a read-only ClusterView, and return violations with
 // field paths. They never do I/O; the CLI and the webhook server differ only
 // in how they fill the ClusterView.
+//
+// # Layering
+//
+// rules is the bottom layer: it imports no other package of Guardrails.
+// Above it, config (the configuration file) and policy (actions and
+// exemptions) decide what a finding does; manifest and inputview read files
+// for `webhook check`; clustercache and admission serve the webhook. The
+// CLI path (manifest, inputview, report) and the server path (clustercache,
+// admission) never import each other, and nothing imports cmd or hack. The
+// test in internal/layering enforces these arrows.
+//
+// # Adding a rule
+//
+//  1. One file, <rule_id>.go, holding the *Rule with a doc comment that
+//     states the fields it restricts, what passes and what fails.
+//  2. One line in Catalogue (catalogue.go), in the order of the table.
+//  3. Fixtures in testdata/<rule-id>/: at least one passing and one failing
+//     YAML, each failing one with the exact "# want:" findings.
+//  4. The kinds it judges in the webhook configurations of deploy/base
+//     (webhooks.yaml; a test in internal/deployrender fails otherwise).
+//  5. `make readme` to regenerate the README's rules table.
+//  6. Its parameters (Rule.Params) in the configuration's vocabulary and
+//     the default configuration (internal/config/default.yaml) documented.
 package rules
 
 import (
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -21,10 +47,6 @@ const (
 	ActionAudit Action = "audit"
 	ActionOff   Action = "off"
 )
-
-// Severity is the effective weight of one finding after the configuration
-// has been applied. It uses the same words as Action; off never appears.
-type Severity = Action
 
 // weight orders actions from the mildest to the strictest.
 func (a Action) weight() int {
@@ -58,6 +80,20 @@ type ObjectRef struct {
 	Name       string `json:"name"`
 }
 
+// RefOf identifies obj for findings: apiVersion and kind as given (an
+// object's TypeMeta may be empty), namespace and name from its metadata,
+// and generateName where the name is not set yet.
+func RefOf(obj runtime.Object, apiVersion, kind string) ObjectRef {
+	ref := ObjectRef{APIVersion: apiVersion, Kind: kind}
+	if m, ok := obj.(metav1.Object); ok {
+		ref.Namespace, ref.Name = m.GetNamespace(), m.GetName()
+		if ref.Name == "" {
+			ref.Name = m.GetGenerateName()
+		}
+	}
+	return ref
+}
+
 // Violation is what a rule reports: the field, what is wrong there, and how
 // to fix it. The engine turns it into a Finding.
 type Violation struct {
@@ -74,11 +110,12 @@ type Violation struct {
 	AtMost Action
 }
 
-// Finding is one violation of one rule by one object, with its effective
-// severity.
+// Finding is one violation of one rule by one object. Severity is the
+// finding's effective action after the configuration has been applied
+// (deny, warn or audit; never off).
 type Finding struct {
 	Rule     string    `json:"rule"`
-	Severity Severity  `json:"severity"`
+	Severity Action    `json:"severity"`
 	Object   ObjectRef `json:"object"`
 	Field    string    `json:"field"`
 	Message  string    `json:"message"`
@@ -119,16 +156,13 @@ type Rule struct {
 	Why string
 	// Fix explains how to fix a finding.
 	Fix string
+	// Params are the configuration keys the rule reads, in the
+	// configuration file's vocabulary (e.g. "resources.required"); `webhook
+	// rules` prints them with their defaults.
+	Params []string
 	// Check evaluates the rule.
 	Check CheckFunc
 }
 
 // AppliesTo reports whether the rule covers kind gk.
-func (r *Rule) AppliesTo(gk schema.GroupKind) bool {
-	for _, k := range r.Kinds {
-		if k == gk {
-			return true
-		}
-	}
-	return false
-}
+func (r *Rule) AppliesTo(gk schema.GroupKind) bool { return slices.Contains(r.Kinds, gk) }

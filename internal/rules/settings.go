@@ -2,22 +2,50 @@ package rules
 
 import corev1 "k8s.io/api/core/v1"
 
-// Settings are the rule parameters that come from the configuration. The
-// zero value is not useful; start from DefaultSettings.
+// Settings are the rule parameters, in the vocabulary of the configuration
+// file: its resources, ingress and priority sections are exactly these
+// structs (internal/config embeds Settings), and the fixtures' "# settings:"
+// lines use the same keys. The zero value is not useful; start from
+// DefaultSettings.
 type Settings struct {
-	// RequiredResources are the resources every container must request.
-	RequiredResources []corev1.ResourceName `json:"requiredResources,omitempty"`
-	// WildcardHostNamespaces may publish Ingress rules without a host or
-	// with a bare "*" host.
-	WildcardHostNamespaces []string `json:"wildcardHostNamespaces,omitempty"`
+	Resources ResourcesSettings `json:"resources"`
+	Ingress   IngressSettings   `json:"ingress"`
+	Priority  PrioritySettings  `json:"priority"`
+}
+
+// ResourcesSettings configure resources-requests and the request defaults
+// the mutating webhook fills.
+type ResourcesSettings struct {
+	// Required lists the resources every container must request.
+	Required []corev1.ResourceName `json:"required" validate:"dive,required"`
+	// FillDefaults makes /mutate fill missing requests from Defaults.
+	FillDefaults bool `json:"fillDefaults,omitempty"`
+	// Defaults are the requests /mutate fills when FillDefaults is on.
+	Defaults map[corev1.ResourceName]string `json:"defaults,omitempty" validate:"required_if=FillDefaults true,dive,keys,required,endkeys,quantity"`
+}
+
+// IngressSettings configure the ingress rules.
+type IngressSettings struct {
+	// WildcardHostNamespaces may publish catch-all Ingress rules (no
+	// host, or a bare "*").
+	WildcardHostNamespaces []string `json:"wildcardHostNamespaces,omitempty" validate:"dive,required"`
+	// TLSSecretLookups lets ingress-tls check that TLS secrets exist (the
+	// server then watches Secret metadata: needs list/watch on them).
+	TLSSecretLookups bool `json:"tlsSecretLookups,omitempty"`
+}
+
+// PrioritySettings configure the priority rules and the priority class
+// the mutating webhook fills.
+type PrioritySettings struct {
 	// CriticalAddons are extra selectors that mark workloads as critical
 	// add-ons, beyond the well-known ones.
-	CriticalAddons []AddonSelector `json:"criticalAddons,omitempty"`
-	// CriticalPriorityClasses are accepted for critical add-ons in addition
-	// to system-cluster-critical and system-node-critical.
-	CriticalPriorityClasses []string `json:"criticalPriorityClasses,omitempty"`
-	// TLSSecretLookups enables the ingress-tls check that TLS secrets exist.
-	TLSSecretLookups bool `json:"tlsSecretLookups,omitempty"`
+	CriticalAddons []AddonSelector `json:"criticalAddons,omitempty" validate:"dive"`
+	// CriticalClasses are accepted for critical add-ons in addition to
+	// system-cluster-critical and system-node-critical.
+	CriticalClasses []string `json:"criticalClasses,omitempty" validate:"dive,required"`
+	// FillPriorityClass makes /mutate set priorityClassName on critical
+	// add-ons that have none.
+	FillPriorityClass bool `json:"fillPriorityClass"`
 }
 
 // AddonSelector marks workloads as critical add-ons. All set fields must
@@ -35,9 +63,11 @@ type AddonSelector struct {
 	NodeAgent bool `json:"nodeAgent,omitempty"`
 }
 
-// DefaultSettings returns the settings of the embedded configuration.
+// DefaultSettings returns the settings of the embedded configuration
+// (internal/config/default.yaml; a test there keeps the two equal).
 func DefaultSettings() *Settings {
 	return &Settings{
-		RequiredResources: []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory},
+		Resources: ResourcesSettings{Required: []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}},
+		Priority:  PrioritySettings{FillPriorityClass: true},
 	}
 }

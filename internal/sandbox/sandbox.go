@@ -31,6 +31,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
@@ -705,22 +706,20 @@ func (s *Sandbox) Stop() error {
 type permanent struct{ error }
 
 func poll(ctx context.Context, timeout time.Duration, what string, f func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	var last error
-	for {
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		last = f(ctx)
-		if last == nil {
-			return nil
-		}
 		var p permanent
 		if errors.As(last, &p) {
-			return fmt.Errorf("sandbox: waiting for %s: %w", what, p.error)
+			return false, p.error
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("sandbox: waiting for %s: %w (last: %v)", what, ctx.Err(), last)
-		case <-time.After(200 * time.Millisecond):
-		}
+		return last == nil, nil
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		return fmt.Errorf("sandbox: waiting for %s: %w (last: %v)", what, err, last)
 	}
+	return fmt.Errorf("sandbox: waiting for %s: %w", what, err)
 }

@@ -1,0 +1,73 @@
+package clustercache_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/guardrails-dev/guardrails/internal/clustercache"
+	"github.com/guardrails-dev/guardrails/internal/ingressindex"
+	"github.com/guardrails-dev/guardrails/internal/manifest"
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+// TestTransformIngressKeepsIndexInputs indexes every Ingress of the rule
+// fixtures both in full and trimmed: what the conflict index derives must
+// not change. It fails when the index starts reading a field the transform
+// drops.
+func TestTransformIngressKeepsIndexInputs(t *testing.T) {
+	files, err := filepath.Glob("../rules/testdata/ingress-*/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Skipf("no ingress fixtures found: %v", err)
+	}
+	full, trimmed := ingressindex.New(), ingressindex.New()
+	var keys []rules.IngressKey
+	n := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range strings.Split(string(data), "\n---") {
+			obj, _, err := manifest.Decode([]byte(doc))
+			if err != nil {
+				continue
+			}
+			ing, ok := obj.(*networkingv1.Ingress)
+			if !ok {
+				continue
+			}
+			n++
+			ing.Namespace = filepath.Base(f) + "/" + ing.Namespace // keep fixtures apart
+			out, _ := clustercache.TransformIngress(ing.DeepCopy())
+			tr := out.(*networkingv1.Ingress)
+			if rules.IngressClassOf(ing) != rules.IngressClassOf(tr) || rules.IngressIsCanary(ing) != rules.IngressIsCanary(tr) {
+				t.Errorf("%s: class or canary differs after transform", f)
+			}
+			if !reflect.DeepEqual(rules.IngressKeys(ing, "c"), rules.IngressKeys(tr, "c")) {
+				t.Errorf("%s: keys differ after transform", f)
+			}
+			full.Set(ing)
+			trimmed.Set(tr)
+			for _, c := range rules.IngressKeys(ing, rules.IngressClassOf(ing)) {
+				keys = append(keys, c.Key)
+			}
+		}
+	}
+	if n == 0 {
+		t.Skip("no Ingress in the fixtures")
+	}
+	t.Logf("%d Ingresses from %d fixture files, %d keys", n, len(files), len(keys))
+	if full.Len() != trimmed.Len() {
+		t.Errorf("indexed %d full Ingresses but %d trimmed", full.Len(), trimmed.Len())
+	}
+	for _, k := range keys {
+		if a, b := full.Claims(k), trimmed.Claims(k); !reflect.DeepEqual(a, b) {
+			t.Errorf("claims of %s: full %v, trimmed %v", k, a, b)
+		}
+	}
+}

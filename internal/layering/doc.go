@@ -1,0 +1,16 @@
+// Package layering holds no code: its test enforces the import arrows
+// between Guardrails' packages, bottom to top:
+//
+//	rules                         the rule engine and every rule (no I/O)
+//	ingressindex, config          above rules only
+//	policy                        rules + config: actions and exemptions
+//	manifest, inputview, report   the CLI path: files in, reports out
+//	clustercache, admission       the server path: informers, handlers
+//	cmd/webhook                   wires either path into the binary
+//
+// rules imports no other Guardrails package; the CLI path and the server
+// path never import each other (the server must not depend on the file
+// reader, and `webhook check` must never need the server); nothing imports
+// cmd or hack. Tests of an external test package (package x_test) may
+// reach higher layers to build their inputs: that adds no arrow to x.
+package layering
