@@ -21,7 +21,7 @@ import (
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
-// ingressRequest is a CREATE of obj in ns by alice.
+// objectRequest is a CREATE of obj in ns.
 func objectRequest(t testing.TB, obj runtime.Object, ns string) admission.Request {
 	t.Helper()
 	raw, err := json.Marshal(obj)
