@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -94,7 +95,8 @@ func (v *Validator) input(o object) *rules.Input {
 
 // demote turns into warnings the deny findings that must not block this
 // request: on UPDATE, those the old object already had; every finding of
-// the API server's own requests; and those of a copy that a built-in
+// the API server's own requests and of the clusterrole aggregation
+// controller's writes of ClusterRoles; and those of a copy that a built-in
 // controller stamped out of a template judged on its owner.
 func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
 	if len(vd.deny) == 0 {
@@ -114,6 +116,9 @@ func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
 	if r.who.User == apiServerUser {
 		// The API server's own requests are never blocked.
 		vd.demoteAll("request of the API server; never denied")
+	} else if r.who.AggregationController() && r.gk == (schema.GroupKind{Group: rbacv1.GroupName, Kind: "ClusterRole"}) {
+		// The labelled roles were judged as part of the aggregated role.
+		vd.demoteAll("the clusterrole aggregation controller's write; never denied")
 	} else if owner, ok := derivedFrom(r.cur.obj, r.who); ok {
 		// The template was judged when its owner was admitted.
 		vd.demoteAll(fmt.Sprintf("%s of %s; the template is judged on the %s", strings.ToLower(r.cur.ref.Kind), owner, owner.kind))

@@ -28,6 +28,7 @@ var forbidden = []arrow{
 	{"internal/rules", "*", "rules is the bottom layer: it imports no other Guardrails package"},
 	{"internal/config", "!internal/rules", "config reads the file; it knows only the rules' vocabulary"},
 	{"internal/ingressindex", "!internal/rules", "the Ingress index sits right above rules"},
+	{"internal/bindingindex", "!internal/rules", "the binding index sits right above rules"},
 	{"internal/policy", "!internal/rules internal/config", "policy joins rules and config, nothing else"},
 	{"internal/manifest", "internal/admission", "the file reader never needs the server"},
 	{"internal/manifest", "internal/clustercache", "the file reader never needs the server"},
