@@ -282,7 +282,7 @@ func testRBACEquivalentRoles(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
 		name, rule, field string
-		canI             []string
+		canI              []string
 	}{
 		{"impersonator", `{apiGroups: [""], resources: ["users", "groups"], verbs: ["impersonate"]}`, "roleRef.name", []string{"impersonate", "groups"}},
 		{"token-minter", `{apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"]}`, "roleRef.name", []string{"create", "serviceaccounts/token", "-n", "kube-system"}},

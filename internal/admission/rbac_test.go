@@ -78,16 +78,18 @@ func TestValidateRBACStricterMode(t *testing.T) {
 		wantDenied(t, validate(t, v, rbacRequest(t, admissionv1.Create, "RoleBinding", "rolebindings", clusterAdminRB("team-enforce"), nil)), fmt.Sprintf(line, "team-enforce"))
 		wantAllowed(t, validate(t, v, rbacRequest(t, admissionv1.Create, "RoleBinding", "rolebindings", clusterAdminRB("team-warn"), nil)), fmt.Sprintf(line, "team-warn"))
 	})
-	t.Run("an internal error on RBAC in a warn namespace fails closed", func(t *testing.T) {
+	t.Run("an internal error follows the namespace's webhook entry", func(t *testing.T) {
+		// A warn namespace is served by a failurePolicy Ignore entry: an
+		// outage admits its RoleBindings, so an internal error does too
+		// (the API-server fallback still stops cluster-admin by name).
 		boomRB := *boom
 		boomRB.Kinds = []schema.GroupKind{{Group: rbacv1.GroupName, Kind: "RoleBinding"}}
 		v := NewValidator(config.Default(), testCluster(t), Options{Rules: []*rules.Rule{&boomRB}})
-		resp := validate(t, v, rbacRequest(t, admissionv1.Create, "RoleBinding", "rolebindings", clusterAdminRB("team-warn"), nil))
+		resp := validate(t, v, rbacRequest(t, admissionv1.Create, "RoleBinding", "rolebindings", clusterAdminRB("team-enforce"), nil))
 		if resp.Allowed || resp.Result.Code != http.StatusInternalServerError {
-			t.Fatalf("want denied with 500, got %+v", resp.AdmissionResponse)
+			t.Fatalf("enforce: want denied with 500, got %+v", resp.AdmissionResponse)
 		}
-		// failure-policy ignore still admits.
-		resp = validate(t, v, rbacRequest(t, admissionv1.Create, "RoleBinding", "rolebindings", clusterAdminRB("team-ignore-warn"), nil))
+		resp = validate(t, v, rbacRequest(t, admissionv1.Create, "RoleBinding", "rolebindings", clusterAdminRB("team-warn"), nil))
 		wantAllowed(t, resp, "[guardrails] internal error, object not checked")
 	})
 }

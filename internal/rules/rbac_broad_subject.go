@@ -10,7 +10,7 @@ import (
 )
 
 // rbacBroadSubject restricts subjects[*] of ClusterRoleBindings and
-// RoleBindings.
+// RoleBindings, and the rules of the public roles bound to broad subjects.
 //
 // A binding fails for each subject that stands for everyone, whatever the
 // role:
@@ -38,12 +38,16 @@ import (
 //
 // Lookups here only confirm exemptions: a role that cannot be looked up is
 // trusted by name (the API server reconciles its bootstrap roles), never
-// reported.
+// reported. The role itself is judged when it is written: a Role or
+// ClusterRole of those names that grants more than its public content fails
+// (rules[i], the first rule beyond) for each binding that gives it to a
+// broad subject by name — widening system:public-info-viewer would open
+// it to every unauthenticated request.
 var rbacBroadSubject = &Rule{
 	ID:            "rbac-broad-subject",
 	DefaultAction: ActionDeny,
 	Kinds:         append(slices.Clone(bindingKinds), roleKinds...),
-	Summary:       "bindings to anonymous, unauthenticated, all authenticated users or all service accounts",
+	Summary:       "bindings to anonymous, unauthenticated, all authenticated users or all service accounts, and widening the roles bound to them by name",
 	Why: "A binding to system:anonymous, system:unauthenticated, system:authenticated or system:serviceaccounts hands the " +
 		"role to everyone who can reach the API server, or to every workload of every tenant; it is the usual way data " +
 		"and control leak out of a cluster.",
