@@ -76,6 +76,11 @@ func binding(ns, name, roleKind, role, subject string) string {
 		kind, meta, roleKind, role, subj)
 }
 
+// guardsCluster are the namespaced kinds judged with the stricter of
+// their namespace's mode and clusterMode (enforce in the suite):
+// policy.ModeFor.
+var guardsCluster = map[string]bool{"Role": true, "RoleBinding": true}
+
 const everythingRule = `{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}`
 
 // canI runs kubectl auth can-i as the given user (and args such as -n) and
