@@ -187,8 +187,8 @@ func runExample(t *testing.T, path, rel, mode string, wants map[string]docWant) 
 	for i, o := range objs {
 		want := wants[origKeys[i]]
 		effective := mode
-		if clusterScoped[o.GetKind()] {
-			effective = "enforce" // clusterMode
+		if clusterScoped[o.GetKind()] || guardsCluster[o.GetKind()] {
+			effective = "enforce" // clusterMode (Roles and RoleBindings: the stricter of it and the namespace's)
 		}
 		t.Logf("%s %s/%s: expecting %s", origKeys[i], o.GetNamespace(), o.GetName(), want.describe(effective))
 		applyAndCheck(t, o, want, effective)
@@ -201,7 +201,7 @@ func runExample(t *testing.T, path, rel, mode string, wants map[string]docWant) 
 	r := admin(t, "apply", "-f", whole)
 	var denied []finding
 	for i, o := range objs {
-		if mode == "enforce" || clusterScoped[o.GetKind()] {
+		if mode == "enforce" || clusterScoped[o.GetKind()] || guardsCluster[o.GetKind()] {
 			denied = append(denied, wants[origKeys[i]].deny...)
 		}
 	}
@@ -223,7 +223,7 @@ func runExample(t *testing.T, path, rel, mode string, wants map[string]docWant) 
 		after := scrape(t)
 		for i, o := range objs {
 			want := wants[origKeys[i]]
-			if clusterScoped[o.GetKind()] {
+			if clusterScoped[o.GetKind()] || guardsCluster[o.GetKind()] {
 				continue
 			}
 			rulesSeen := map[string]bool{}

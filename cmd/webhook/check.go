@@ -248,7 +248,7 @@ func unwrapPathError(err error) error {
 // only these.
 var viewKinds = map[string]bool{
 	"LimitRange": true, "IngressClass": true, "Ingress": true, "Role": true,
-	"ClusterRole": true, "PriorityClass": true, "Secret": true,
+	"ClusterRole": true, "ClusterRoleBinding": true, "RoleBinding": true, "PriorityClass": true, "Secret": true,
 }
 
 // viewNeedles are substrings a document must contain to hold an object of

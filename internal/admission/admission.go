@@ -196,15 +196,17 @@ func isNamespaceKind(gk schema.GroupKind) bool {
 	return gk.Group == "" && gk.Kind == "Namespace"
 }
 
-// resolveTarget finds the mode of the request: clusterMode for
-// cluster-scoped objects and Namespaces, else what the namespace's labels
-// ask for (rules.NamespacePolicyOf), read from the cache. A namespace that
-// is not in the cache, or a cache that is not synced yet, is waited for up
-// to Options.NamespaceWait: the API server only calls the webhook for a
-// namespace whose label it has seen.
+// resolveTarget finds the mode of the request, which policy.ModeFor
+// decides from the kind and the namespace's mode: clusterMode for
+// cluster-scoped objects and Namespaces; for Roles and RoleBindings the
+// stricter of the namespace's mode and clusterMode; else what the
+// namespace's labels ask for (rules.NamespacePolicyOf), read from the
+// cache. A namespace that is not in the cache, or a cache that is not
+// synced yet, is waited for up to Options.NamespaceWait: the API server
+// only calls the webhook for a namespace whose label it has seen.
 func (e *engine) resolveTarget(ctx context.Context, req admission.Request, gk schema.GroupKind) (target, error) {
 	if req.Namespace == "" || isNamespaceKind(gk) {
-		return target{mode: e.pol.ClusterMode(), scope: "cluster-scoped objects", failOpen: true}, nil
+		return target{mode: e.pol.ModeFor(gk, false, ""), scope: "cluster-scoped objects", failOpen: true}, nil
 	}
 	t := target{scope: fmt.Sprintf("namespace %q", req.Namespace)}
 	labels, err := e.namespaceLabels(ctx, req.Namespace)
@@ -212,7 +214,9 @@ func (e *engine) resolveTarget(ctx context.Context, req admission.Request, gk sc
 		return t, &errLookup{err}
 	}
 	np, _ := rules.NamespacePolicyOf(labels) // invalid values are served as enforce; namespace-mode-label reports them
-	t.mode, t.failOpen = np.Mode, np.FailOpen()
+	// The failure policy is the namespace's own (it picks the webhook
+	// entry); the mode may be stricter for RBAC.
+	t.mode, t.failOpen = e.pol.ModeFor(gk, true, np.Mode), np.FailOpen()
 	return t, nil
 }
 

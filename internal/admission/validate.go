@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -92,7 +93,8 @@ func (v *Validator) input(o object) *rules.Input {
 
 // demote turns into warnings the deny findings that must not block this
 // request: on UPDATE, those the old object already had; every finding of
-// the API server's own requests; and those of a copy that a built-in
+// the API server's own requests and of the clusterrole aggregation
+// controller's writes of ClusterRoles; and those of a copy that a built-in
 // controller stamped out of a template judged on its owner.
 func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
 	if len(vd.deny) == 0 {
@@ -112,6 +114,9 @@ func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
 	if r.who.User == apiServerUser {
 		// The API server's own requests are never blocked.
 		vd.demoteAll("request of the API server; never denied")
+	} else if r.who.AggregationController() && r.gk == (schema.GroupKind{Group: rbacv1.GroupName, Kind: "ClusterRole"}) {
+		// The labelled roles were judged as part of the aggregated role.
+		vd.demoteAll("the clusterrole aggregation controller's write; never denied")
 	} else if owner, ok := r.who.DerivedFrom(r.cur.obj); ok {
 		// The template was judged when its owner was admitted.
 		vd.demoteAll(fmt.Sprintf("%s of %s; the template is judged on the %s", strings.ToLower(r.cur.ref.Kind), owner, owner.Kind))

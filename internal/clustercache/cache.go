@@ -9,7 +9,8 @@
 // admission request. The objects they return are shared with the cache and
 // must not be modified. The Ingress conflict index (package ingressindex) is
 // kept up to date from the Ingress informer's events, so IngressClaims is a
-// map lookup whatever the number of Ingresses.
+// map lookup whatever the number of Ingresses; likewise the binding index
+// (package bindingindex) keeps bindings by the role they refer to.
 //
 // Until an informer has synced, every lookup on its kind returns an error
 // wrapping rules.ErrUnavailable: the rules then warn that the check could
@@ -38,6 +39,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/guardrails-dev/guardrails/internal/bindingindex"
 	"github.com/guardrails-dev/guardrails/internal/ingressindex"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -55,6 +57,10 @@ type Options struct {
 	// SyncLogInterval is how often Start logs the kinds that have not synced
 	// yet (typically missing RBAC). Zero means 30s.
 	SyncLogInterval time.Duration
+	// LiveReadTimeout bounds one read of the API server behind the
+	// informers (a role missing from the cache, the bindings of a role
+	// being written; see Cache.Bindings). Zero means 2s.
+	LiveReadTimeout time.Duration
 }
 
 // RBACRules are the permissions the cache's informers need, exactly:
@@ -64,7 +70,7 @@ type Options struct {
 var RBACRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{""}, Resources: []string{"namespaces", "limitranges"}, Verbs: readVerbs},
 	{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "ingressclasses"}, Verbs: readVerbs},
-	{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles", "clusterroles"}, Verbs: readVerbs},
+	{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles", "clusterroles", "rolebindings", "clusterrolebindings"}, Verbs: readVerbs},
 	{APIGroups: []string{"scheduling.k8s.io"}, Resources: []string{"priorityclasses"}, Verbs: readVerbs},
 }
 
@@ -103,6 +109,8 @@ func kinds(opts Options) []kind {
 		{"ingressclasses", networkingv1.SchemeGroupVersion.WithKind("IngressClass"), false, func() client.Object { return &networkingv1.IngressClass{} }, TransformIngressClass},
 		{"roles", rbacv1.SchemeGroupVersion.WithKind("Role"), true, func() client.Object { return &rbacv1.Role{} }, TransformRole},
 		{"clusterroles", rbacv1.SchemeGroupVersion.WithKind("ClusterRole"), false, func() client.Object { return &rbacv1.ClusterRole{} }, TransformClusterRole},
+		{"rolebindings", rbacv1.SchemeGroupVersion.WithKind("RoleBinding"), true, func() client.Object { return &rbacv1.RoleBinding{} }, TransformRoleBinding},
+		{"clusterrolebindings", rbacv1.SchemeGroupVersion.WithKind("ClusterRoleBinding"), false, func() client.Object { return &rbacv1.ClusterRoleBinding{} }, TransformClusterRoleBinding},
 		{"limitranges", corev1.SchemeGroupVersion.WithKind("LimitRange"), true, func() client.Object { return &corev1.LimitRange{} }, TransformLimitRange},
 		{"priorityclasses", schedulingv1.SchemeGroupVersion.WithKind("PriorityClass"), false, func() client.Object { return &schedulingv1.PriorityClass{} }, TransformPriorityClass},
 	}
@@ -144,11 +152,17 @@ type Cache struct {
 	ingressClasses  *resource
 	roles           *resource
 	clusterRoles    *resource
+	roleBindings    *resource
+	crBindings      *resource
 	limitRanges     *resource
 	priorityClasses *resource
 	secrets         *resource // nil without Options.SecretLookups
 
-	index *ingressindex.Index
+	index    *ingressindex.Index
+	bindings *bindingindex.Index
+	// live reads what the informers may not have seen yet from the API
+	// server (see Bindings); nil over plain stores.
+	live liveReader
 
 	started atomic.Bool
 	stopped atomic.Bool
@@ -211,7 +225,11 @@ func New(cfg *rest.Config, opts Options) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clustercache: %w", err)
 	}
-	c := &Cache{informers: inf, opts: opts, index: ingressindex.New()}
+	lr, err := newAPIReader(cfg, opts.LiveReadTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("clustercache: %w", err)
+	}
+	c := &Cache{informers: inf, opts: opts, index: ingressindex.New(), bindings: bindingindex.New(), live: lr}
 	ctx := context.Background()
 	for _, k := range ks {
 		i, err := inf.GetInformer(ctx, k.newObj(), crcache.BlockUntilSynced(false))
@@ -236,6 +254,17 @@ func New(cfg *rest.Config, opts Options) (*Cache, error) {
 			if err := i.AddIndexers(toolscache.Indexers{defaultClassIndex: defaultClassIndexFunc}); err != nil {
 				return nil, fmt.Errorf("clustercache: ingressclass index: %w", err)
 			}
+		case "rolebindings", "clusterrolebindings":
+			kind := rules.KindRoleBinding
+			if k.resource == "clusterrolebindings" {
+				kind = rules.KindClusterRoleBinding
+			}
+			reg, err := i.AddEventHandler(c.bindingHandler(kind))
+			if err != nil {
+				return nil, fmt.Errorf("clustercache: %s event handler: %w", k.resource, err)
+			}
+			// Synced once the binding index holds the initial list.
+			r.hasSynced = reg.HasSynced
 		}
 		*c.slot(k.resource) = r
 	}
@@ -348,6 +377,10 @@ func (c *Cache) slot(resource string) **resource {
 		return &c.roles
 	case "clusterroles":
 		return &c.clusterRoles
+	case "rolebindings":
+		return &c.roleBindings
+	case "clusterrolebindings":
+		return &c.crBindings
 	case "limitranges":
 		return &c.limitRanges
 	case "priorityclasses":
@@ -359,7 +392,7 @@ func (c *Cache) slot(resource string) **resource {
 }
 
 func (c *Cache) resources() []*resource {
-	rs := []*resource{c.namespaces, c.ingresses, c.ingressClasses, c.roles, c.clusterRoles, c.limitRanges, c.priorityClasses}
+	rs := []*resource{c.namespaces, c.ingresses, c.ingressClasses, c.roles, c.clusterRoles, c.roleBindings, c.crBindings, c.limitRanges, c.priorityClasses}
 	if c.secrets != nil {
 		rs = append(rs, c.secrets)
 	}

@@ -2,7 +2,10 @@ package clustercache
 
 import (
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
 // ingressEvents keeps the conflict index in step with the Ingress informer:
@@ -52,5 +55,53 @@ func (h ingressEvents) OnDelete(obj any) {
 	}
 	if ing, ok := obj.(*networkingv1.Ingress); ok && ing != nil {
 		h.c.index.Delete(ing.Namespace, ing.Name)
+	}
+}
+
+// bindingEvents keeps the binding index in step with the RoleBinding or
+// the ClusterRoleBinding informer (kind says which). Objects arrive
+// trimmed by the transforms.
+type bindingEvents struct {
+	c    *Cache
+	kind string
+}
+
+var _ toolscache.ResourceEventHandler = bindingEvents{}
+
+func (c *Cache) bindingHandler(kind string) bindingEvents { return bindingEvents{c, kind} }
+
+func bindingOf(obj any) *rules.Binding {
+	o, ok := obj.(runtime.Object)
+	if !ok {
+		return nil
+	}
+	return rules.BindingOf(o)
+}
+
+// OnAdd indexes a new binding (also every binding of the initial list).
+func (h bindingEvents) OnAdd(obj any, _ bool) {
+	if b := bindingOf(obj); b != nil {
+		h.c.bindings.Set(b)
+	}
+}
+
+// OnUpdate re-indexes a binding (its subjects may have changed).
+func (h bindingEvents) OnUpdate(_, newObj any) { h.OnAdd(newObj, false) }
+
+// OnDelete forgets a binding, also one the informer only learns was
+// deleted at a relist (a DeletedFinalStateUnknown tombstone).
+func (h bindingEvents) OnDelete(obj any) {
+	if t, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+		if b := bindingOf(t.Obj); b != nil {
+			h.c.bindings.Delete(b.Kind, b.Namespace, b.Name)
+			return
+		}
+		if ns, name, err := toolscache.SplitMetaNamespaceKey(t.Key); err == nil {
+			h.c.bindings.Delete(h.kind, ns, name)
+		}
+		return
+	}
+	if b := bindingOf(obj); b != nil {
+		h.c.bindings.Delete(b.Kind, b.Namespace, b.Name)
 	}
 }

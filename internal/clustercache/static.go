@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
 
+	"github.com/guardrails-dev/guardrails/internal/bindingindex"
 	"github.com/guardrails-dev/guardrails/internal/ingressindex"
 )
 
@@ -32,7 +33,7 @@ func NewStatic(opts Options, objs ...runtime.Object) (*Cache, error) {
 // keyed and indexed like the informers' ones; synced stands for the
 // informers' HasSynced.
 func newOverStores(opts Options, synced func() bool) *Cache {
-	c := &Cache{opts: opts, index: ingressindex.New()}
+	c := &Cache{opts: opts, index: ingressindex.New(), bindings: bindingindex.New()}
 	for _, k := range kinds(opts) {
 		idx := toolscache.Indexers{toolscache.NamespaceIndex: toolscache.MetaNamespaceIndexFunc}
 		if k.resource == "ingressclasses" {
@@ -76,6 +77,9 @@ func (c *Cache) add(obj runtime.Object) error {
 		} else {
 			c.ingressHandler().OnAdd(t, false)
 		}
+	}
+	if r == c.roleBindings || r == c.crBindings {
+		c.bindingHandler("").OnAdd(t, false)
 	}
 	return nil
 }

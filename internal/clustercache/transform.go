@@ -121,6 +121,38 @@ func TransformClusterRole(obj any) (any, error) {
 	return out, nil
 }
 
+// bindingLabelsKept are the labels the binding transforms keep: the
+// bootstrap label pins the exemptions of the cluster's own bindings.
+var bindingLabelsKept = []string{"kubernetes.io/bootstrapping"}
+
+// TransformClusterRoleBinding keeps what the binding index and the RBAC
+// rules read: roleRef, subjects and the bootstrap label.
+func TransformClusterRoleBinding(obj any) (any, error) {
+	in, ok := obj.(*rbacv1.ClusterRoleBinding)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &rbacv1.ClusterRoleBinding{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.Labels = keepAnnotations(in.Labels, bindingLabelsKept)
+	out.RoleRef = in.RoleRef
+	out.Subjects = in.Subjects
+	return out, nil
+}
+
+// TransformRoleBinding keeps what the binding index and the RBAC rules
+// read: roleRef, subjects and the bootstrap label.
+func TransformRoleBinding(obj any) (any, error) {
+	in, ok := obj.(*rbacv1.RoleBinding)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	out := &rbacv1.RoleBinding{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.Labels = keepAnnotations(in.Labels, bindingLabelsKept)
+	out.RoleRef = in.RoleRef
+	out.Subjects = in.Subjects
+	return out, nil
+}
+
 // TransformLimitRange keeps a LimitRange's spec.
 func TransformLimitRange(obj any) (any, error) {
 	in, ok := obj.(*corev1.LimitRange)

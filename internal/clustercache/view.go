@@ -135,14 +135,79 @@ func (c *Cache) IngressClaims(key rules.IngressKey) ([]rules.ObjectRef, error) {
 	return c.index.Claims(key), nil
 }
 
-// Role returns the Role namespace/name, nil when none.
+// Role returns the Role namespace/name, nil when none. A Role the cache
+// does not hold is looked up in the API server (see live.go): it may have
+// been created a moment ago.
 func (c *Cache) Role(namespace, name string) (*rbacv1.Role, error) {
-	return get[*rbacv1.Role](c.roles, nsKey(namespace, name), func() string { return fmt.Sprintf("Role %q in namespace %q", name, namespace) })
+	r, err := get[*rbacv1.Role](c.roles, nsKey(namespace, name), func() string { return fmt.Sprintf("Role %q in namespace %q", name, namespace) })
+	if err != nil || r != nil || c.live == nil {
+		return r, err
+	}
+	ctx, cancel := c.liveContext()
+	defer cancel()
+	if r, err = c.live.role(ctx, namespace, name); err != nil {
+		return nil, fmt.Errorf("%w: Role %q in namespace %q: %v", rules.ErrUnavailable, name, namespace, err)
+	}
+	return r, nil
 }
 
-// ClusterRole returns the ClusterRole of that name, nil when none.
+// ClusterRole returns the ClusterRole of that name, nil when none. A
+// ClusterRole the cache does not hold is looked up in the API server.
 func (c *Cache) ClusterRole(name string) (*rbacv1.ClusterRole, error) {
-	return get[*rbacv1.ClusterRole](c.clusterRoles, name, func() string { return fmt.Sprintf("ClusterRole %q", name) })
+	cr, err := get[*rbacv1.ClusterRole](c.clusterRoles, name, func() string { return fmt.Sprintf("ClusterRole %q", name) })
+	if err != nil || cr != nil || c.live == nil {
+		return cr, err
+	}
+	ctx, cancel := c.liveContext()
+	defer cancel()
+	if cr, err = c.live.clusterRole(ctx, name); err != nil {
+		return nil, fmt.Errorf("%w: ClusterRole %q: %v", rules.ErrUnavailable, name, err)
+	}
+	return cr, nil
+}
+
+// ClusterRoles returns every cached ClusterRole (a scan of the store; the
+// RBAC rules call it only to evaluate aggregation).
+func (c *Cache) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
+	r := c.clusterRoles
+	if r == nil || !r.ready() {
+		return nil, unavailable(r, "the ClusterRoles")
+	}
+	objs := r.store.List()
+	out := make([]*rbacv1.ClusterRole, 0, len(objs))
+	for _, o := range objs {
+		if cr, ok := o.(*rbacv1.ClusterRole); ok {
+			out = append(out, cr)
+		}
+	}
+	return out, nil
+}
+
+// Bindings returns the bindings of role. The answer is confirmed with the
+// API server (a consistent list, see live.go), so that a binding admitted a
+// moment ago counts; when that read fails the index answers, and when the
+// index holds none an error wrapping rules.ErrUnavailable says the check
+// could not be made.
+func (c *Cache) Bindings(role rules.RoleKey) ([]*rules.Binding, error) {
+	for _, r := range []*resource{c.roleBindings, c.crBindings} {
+		if r == nil || !r.ready() {
+			return nil, unavailable(r, "the bindings of "+role.String())
+		}
+	}
+	cached := c.bindings.Bindings(role)
+	if c.live == nil {
+		return cached, nil
+	}
+	ctx, cancel := c.liveContext()
+	defer cancel()
+	live, err := c.live.bindings(ctx, role)
+	if err != nil {
+		if len(cached) > 0 {
+			return cached, nil
+		}
+		return nil, fmt.Errorf("%w: the bindings of %s: %v", rules.ErrUnavailable, role, err)
+	}
+	return live, nil
 }
 
 // PriorityClass returns the PriorityClass of that name, nil when none.

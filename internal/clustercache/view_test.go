@@ -60,6 +60,8 @@ func lookups(c *Cache) map[string]error {
 	_, errs["IngressClaims"] = c.IngressClaims(key("nginx", "shop.example.com", "/"))
 	_, errs["Role"] = c.Role("team-a", "reader")
 	_, errs["ClusterRole"] = c.ClusterRole("admin")
+	_, errs["ClusterRoles"] = c.ClusterRoles()
+	_, errs["Bindings"] = c.Bindings(rules.RoleKey{Kind: rules.KindClusterRole, Name: "admin"})
 	_, errs["PriorityClass"] = c.PriorityClass("high")
 	_, errs["SecretExists"] = c.SecretExists("team-a", "tls")
 	return errs
@@ -83,6 +85,8 @@ func TestUnsyncedLookupsAreUnavailable(t *testing.T) {
 		"IngressClaims":         `host "shop.example.com" path "/"`,
 		"Role":                  `Role "reader" in namespace "team-a"`,
 		"ClusterRole":           `ClusterRole "admin"`,
+		"ClusterRoles":          "the ClusterRoles",
+		"Bindings":              `the bindings of ClusterRole "admin"`,
 		"PriorityClass":         `PriorityClass "high"`,
 		"SecretExists":          `Secret "tls" in namespace "team-a"`,
 	}
@@ -345,7 +349,7 @@ func TestRBACRules(t *testing.T) {
 		return strings.Join(out, "; ")
 	}
 	base := `[] [namespaces limitranges] [get list watch]; [networking.k8s.io] [ingresses ingressclasses] [get list watch]; ` +
-		`[rbac.authorization.k8s.io] [roles clusterroles] [get list watch]; [scheduling.k8s.io] [priorityclasses] [get list watch]`
+		`[rbac.authorization.k8s.io] [roles clusterroles rolebindings clusterrolebindings] [get list watch]; [scheduling.k8s.io] [priorityclasses] [get list watch]`
 	if got := format(RBACRulesFor(Options{})); got != base {
 		t.Errorf("RBAC = %s", got)
 	}

@@ -13,6 +13,7 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/guardrails-dev/guardrails/internal/bindingindex"
 	"github.com/guardrails-dev/guardrails/internal/ingressindex"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -28,9 +29,11 @@ type View struct {
 	priorityClasses map[string]*schedulingv1.PriorityClass
 	secrets         map[string]bool
 	ingresses       *ingressindex.Index
+	bindings        *bindingindex.Index
 	// Complete says the input is the whole cluster for the kinds it holds:
-	// an IngressClass missing from it does not exist, and no default class
-	// among them means the cluster has none. Off for `webhook check`.
+	// an IngressClass, Role or ClusterRole missing from it does not exist,
+	// and no default class among them means the cluster has none. Off for
+	// `webhook check`.
 	Complete bool
 }
 
@@ -46,6 +49,7 @@ func New() *View {
 		priorityClasses: map[string]*schedulingv1.PriorityClass{},
 		secrets:         map[string]bool{},
 		ingresses:       ingressindex.New(),
+		bindings:        bindingindex.New(),
 	}
 }
 
@@ -63,6 +67,8 @@ func (v *View) Add(obj runtime.Object) {
 		v.roles[o.Namespace+"/"+o.Name] = o
 	case *rbacv1.ClusterRole:
 		v.clusterRoles[o.Name] = o
+	case *rbacv1.ClusterRoleBinding, *rbacv1.RoleBinding:
+		v.bindings.Set(rules.BindingOf(o))
 	case *schedulingv1.PriorityClass:
 		v.priorityClasses[o.Name] = o
 	case *corev1.Secret:
@@ -112,6 +118,9 @@ func (v *View) Role(namespace, name string) (*rbacv1.Role, error) {
 	if r, ok := v.roles[namespace+"/"+name]; ok {
 		return r, nil
 	}
+	if v.Complete {
+		return nil, nil
+	}
 	// Roles in the input do not prove this one is absent from the cluster.
 	return nil, fmt.Errorf("Role %s/%s: %w", namespace, name, rules.ErrNotInInput)
 }
@@ -120,7 +129,26 @@ func (v *View) ClusterRole(name string) (*rbacv1.ClusterRole, error) {
 	if r, ok := v.clusterRoles[name]; ok {
 		return r, nil
 	}
+	if v.Complete {
+		return nil, nil
+	}
 	return nil, fmt.Errorf("ClusterRole %s: %w", name, rules.ErrNotInInput)
+}
+
+// ClusterRoles returns the input's ClusterRoles, sorted by name.
+func (v *View) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
+	out := make([]*rbacv1.ClusterRole, 0, len(v.clusterRoles))
+	for _, cr := range v.clusterRoles {
+		out = append(out, cr)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Bindings returns the input's bindings of role: offline, a role is judged
+// against the bindings it is given with.
+func (v *View) Bindings(role rules.RoleKey) ([]*rules.Binding, error) {
+	return v.bindings.Bindings(role), nil
 }
 
 func (v *View) PriorityClass(name string) (*schedulingv1.PriorityClass, error) {

@@ -2,7 +2,8 @@
 // between Guardrails' packages, bottom to top:
 //
 //	rules                         the rule engine and every rule (no I/O)
-//	ingressindex, config          above rules only
+//	ingressindex, bindingindex,   above rules only
+//	config
 //	policy                        rules + config: actions and exemptions
 //	manifest, inputview, report   the CLI path: files in, reports out
 //	clustercache, admission       the server path: informers, handlers

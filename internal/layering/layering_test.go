@@ -29,6 +29,7 @@ var forbidden = []arrow{
 	{"internal/config", "!internal/rules internal/safeyaml", "config reads the file (YAML through safeyaml); it knows only the rules' vocabulary"},
 	{"internal/safeyaml", "*", "safeyaml is YAML decoding with a bound: no Guardrails vocabulary"},
 	{"internal/ingressindex", "!internal/rules", "the Ingress index sits right above rules"},
+	{"internal/bindingindex", "!internal/rules", "the binding index sits right above rules"},
 	{"internal/policy", "!internal/rules internal/config", "policy joins rules and config, nothing else"},
 	{"internal/manifest", "internal/admission", "the file reader never needs the server"},
 	{"internal/manifest", "internal/clustercache", "the file reader never needs the server"},

@@ -68,6 +68,22 @@ func (p *Policy) Settings() *rules.Settings { return p.settings }
 // ClusterMode is the mode of cluster-scoped objects.
 func (p *Policy) ClusterMode() rules.Mode { return p.cfg.ClusterMode }
 
+// ModeFor returns the mode objects of kind gk are judged in: clusterMode
+// for cluster-scoped objects (namespaced false) and Namespaces; for Roles
+// and RoleBindings (rules.GuardsCluster) the stricter of their namespace's
+// mode and clusterMode, also where the namespace has no mode; else the
+// namespace's mode ("" where it has none: not judged). It is the one place
+// that decides a request's mode.
+func (p *Policy) ModeFor(gk schema.GroupKind, namespaced bool, namespaceMode rules.Mode) rules.Mode {
+	switch {
+	case !namespaced || gk.Group == "" && gk.Kind == "Namespace":
+		return p.cfg.ClusterMode
+	case rules.GuardsCluster(gk):
+		return rules.Stricter(namespaceMode, p.cfg.ClusterMode)
+	}
+	return namespaceMode
+}
+
 // RulesFor returns the rules that judge kind gk, in catalogue order.
 func (p *Policy) RulesFor(gk schema.GroupKind) []*rules.Rule { return p.byKind[gk] }
 
@@ -276,6 +292,23 @@ func (r Requester) Origin(obj runtime.Object) rules.Origin {
 	o.Mirror = r.Node() && rules.HasMirrorAnnotation(obj)
 	return o
 }
+
+// aggregationControllers are the identities the clusterrole aggregation
+// controller of kube-controller-manager writes with: its own service
+// account (--use-service-account-credentials, the default of kubeadm and
+// most distributions) or the controller manager's identity.
+var aggregationControllers = map[string]bool{
+	"system:serviceaccount:kube-system:clusterrole-aggregation-controller": true,
+	"system:kube-controller-manager":                                       true,
+}
+
+// AggregationController reports whether the requester is the clusterrole
+// aggregation controller, which copies the rules of labelled ClusterRoles
+// into the aggregated ones. Its writes are never denied: the labelled
+// roles were judged as part of the aggregated roles when they were
+// written, and blocking the controller would only freeze the aggregated
+// role.
+func (r Requester) AggregationController() bool { return aggregationControllers[r.User] }
 
 // firstMatch returns the first exemption of es that matches, named by its
 // place under prefix.

@@ -35,6 +35,16 @@ type ClusterView interface {
 	Role(namespace, name string) (*rbacv1.Role, error)
 	// ClusterRole returns a ClusterRole.
 	ClusterRole(name string) (*rbacv1.ClusterRole, error)
+	// ClusterRoles returns every ClusterRole, for evaluating aggregation
+	// selectors. It is a scan: the RBAC rules call it only on writes of
+	// ClusterRoles and on bindings of aggregated ClusterRoles.
+	ClusterRoles() ([]*rbacv1.ClusterRole, error)
+	// Bindings returns the ClusterRoleBindings and RoleBindings whose
+	// roleRef names role, sorted by kind, namespace and name. It is an
+	// indexed lookup, never a scan over all bindings. The server answers
+	// with every binding the API server has admitted, also those its
+	// informers have not seen yet.
+	Bindings(role RoleKey) ([]*Binding, error)
 	// PriorityClass returns a PriorityClass.
 	PriorityClass(name string) (*schedulingv1.PriorityClass, error)
 	// SecretExists reports whether a Secret exists.
@@ -91,6 +101,8 @@ func (EmptyView) DefaultIngressClasses() ([]string, error)        { return nil, 
 func (EmptyView) IngressClaims(IngressKey) ([]ObjectRef, error)   { return nil, nil }
 func (EmptyView) Role(string, string) (*rbacv1.Role, error)       { return nil, ErrNotInInput }
 func (EmptyView) ClusterRole(string) (*rbacv1.ClusterRole, error) { return nil, ErrNotInInput }
+func (EmptyView) ClusterRoles() ([]*rbacv1.ClusterRole, error)    { return nil, ErrNotInInput }
+func (EmptyView) Bindings(RoleKey) ([]*Binding, error)            { return nil, ErrNotInInput }
 func (EmptyView) SecretExists(string, string) (bool, error)       { return false, ErrNotInInput }
 func (EmptyView) PriorityClass(string) (*schedulingv1.PriorityClass, error) {
 	return nil, ErrNotInInput

@@ -56,6 +56,15 @@ func (m Mode) Strictness() int {
 	return 0
 }
 
+// Stricter returns the stricter of two modes (enforce > warn > audit >
+// absent or invalid).
+func Stricter(a, b Mode) Mode {
+	if a.Strictness() >= b.Strictness() {
+		return a
+	}
+	return b
+}
+
 // Lowers reports whether changing a namespace's mode from old to m weakens
 // it (enforce → warn → audit → absent). Changing from an invalid or absent
 // value never lowers.

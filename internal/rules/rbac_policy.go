@@ -17,7 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/component-helpers/auth/rbac/validation"
 )
 
 const (
@@ -38,24 +38,6 @@ const (
 // rbacHasStar reports whether list holds "*" (rbacv1.ResourceAll, the same
 // value as VerbAll and APIGroupAll).
 func rbacHasStar(list []string) bool { return slices.Contains(list, rbacv1.ResourceAll) }
-
-// rbacGrantsEverything reports whether one rule grants every verb on every
-// resource in every API group without restricting resource names: the
-// cluster-admin rule. Non-resource URL rules never count.
-func rbacGrantsEverything(r rbacv1.PolicyRule) bool {
-	return len(r.ResourceNames) == 0 && rbacHasStar(r.Verbs) && rbacHasStar(r.Resources) && rbacHasStar(r.APIGroups)
-}
-
-// rbacFirstEverythingRule returns the index of the first rule that grants
-// everything, or -1.
-func rbacFirstEverythingRule(rules []rbacv1.PolicyRule) int {
-	for i, r := range rules {
-		if rbacGrantsEverything(r) {
-			return i
-		}
-	}
-	return -1
-}
 
 // rbacClusterAdminLabels are the labels the bootstrap cluster-admin ClusterRole
 // carries. An aggregationRule selector that matches them pulls
@@ -115,99 +97,6 @@ func rbacSubjectsString(ss []rbacv1.Subject, bindingNamespace string) string {
 	return strings.Join(parts, ", ")
 }
 
-// rbacBinding is the common view of a ClusterRoleBinding or a RoleBinding.
-type rbacBinding struct {
-	kind      string // "ClusterRoleBinding" or "RoleBinding"
-	name      string
-	namespace string // empty for ClusterRoleBindings
-	labels    map[string]string
-	roleRef   rbacv1.RoleRef
-	subjects  []rbacv1.Subject
-}
-
-// rbacBindingOf returns the binding in in.Object, or nil for any other type.
-func rbacBindingOf(in *Input) *rbacBinding {
-	switch b := in.Object.(type) {
-	case *rbacv1.ClusterRoleBinding:
-		if b == nil {
-			return nil
-		}
-		return &rbacBinding{kind: "ClusterRoleBinding", name: b.Name, labels: b.Labels, roleRef: b.RoleRef, subjects: b.Subjects}
-	case *rbacv1.RoleBinding:
-		if b == nil {
-			return nil
-		}
-		ns := b.Namespace
-		if ns == "" {
-			ns = in.Ref.Namespace
-		}
-		return &rbacBinding{kind: "RoleBinding", name: b.Name, namespace: ns, labels: b.Labels, roleRef: b.RoleRef, subjects: b.Subjects}
-	}
-	return nil
-}
-
-// where says where a binding applies: "" for a ClusterRoleBinding,
-// ` in namespace "x"` for a RoleBinding.
-func (b *rbacBinding) where() string {
-	if b.kind == "RoleBinding" && b.namespace != "" {
-		return fmt.Sprintf(" in namespace %q", b.namespace)
-	}
-	return ""
-}
-
-// roleString names the referenced role: ClusterRole "view", Role "ci".
-func (b *rbacBinding) roleString() string {
-	kind := b.roleRef.Kind
-	if kind == "" {
-		kind = "role"
-	}
-	return fmt.Sprintf("%s %q", kind, b.roleRef.Name)
-}
-
-var rbacRoleRefNamePath = field.NewPath("roleRef", "name")
-
-// rbacResolved is what a role reference resolves to.
-type rbacResolved struct {
-	found bool
-	rules []rbacv1.PolicyRule
-	// aggregated is the ClusterRole's aggregation rule, if any.
-	aggregated *rbacv1.ClusterRole
-}
-
-// rbacResolveRoleRef looks up the role a binding refers to. It returns
-// found=false with a nil error when the role does not exist, and the
-// lookup error otherwise (callers pass it to LookupFailed or ignore it).
-func rbacResolveRoleRef(in *Input, b *rbacBinding) (rbacResolved, error) {
-	if in.Cluster == nil {
-		return rbacResolved{}, nil
-	}
-	switch b.roleRef.Kind {
-	case "ClusterRole":
-		cr, err := in.Cluster.ClusterRole(b.roleRef.Name)
-		if err != nil || cr == nil {
-			return rbacResolved{}, err
-		}
-		out := rbacResolved{found: true, rules: cr.Rules}
-		if cr.AggregationRule != nil {
-			out.aggregated = cr
-		}
-		return out, nil
-	case "Role":
-		// A Role can only be referenced from a RoleBinding in its own
-		// namespace; the API server rejects kind Role in a
-		// ClusterRoleBinding.
-		if b.kind != "RoleBinding" || b.namespace == "" {
-			return rbacResolved{}, nil
-		}
-		r, err := in.Cluster.Role(b.namespace, b.roleRef.Name)
-		if err != nil || r == nil {
-			return rbacResolved{}, err
-		}
-		return rbacResolved{found: true, rules: r.Rules}, nil
-	}
-	return rbacResolved{}, nil
-}
-
 // rbacGroupsString describes the API groups of a rule.
 func rbacGroupsString(groups []string) string {
 	if rbacHasStar(groups) {
@@ -250,37 +139,11 @@ func rbacQuoteList(items []string, max int) string {
 	return out
 }
 
-// rbacCovered reports whether rule r grants nothing beyond rule allowed: every
-// verb, group and resource of r is listed in allowed, and allowed does not
-// restrict names (or r is restricted to a subset of them).
-func rbacCovered(r, allowed rbacv1.PolicyRule) bool {
-	if len(r.NonResourceURLs) > 0 {
-		return false
-	}
-	subset := func(xs, of []string) bool {
-		for _, x := range xs {
-			if !slices.Contains(of, x) {
-				return false
-			}
-		}
-		return true
-	}
-	if !subset(r.Verbs, allowed.Verbs) || !subset(r.APIGroups, allowed.APIGroups) || !subset(r.Resources, allowed.Resources) {
-		return false
-	}
-	if len(allowed.ResourceNames) > 0 {
-		return len(r.ResourceNames) > 0 && subset(r.ResourceNames, allowed.ResourceNames)
-	}
-	return true
-}
-
+// rbacAnyCovered reports whether allowed grants everything r grants (the
+// API server's covering logic).
 func rbacAnyCovered(r rbacv1.PolicyRule, allowed []rbacv1.PolicyRule) bool {
-	for _, a := range allowed {
-		if rbacCovered(r, a) {
-			return true
-		}
-	}
-	return false
+	ok, _ := validation.Covers(allowed, []rbacv1.PolicyRule{r})
+	return ok
 }
 
 var (
@@ -298,13 +161,19 @@ var rbacBootstrapRoleGrants = map[string][]rbacv1.PolicyRule{
 	"cluster-admin": {{Verbs: rbacStar, APIGroups: rbacStar, Resources: rbacStar}},
 	"system:aggregate-to-edit": {
 		{Verbs: []string{"impersonate"}, APIGroups: []string{""}, Resources: []string{"serviceaccounts"}},
+		{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}},
 		{Verbs: rbacReadWrite, APIGroups: []string{""}, Resources: []string{
 			"pods", "pods/attach", "pods/proxy", "pods/exec", "pods/portforward",
 			"replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
 			"services", "services/proxy", "endpoints", "persistentvolumeclaims", "configmaps", "secrets",
 		}},
 	},
-	"system:kube-controller-manager": {{Verbs: []string{"list", "watch"}, APIGroups: rbacStar, Resources: rbacStar}},
+	"system:kube-controller-manager": {
+		{Verbs: []string{"list", "watch"}, APIGroups: rbacStar, Resources: rbacStar},
+		{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}},
+	},
+	// The Node authorizer limits what each node may do with these.
+	"system:node": {{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}}},
 	"system:kubelet-api-admin": {{Verbs: rbacStar, APIGroups: []string{""}, Resources: []string{
 		"nodes/proxy", "nodes/metrics", "nodes/spec", "nodes/stats", "nodes/log", "nodes/pods", "nodes/healthz", "nodes/configz",
 	}}},
@@ -361,6 +230,18 @@ var rbacPublicClusterRoles = map[string]sets.Set[string]{
 	"system:service-account-issuer-discovery": sets.New(rbacSubjServiceAccounts, rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
 	// OpenShift's counterpart of system:public-info-viewer.
 	"system:openshift:public-info-viewer": sets.New(rbacSubjAuthenticated, rbacSubjUnauthenticated, rbacSubjAnonymous),
+	// ClusterTrustBundles hold public CA certificates for workloads
+	// (bound to system:serviceaccounts by default since 1.33).
+	"system:cluster-trust-bundle-discovery": sets.New(rbacSubjServiceAccounts, rbacSubjAuthenticated),
+}
+
+// rbacTrustBundleRule reports whether a rule grants only reads of
+// ClusterTrustBundles, as system:cluster-trust-bundle-discovery does.
+func rbacTrustBundleRule(r rbacv1.PolicyRule) bool {
+	return len(r.NonResourceURLs) == 0 && len(r.Verbs) > 0 && len(r.Resources) > 0 &&
+		sets.New(rbacReadVerbs...).HasAll(r.Verbs...) &&
+		slices.Equal(r.APIGroups, []string{rbacCertificatesGroup}) &&
+		sets.New("clustertrustbundles").HasAll(r.Resources...)
 }
 
 // rbacPublicURLs are the non-resource URLs the public bootstrap roles grant
@@ -455,11 +336,40 @@ func rbacClusterInfoRule(r rbacv1.PolicyRule) bool {
 	return true
 }
 
-func rbacAllRules(rules []rbacv1.PolicyRule, ok func(rbacv1.PolicyRule) bool) bool {
-	for _, r := range rules {
-		if !ok(r) {
-			return false
-		}
+// rbacBootstrapBindings are the API server's own ClusterRoleBindings of
+// roles that hold cluster-admin-equivalent or sensitive permissions by
+// design (plugin/pkg/auth/authorizer/rbac/bootstrappolicy, 1.37): the
+// controller manager's identity, and the controllers that read, patch or
+// delete everything (garbage collector, namespace deletion, quota,
+// storage version migration, legacy token cleanup) or write ClusterRoles
+// (aggregation). The
+// exemption pins all of it: name, the bootstrap label, roleRef, and the
+// one subject; a binding that differs in anything is judged like any other.
+var rbacBootstrapBindings = func() map[string]rbacv1.Subject {
+	m := map[string]rbacv1.Subject{
+		"system:kube-controller-manager": {APIGroup: rbacAPIGroup, Kind: rbacv1.UserKind, Name: "system:kube-controller-manager"},
 	}
-	return true
+	// "system:controller:<name>" binds ClusterRole "system:controller:<name>"
+	// to ServiceAccount kube-system/<name>.
+	for _, c := range []string{
+		"clusterrole-aggregation-controller",
+		"generic-garbage-collector",
+		"legacy-service-account-token-cleaner",
+		"namespace-controller",
+		"resourcequota-controller",
+		"storage-version-migrator-controller",
+	} {
+		m["system:controller:"+c] = rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: c, Namespace: "kube-system"}
+	}
+	return m
+}()
+
+// rbacBootstrapBinding reports whether b is one of rbacBootstrapBindings,
+// exactly as the bootstrap policy writes it.
+func rbacBootstrapBinding(b *Binding) bool {
+	want, ok := rbacBootstrapBindings[b.Name]
+	return ok && b.Kind == KindClusterRoleBinding &&
+		b.Labels[rbacBootstrapLabelKey] == rbacBootstrapLabelValue &&
+		b.RoleRef == rbacv1.RoleRef{APIGroup: rbacAPIGroup, Kind: KindClusterRole, Name: b.Name} &&
+		len(b.Subjects) == 1 && b.Subjects[0] == want
 }

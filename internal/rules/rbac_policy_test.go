@@ -7,7 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func TestRBACCovered(t *testing.T) {
+func TestRBACAnyCovered(t *testing.T) {
 	allowed := rbacv1.PolicyRule{Verbs: []string{"get", "list"}, APIGroups: []string{""}, Resources: []string{"configmaps", "secrets"}}
 	named := rbacv1.PolicyRule{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"configmaps"}, ResourceNames: []string{"a", "b"}}
 	cases := []struct {
@@ -30,7 +30,7 @@ func TestRBACCovered(t *testing.T) {
 		{"non-resource", rbacv1.PolicyRule{Verbs: []string{"get"}, NonResourceURLs: []string{"/x"}}, allowed, false},
 	}
 	for _, c := range cases {
-		if got := rbacCovered(c.r, c.allowed); got != c.want {
+		if got := rbacAnyCovered(c.r, []rbacv1.PolicyRule{c.allowed}); got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
 	}

@@ -298,6 +298,14 @@ func (unavailableView) Role(ns, name string) (*rbacv1.Role, error) {
 	return nil, fmt.Errorf("Role %s/%s: %w", ns, name, rules.ErrUnavailable)
 }
 
+func (unavailableView) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
+	return nil, fmt.Errorf("ClusterRoles: %w", rules.ErrUnavailable)
+}
+
+func (unavailableView) Bindings(role rules.RoleKey) ([]*rules.Binding, error) {
+	return nil, fmt.Errorf("bindings of %s: %w", role, rules.ErrUnavailable)
+}
+
 func TestRBACLookupUnavailable(t *testing.T) {
 	crb := &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "x"},
@@ -321,6 +329,23 @@ func TestRBACLookupUnavailable(t *testing.T) {
 		{rb, rules.ObjectRef{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "team-a", Name: "y"}, []string{
 			`rbac-cluster-admin warn roleRef.name: could not check Role "ns-root": Role team-a/ns-root: cluster state unavailable`,
 		}},
+		// A role write that would be cluster-admin-equivalent cannot be
+		// checked against its bindings: a warning, never a silent pass.
+		{&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "ns-root", Namespace: "team-a"}, Rules: []rbacv1.PolicyRule{{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}}},
+			rules.ObjectRef{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role", Namespace: "team-a", Name: "ns-root"}, []string{
+				`rbac-cluster-admin warn rules: could not check the bindings of Role "ns-root" in namespace "team-a": bindings of Role "ns-root" in namespace "team-a": cluster state unavailable`,
+				`rbac-escalation warn rules[0]: Role grants every verb on every resource ("*") in every API group`,
+			}},
+		// A labelled ClusterRole's aggregated roles cannot be looked up.
+		{&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "extra", Labels: map[string]string{"example.com/aggregate-to-ops": "true"}}},
+			rules.ObjectRef{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "extra"}, []string{
+				`rbac-cluster-admin warn metadata.labels: could not check the aggregated ClusterRoles: ClusterRoles: cluster state unavailable`,
+			}},
+		// system:public-info-viewer widened while its bindings cannot be read.
+		{&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "system:public-info-viewer"}, Rules: []rbacv1.PolicyRule{{Verbs: []string{"list"}, APIGroups: []string{""}, Resources: []string{"secrets"}}}},
+			rules.ObjectRef{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "system:public-info-viewer"}, []string{
+				`rbac-broad-subject warn rules[0]: could not check the bindings of ClusterRole "system:public-info-viewer": bindings of ClusterRole "system:public-info-viewer": cluster state unavailable`,
+			}},
 	}
 	for _, c := range cases {
 		in := &rules.Input{Object: c.obj, Ref: c.ref, Cluster: unavailableView{}}

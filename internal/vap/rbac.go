@@ -35,16 +35,19 @@ func subjectString(s string) string {
 // rbacClusterAdmin judges ClusterRoleBindings and RoleBindings by name: a
 // binding of ClusterRole cluster-admin to any subject but those who gain
 // nothing (Group system:masters; Group kubeadm:cluster-admins on kubeadm's
-// own ClusterRoleBinding of that name). Bindings of roles that are
+// own ClusterRoleBinding of that name, when it is the one subject, as
+// kubeadm writes it). Bindings of roles that are
 // cluster-admin in all but name (wildcard rules, aggregation) need the
 // role's rules: the webhook judges those.
 var rbacClusterAdmin = check{
-	rule:      "rbac-cluster-admin",
-	covers:    "bindings to cluster-admin by name (wildcard roles need a lookup)",
-	resources: bindings,
+	rule:          "rbac-cluster-admin",
+	covers:        "bindings to cluster-admin by name (wildcard roles need a lookup)",
+	resources:     bindings,
+	guardsCluster: true,
 	findings: func(_ *config.Config, root, _ string) string {
 		granted := expand(`(has($R.subjects) ? $R.subjects : []).filter(s, !(s.kind == 'Group' &&
-      (s.name == $M || (s.name == 'kubeadm:cluster-admins' && request.kind.kind == 'ClusterRoleBinding' && $R.metadata.name == 'kubeadm:cluster-admins'))))`,
+      (s.name == $M || (s.name == 'kubeadm:cluster-admins' && request.kind.kind == 'ClusterRoleBinding' && $R.metadata.name == 'kubeadm:cluster-admins' &&
+        size($R.subjects) == 1 && has(s.apiGroup) && s.apiGroup == 'rbac.authorization.k8s.io'))))`,
 			"$R", root, "$M", str(rules.SystemMastersGroup))
 		return render("rbac-cluster-admin", expand(`
 $R.roleRef.kind == 'ClusterRole' && $R.roleRef.name == $A && size($G) > 0 ?
@@ -64,9 +67,10 @@ $R.roleRef.kind == 'ClusterRole' && $R.roleRef.name == $A && size($G) > 0 ?
 // roles still grant only what they should, where it can look them up; by
 // name alone, as here, they are trusted.
 var rbacBroadSubject = check{
-	rule:      "rbac-broad-subject",
-	covers:    "yes (bootstrap roles trusted by name)",
-	resources: bindings,
+	rule:          "rbac-broad-subject",
+	covers:        "yes (bootstrap roles trusted by name)",
+	resources:     bindings,
+	guardsCluster: true,
 	tables: func(*config.Config) []admissionregistrationv1.Variable {
 		var broad []string
 		for _, b := range rules.BroadSubjects() {

@@ -15,7 +15,9 @@
 //     namespace. warn and audit namespaces are left out: nothing is
 //     denied there, and a second copy of every warning while the webhook
 //     is up would only be noise. Cluster-scoped kinds are bound when
-//     clusterMode is enforce;
+//     clusterMode is enforce, and so are RoleBindings in every namespace
+//     with a mode (RBAC follows the stricter of the namespace's mode and
+//     clusterMode, policy.ModeFor);
 //   - the same requesters: never the API server itself (system:apiserver),
 //     never an exempted request, never an object being deleted;
 //   - the same UPDATE semantics: only findings the old object did not have
@@ -100,6 +102,12 @@ type check struct {
 	// namespaceKind: the policy judges Namespaces, whose own labels a
 	// binding's namespaceSelector is matched against.
 	namespaceKind bool
+	// guardsCluster: the policy judges RBAC objects, which the webhook
+	// judges with the stricter of their namespace's mode and clusterMode
+	// (policy.ModeFor): with clusterMode enforce, RoleBindings are judged
+	// in every namespace that carries the mode label, warn and audit ones
+	// included.
+	guardsCluster bool
 	// enabled says whether cfg gives the check anything to judge (nil:
 	// always).
 	enabled func(cfg *config.Config) bool
@@ -172,7 +180,7 @@ func Generate(cfg *config.Config, o Options) ([]Pair, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Pair{Policy: p, Binding: c.binding(o.Namespace, bound, len(bound) < len(c.resources))})
+		out = append(out, Pair{Policy: p, Binding: c.binding(o.Namespace, bound, len(bound) < len(c.resources), clusterEnforced)})
 	}
 	return out, nil
 }
@@ -276,14 +284,18 @@ func (c check) policy(cfg *config.Config) (*admissionregistrationv1.ValidatingAd
 }
 
 // binding binds the policy in every namespace whose mode can deny but the
-// webhook's own; restrict narrows it to resources (clusterMode is not
-// enforce: cluster-scoped kinds are left out).
-func (c check) binding(ownNamespace string, resources []resource, restrict bool) *admissionregistrationv1.ValidatingAdmissionPolicyBinding {
+// webhook's own (for RBAC with clusterMode enforce, every namespace with a
+// mode); restrict narrows it to resources (clusterMode is not enforce:
+// cluster-scoped kinds are left out).
+func (c check) binding(ownNamespace string, resources []resource, restrict, clusterEnforced bool) *admissionregistrationv1.ValidatingAdmissionPolicyBinding {
 	sel := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 		{Key: rules.ModeLabel, Operator: metav1.LabelSelectorOpExists},
 		{Key: rules.ModeLabel, Operator: metav1.LabelSelectorOpNotIn, Values: nonDenyingModes()},
 		{Key: namespaceNameLabel, Operator: metav1.LabelSelectorOpNotIn, Values: []string{ownNamespace}},
 	}}
+	if c.guardsCluster && clusterEnforced {
+		sel.MatchExpressions = slices.Delete(sel.MatchExpressions, 1, 2)
+	}
 	if c.namespaceKind {
 		// Matched against the Namespace's own labels: every Namespace but
 		// the webhook's own, whatever its mode (removing the label must be

@@ -95,8 +95,9 @@ func TestDefaultCoverage(t *testing.T) {
 }
 
 // TestBindingSelectors: the bindings select exactly the namespaces whose
-// mode can deny (enforce, and invalid values), whatever their failure
-// policy, never the webhook's own; namespace-mode-label's binding judges
+// mode can deny (enforce, and invalid values; for the RBAC policies every
+// mode, as clusterMode is enforce), whatever their failure policy, never
+// the webhook's own; namespace-mode-label's binding judges
 // every Namespace but the webhook's own, whatever its labels.
 func TestBindingSelectors(t *testing.T) {
 	const absent = "(absent)"
@@ -118,7 +119,10 @@ func TestBindingSelectors(t *testing.T) {
 					if fp != absent {
 						l[rules.FailurePolicyLabel] = fp
 					}
-					want := name != DefaultNamespace && (id == "namespace-mode-label" || mode != absent && mode != "warn" && mode != "audit")
+					// RBAC follows the stricter of the namespace's mode and
+					// clusterMode (enforce here): every mode is judged.
+					rbac := id == "rbac-cluster-admin" || id == "rbac-broad-subject"
+					want := name != DefaultNamespace && (id == "namespace-mode-label" || mode != absent && (rbac || mode != "warn" && mode != "audit"))
 					if got := sel.Matches(l); got != want {
 						t.Errorf("%s: binding selects %v: %v, want %v", id, l, got, want)
 					}
