@@ -213,24 +213,26 @@ func scopeOrUnknown(t target) string {
 	return t.scope
 }
 
-// logFinding is the log form of a finding.
+// logFinding is the log form of a finding. The log is the
+// administrators': it carries the finding's Detail.
 type logFinding struct {
 	Rule    string `json:"rule"`
 	Action  string `json:"action"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 func logFindings(v verdict) []logFinding {
 	out := make([]logFinding, 0, len(v.deny)+len(v.warn)+len(v.audit)+len(v.demoted))
 	add := func(fs []rules.Finding, action string) {
 		for _, f := range fs {
-			out = append(out, logFinding{Rule: f.Rule, Action: action, Field: f.Field, Message: f.Message})
+			out = append(out, logFinding{Rule: f.Rule, Action: action, Field: f.Field, Message: f.Message, Detail: f.Detail})
 		}
 	}
 	add(v.deny, "deny")
 	for _, d := range v.demoted {
-		out = append(out, logFinding{Rule: d.Rule, Action: "warn (" + d.why + ")", Field: d.Field, Message: d.Message})
+		out = append(out, logFinding{Rule: d.Rule, Action: "warn (" + d.why + ")", Field: d.Field, Message: d.Message, Detail: d.Detail})
 	}
 	add(v.warn, "warn")
 	add(v.audit, "audit")
