@@ -186,6 +186,10 @@ func setup() error {
 		return err
 	}
 	suite.webhookBin = bin
+	cfg, err := writeSuiteConfig()
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -193,6 +197,7 @@ func setup() error {
 		Dir:           filepath.Join(suite.tmp, "sandbox"),
 		AssetsDir:     os.Getenv("KUBEBUILDER_ASSETS"),
 		WebhookBinary: bin,
+		ConfigPath:    cfg,
 		RepoRoot:      suite.root,
 		// The webhook configurations of deploy/, for the local URL.
 		Render: deployrender.Local,
