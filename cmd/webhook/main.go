@@ -1,6 +1,7 @@
 // Command webhook is the one Guardrails binary: `serve` runs the admission
 // server, `check` checks manifests offline for CI, `dev` runs a local
-// sandbox, and `rules` prints the rule catalogue.
+// sandbox, `rules` prints the rule catalogue, and `vap` prints the API
+// server's fallback policies.
 package main
 
 import (
@@ -39,6 +40,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newCheckCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newDevCmd())
+	root.AddCommand(newVAPCmd())
 	return root
 }
 
