@@ -34,8 +34,10 @@ Input (-f, repeatable, at least one):
   -      standard input (buffered to a temporary file: it is read twice).
 
 Objects of kinds Guardrails does not know (CRDs) are skipped, not errors.
-Empty and comment-only documents are skipped and not numbered. An object in
-an API version the API server no longer serves (Ingress in extensions/v1beta1
+Empty and comment-only documents are skipped and not numbered. A document
+whose YAML aliases expand it to more than 4 times its size (and more than
+4 MiB) is not decoded: it is bad input ("billion laughs"). An object in an
+API version the API server no longer serves (Ingress in extensions/v1beta1
 or networking.k8s.io/v1beta1, RBAC in rbac.authorization.k8s.io/v1beta1,
 workloads in apps/v1beta2, ...) is an error naming the version that replaces
 it: it could not be applied, and it is not checked.

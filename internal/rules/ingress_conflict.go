@@ -307,10 +307,3 @@ func shareHostWithProblems(ing *networkingv1.Ingress) []Violation {
 		AtMost:  ActionWarn,
 	}}
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
