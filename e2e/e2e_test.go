@@ -25,6 +25,7 @@ func TestE2E(t *testing.T) {
 		t.Run("ingress-conflict", testIngressConflict)
 		t.Run("ingress-ownership", testIngressOwnership)
 		t.Run("namespace-mode-label", testNamespaceModeLabel)
+		t.Run("tenant-attacks", testTenantAttacks)
 		t.Run("deploy", testDeploy)
 	})
 	t.Run("apiserver-restart", testAPIServerRestart)

@@ -191,6 +191,10 @@ func setup() error {
 		return err
 	}
 
+	cfg, err := writeSuiteConfig(suite.tmp)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sb, err := sandbox.Start(ctx, sandbox.Options{

@@ -28,7 +28,16 @@
 // an incident is never blocked by a finding that predates the rule, but an
 // update cannot make things worse. For the same reason an object that one of
 // Kubernetes' built-in controllers stamps out of a template it owns (see
-// derivedFrom) gets its deny findings as warnings and is never mutated.
+// policy.Requester.DerivedFrom: the controller's identity and an owner of a
+// judged kind, never an ownerReference alone) gets its deny findings as
+// warnings and, unless it is a Pod, is not mutated.
+//
+// # Subresources
+//
+// Subresources are not judged, except the UPDATEs of MetadataSubresources
+// (namespaces/status, namespaces/finalize, ingresses/status): the API server
+// keeps the metadata changes they carry, so the validating handler judges
+// the stored object with the request's metadata.
 //
 // # Internal errors
 //
@@ -66,6 +75,8 @@ import (
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -239,6 +250,35 @@ type scope struct {
 	operations []admissionv1.Operation
 	// kinds reports whether the handler judges a kind.
 	kinds func(schema.GroupKind) bool
+	// metadataSubresources: the handler judges the UPDATEs of
+	// MetadataSubresources.
+	metadataSubresources bool
+}
+
+// MetadataSubresources are the subresources, by kind, whose UPDATEs can
+// change what the rules read although they exist to write something else.
+// The API server's registry strategies of namespaces/status and
+// ingresses/status reset spec from the stored object, and the one of
+// namespaces/finalize resets status, but all three keep every change to
+// metadata (labels, annotations, ownerReferences, finalizers): a tenant
+// given `patch namespaces/status` could lower or remove guardrails.dev/mode
+// or add guardrails.dev/failure-policy: ignore, and one given
+// `update ingresses/status` could add a snippet annotation. The validating
+// webhook configurations register them; an UPDATE of one is judged on the
+// stored object carrying the request's metadata (the rest of a status
+// update stays unjudged), and as every UPDATE only for what it introduces.
+var MetadataSubresources = map[schema.GroupKind][]string{
+	{Kind: "Namespace"}:                           {"status", "finalize"},
+	{Group: "networking.k8s.io", Kind: "Ingress"}: {"status"},
+}
+
+// judgesSubresource reports whether a handler of scope sc judges req's
+// subresource ("" is the object itself).
+func (sc scope) judgesSubresource(req admission.Request, gk schema.GroupKind) bool {
+	if req.SubResource == "" {
+		return true
+	}
+	return sc.metadataSubresources && req.Operation == admissionv1.Update && slices.Contains(MetadataSubresources[gk], req.SubResource)
 }
 
 // request is an admission request made ready to judge by prepare.
@@ -255,13 +295,15 @@ type request struct {
 // prepare is the prelude both handlers share: it filters what the handler
 // does not judge (other operations, subresources, kinds, namespaces
 // without a mode, unknown kinds, objects being deleted), resolves the
-// mode, and decodes the object and, on UPDATE, the old object. It returns
+// mode, and decodes the object and, on UPDATE, the old object. For a
+// subresource of MetadataSubresources the object is the old one with the
+// request's metadata. It returns
 // skip when there is nothing to judge, and an internal error for the
 // failure policy to decide about; the returned request always carries the
 // target found so far.
 func (e *engine) prepare(ctx context.Context, req admission.Request, sc scope) (r *request, skip bool, ie *internalError) {
 	r = &request{req: req, gk: schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}, who: requester(req)}
-	if !slices.Contains(sc.operations, req.Operation) || req.SubResource != "" || !sc.kinds(r.gk) {
+	if !slices.Contains(sc.operations, req.Operation) || !sc.kinds(r.gk) || !sc.judgesSubresource(req, r.gk) {
 		return r, true, nil
 	}
 	var err error
@@ -291,7 +333,31 @@ func (e *engine) prepare(ctx context.Context, req admission.Request, sc scope) (
 			r.old = &o
 		}
 	}
+	if req.SubResource != "" && r.old != nil {
+		r.cur.obj = withMetadataOf(r.old.obj, r.cur.obj)
+	}
 	return r, false, nil
+}
+
+// withMetadataOf returns a copy of old carrying cur's metadata: what an
+// update of a MetadataSubresources subresource can change that the rules
+// read. Kinds outside MetadataSubresources come back as cur.
+func withMetadataOf(old, cur runtime.Object) runtime.Object {
+	switch o := old.(type) {
+	case *corev1.Namespace:
+		if c, ok := cur.(*corev1.Namespace); ok {
+			out := o.DeepCopy()
+			c.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+			return out
+		}
+	case *networkingv1.Ingress:
+		if c, ok := cur.(*networkingv1.Ingress); ok {
+			out := o.DeepCopy()
+			c.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+			return out
+		}
+	}
+	return cur
 }
 
 // malformed answers an AdmissionReview without request (not from an API

@@ -105,7 +105,7 @@ func (m *Mutator) handle(ctx context.Context, req admission.Request) (resp admis
 	if skip {
 		return admission.Allowed(""), metrics.ResultSkipped
 	}
-	if _, ok := derivedFrom(r.cur.obj, r.who); ok && r.gk.Kind != "Pod" {
+	if _, ok := r.who.DerivedFrom(r.cur.obj); ok && r.gk.Kind != "Pod" {
 		// A workload copy (a Deployment's ReplicaSet, a CronJob's Job) is
 		// filled on its owner's template, never on the copy: a ReplicaSet
 		// whose template differs from its Deployment's makes the
@@ -235,12 +235,13 @@ func isPodKind(gk schema.GroupKind) bool { return slices.Contains(rules.PodKinds
 func (m *Mutator) plan(r *request) plan {
 	p := plan{obj: r.cur.obj.DeepCopyObject()}
 	ps, ok := rules.PodSpecOf(p.obj)
-	if !ok || ps.Spec == nil || rules.IsMirrorPod(p.obj) {
+	origin := r.who.Origin(r.cur.obj)
+	if !ok || ps.Spec == nil || origin.Mirror {
 		return p // the kubelet runs static pods whatever the API says
 	}
 	pol := m.e.pol
 	if pol.Settings().Priority.FillPriorityClass && pol.ActionOf(ruleCriticalAddon, r.cur.ref, r.who) != rules.ActionOff {
-		m.planPriority(&p, r.cur.ref, ps)
+		m.planPriority(&p, r.cur.ref, origin, ps)
 	}
 	if m.fillsRequests() && pol.ActionOf(ruleResourceRequests, r.cur.ref, r.who) != rules.ActionOff {
 		m.planRequests(&p, r.cur.ref, ps)
@@ -249,11 +250,13 @@ func (m *Mutator) plan(r *request) plan {
 }
 
 // planPriority sets the priority class of a critical add-on that has none.
-func (m *Mutator) planPriority(p *plan, ref rules.ObjectRef, ps rules.PodSpecRef) {
+// The add-on table counts only in the namespaces where add-ons live, so a
+// system class is never written into a tenant's workload.
+func (m *Mutator) planPriority(p *plan, ref rules.ObjectRef, origin rules.Origin, ps rules.PodSpecRef) {
 	if ps.Spec.PriorityClassName != "" {
 		return // never overwrite
 	}
-	match, ok := rules.CriticalAddonOf(p.obj, ref, m.e.pol.Settings())
+	match, ok := rules.CriticalAddonOf(p.obj, ref, origin, m.e.pol.Settings())
 	if !ok || match.WantClass == "" {
 		return
 	}

@@ -156,10 +156,20 @@ func TestMutatePriorityClassBarePod(t *testing.T) {
 	})
 	t.Run("mirror pod", func(t *testing.T) {
 		mirror := editObjects(t, req, func(obj map[string]any) {
-			obj["metadata"].(map[string]any)["annotations"] = map[string]any{corev1.MirrorPodAnnotationKey: "abc"}
+			md := obj["metadata"].(map[string]any)
+			md["annotations"] = map[string]any{corev1.MirrorPodAnnotationKey: "abc"}
+			delete(md, "ownerReferences")
 		})
-		if resp, _ := mutateTwice(t, m, mirror); len(resp.Patches) != 0 {
-			t.Errorf("patched a mirror pod: %v", resp.Patches)
+		// The kubelet's mirror pod is left alone.
+		node := asUser(mirror, "system:node:node-1", "system:nodes", "system:authenticated")
+		if resp, _ := mutateTwice(t, m, node); len(resp.Patches) != 0 {
+			t.Errorf("patched a node's mirror pod: %v", resp.Patches)
+		}
+		// Anyone else's pod with the annotation is a pod like any other
+		// (here an add-on in kube-system: mutated).
+		forged := asUser(mirror, "alice", "system:authenticated")
+		if resp, _ := mutateTwice(t, m, forged); len(resp.Patches) == 0 {
+			t.Errorf("a pod with a mirror annotation sent by a tenant was treated as a mirror pod: not mutated")
 		}
 	})
 }

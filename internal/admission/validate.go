@@ -9,14 +9,11 @@ import (
 	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/metrics"
-	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -36,9 +33,10 @@ func (v *Validator) Handle(ctx context.Context, req admission.Request) admission
 }
 
 // scope is what /validate judges: creates and updates of the kinds
-// some rule judges.
+// some rule judges, and the metadata that updates of MetadataSubresources
+// carry.
 func (v *Validator) scope() scope {
-	return scope{operations: []admissionv1.Operation{admissionv1.Create, admissionv1.Update}, kinds: v.e.pol.Judges}
+	return scope{operations: []admissionv1.Operation{admissionv1.Create, admissionv1.Update}, kinds: v.e.pol.Judges, metadataSubresources: true}
 }
 
 func (v *Validator) handle(ctx context.Context, req admission.Request) (resp admission.Response, result string) {
@@ -114,9 +112,9 @@ func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
 	if r.who.User == apiServerUser {
 		// The API server's own requests are never blocked.
 		vd.demoteAll("request of the API server; never denied")
-	} else if owner, ok := derivedFrom(r.cur.obj, r.who); ok {
+	} else if owner, ok := r.who.DerivedFrom(r.cur.obj); ok {
 		// The template was judged when its owner was admitted.
-		vd.demoteAll(fmt.Sprintf("%s of %s; the template is judged on the %s", strings.ToLower(r.cur.ref.Kind), owner, owner.kind))
+		vd.demoteAll(fmt.Sprintf("%s of %s; the template is judged on the %s", strings.ToLower(r.cur.ref.Kind), owner, owner.Kind))
 	}
 }
 
@@ -238,43 +236,4 @@ func logFindings(v verdict) []logFinding {
 	add(v.warn, "warn")
 	add(v.audit, "audit")
 	return out
-}
-
-// ownerRef names the workload a derived object was stamped out of.
-type ownerRef struct{ kind, name string }
-
-func (o ownerRef) String() string { return o.kind + " " + o.name }
-
-// judgedKinds are the owners whose pod template Guardrails judges on the
-// owner itself, by group.
-var judgedKinds = map[string]string{
-	"Deployment": "apps", "ReplicaSet": "apps", "StatefulSet": "apps", "DaemonSet": "apps",
-	"CronJob": "batch", "Job": "batch", "ReplicationController": "",
-}
-
-// derivedFrom returns the owner when obj is a copy that one of Kubernetes'
-// built-in workload controllers stamped out of a template it owns: a
-// Deployment's ReplicaSets, a ReplicaSet's Pods, a CronJob's Jobs. The
-// request must come from that controller and obj must name the owner in
-// a controller ownerReference, so a tenant writing an ownerReference by
-// hand gains nothing. Such copies are judged on their owner: denying them
-// only stops replacements (a node drain, a rollout restart of a workload
-// that predates the rule). The mutator leaves workload copies alone too
-// (see Mutator.handle).
-// Objects of custom controllers (whose templates Guardrails never saw)
-// are judged as themselves.
-func derivedFrom(obj runtime.Object, who policy.Requester) (ownerRef, bool) {
-	m, ok := obj.(metav1.Object)
-	if !ok || !who.BuiltinController() {
-		return ownerRef{}, false
-	}
-	or := metav1.GetControllerOfNoCopy(m)
-	if or == nil {
-		return ownerRef{}, false
-	}
-	group, ok := judgedKinds[or.Kind]
-	if ok && schema.FromAPIVersionAndKind(or.APIVersion, or.Kind).Group == group {
-		return ownerRef{kind: or.Kind, name: or.Name}, true
-	}
-	return ownerRef{}, false
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/guardrails-dev/guardrails/internal/admission"
 	"github.com/guardrails-dev/guardrails/internal/clustercache"
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -189,30 +191,68 @@ func catalogueKinds() []schema.GroupKind {
 	return out
 }
 
-// ruleSet flattens webhook rules, checking what every rule must hold.
-func ruleSet(t *testing.T, where string, rs []admissionregistrationv1.RuleWithOperations, ops []admissionregistrationv1.OperationType, scope admissionregistrationv1.ScopeType) map[string]bool {
+// subresources returns, as "group/resource/subresource", the subresources
+// the validating handler judges (admission.MetadataSubresources), split by
+// scope like groupResources.
+func subresources(t *testing.T) (namespaced, cluster map[string]bool) {
 	t.Helper()
-	out := map[string]bool{}
-	for _, r := range rs {
-		if !reflect.DeepEqual(r.Operations, ops) {
-			t.Errorf("%s: operations %v, want %v", where, r.Operations, ops)
+	namespaced, cluster = map[string]bool{}, map[string]bool{}
+	for gk, subs := range admission.MetadataSubresources {
+		r, ok := kindResources[gk]
+		if !ok {
+			t.Fatalf("admission.MetadataSubresources names %v, which this test cannot map to a resource", gk)
 		}
+		for _, sub := range subs {
+			if r.namespaced {
+				namespaced[gk.Group+"/"+r.resource+"/"+sub] = true
+			} else {
+				cluster[gk.Group+"/"+r.resource+"/"+sub] = true
+			}
+		}
+	}
+	return namespaced, cluster
+}
+
+// ruleSet flattens webhook rules, checking what every rule must hold:
+// resources are judged on ops, and subresources (only where sub is set)
+// on UPDATE only. It returns resources and subresources apart.
+func ruleSet(t *testing.T, where string, rs []admissionregistrationv1.RuleWithOperations, ops []admissionregistrationv1.OperationType, scope admissionregistrationv1.ScopeType, sub bool) (resources, subs map[string]bool) {
+	t.Helper()
+	resources, subs = map[string]bool{}, map[string]bool{}
+	update := []admissionregistrationv1.OperationType{admissionregistrationv1.Update}
+	for _, r := range rs {
 		if r.Scope == nil || *r.Scope != scope {
 			t.Errorf("%s: scope %v, want %s", where, r.Scope, scope)
 		}
 		if !reflect.DeepEqual(r.APIVersions, []string{"v1"}) {
 			t.Errorf("%s: apiVersions %v, want [v1] (matchPolicy Equivalent covers the others)", where, r.APIVersions)
 		}
+		isSub := slices.ContainsFunc(r.Resources, func(res string) bool { return strings.Contains(res, "/") })
+		switch {
+		case isSub && !sub:
+			t.Errorf("%s: subresources %v: this webhook judges none", where, r.Resources)
+		case isSub && !reflect.DeepEqual(r.Operations, update):
+			t.Errorf("%s: operations %v on subresources %v, want %v", where, r.Operations, r.Resources, update)
+		case !isSub && !reflect.DeepEqual(r.Operations, ops):
+			t.Errorf("%s: operations %v, want %v", where, r.Operations, ops)
+		}
 		for _, g := range r.APIGroups {
 			for _, res := range r.Resources {
-				if strings.Contains(res, "/") || strings.Contains(res, "*") || g == "*" {
-					t.Errorf("%s: %s/%s: no subresources, no wildcards", where, g, res)
+				if strings.Contains(res, "*") || g == "*" {
+					t.Errorf("%s: %s/%s: no wildcards", where, g, res)
 				}
-				out[g+"/"+res] = true
+				if strings.Contains(res, "/") {
+					if !isSub || strings.Count(res, "/") != 1 {
+						t.Errorf("%s: %s/%s: a rule lists resources or subresources, not both", where, g, res)
+					}
+					subs[g+"/"+res] = true
+				} else {
+					resources[g+"/"+res] = true
+				}
 			}
 		}
 	}
-	return out
+	return resources, subs
 }
 
 func keys(m map[string]bool) []string {
@@ -295,6 +335,7 @@ func checkCommon(t *testing.T, r *rendered, c common, path string) {
 
 func TestWebhookConfigurations(t *testing.T) {
 	wantNS, wantCluster := groupResources(t, catalogueKinds())
+	wantNSSubs, wantClusterSubs := subresources(t)
 	wantMutate, _ := groupResources(t, rules.PodKinds)
 	create := []admissionregistrationv1.OperationType{admissionregistrationv1.Create}
 	createUpdate := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
@@ -389,7 +430,7 @@ func TestWebhookConfigurations(t *testing.T) {
 					}
 				}
 			}
-			var gotNS, gotCluster map[string]bool
+			var gotNS, gotCluster, gotNSSubs, gotClusterSubs map[string]bool
 			for _, wh := range v.Webhooks {
 				switch wh.Name {
 				case failNS, ignoreNS, nondenyingNS:
@@ -400,18 +441,18 @@ func TestWebhookConfigurations(t *testing.T) {
 					if wh.FailurePolicy == nil || *wh.FailurePolicy != want {
 						t.Errorf("%s: failurePolicy %v, want %s", wh.Name, fmtPtr(wh.FailurePolicy), want)
 					}
-					got := ruleSet(t, wh.Name, wh.Rules, createUpdate, admissionregistrationv1.NamespacedScope)
-					if gotNS != nil && !reflect.DeepEqual(got, gotNS) {
+					got, subs := ruleSet(t, wh.Name, wh.Rules, createUpdate, admissionregistrationv1.NamespacedScope, true)
+					if gotNS != nil && (!reflect.DeepEqual(got, gotNS) || !reflect.DeepEqual(subs, gotNSSubs)) {
 						t.Errorf("the namespaced entries cover different resources")
 					}
-					gotNS = got
+					gotNS, gotNSSubs = got, subs
 				case clusterWH:
 					// Fails open: the API server's fallback policies
 					// (TestFallbackComponent) hold what must hold meanwhile.
 					if wh.FailurePolicy == nil || *wh.FailurePolicy != admissionregistrationv1.Ignore {
 						t.Errorf("%s: failurePolicy %v, want Ignore (see webhooks.yaml)", wh.Name, fmtPtr(wh.FailurePolicy))
 					}
-					gotCluster = ruleSet(t, wh.Name, wh.Rules, createUpdate, admissionregistrationv1.ClusterScope)
+					gotCluster, gotClusterSubs = ruleSet(t, wh.Name, wh.Rules, createUpdate, admissionregistrationv1.ClusterScope, true)
 					// For Namespace objects the selector is matched against
 					// the Namespace's own labels: it must not depend on the
 					// mode label (removing it must reach the webhook), and
@@ -434,6 +475,13 @@ func TestWebhookConfigurations(t *testing.T) {
 			if !reflect.DeepEqual(keys(gotCluster), keys(wantCluster)) {
 				t.Errorf("cluster entry covers %v, the rules judge %v", keys(gotCluster), keys(wantCluster))
 			}
+			// The side doors: subresources whose updates change metadata.
+			if !reflect.DeepEqual(keys(gotNSSubs), keys(wantNSSubs)) {
+				t.Errorf("namespaced entries cover the subresources %v, the handler judges %v", keys(gotNSSubs), keys(wantNSSubs))
+			}
+			if !reflect.DeepEqual(keys(gotClusterSubs), keys(wantClusterSubs)) {
+				t.Errorf("cluster entry covers the subresources %v, the handler judges %v", keys(gotClusterSubs), keys(wantClusterSubs))
+			}
 
 			if len(m.Webhooks) == 0 {
 				t.Fatal("no mutating webhook")
@@ -446,7 +494,7 @@ func TestWebhookConfigurations(t *testing.T) {
 				if wh.ReinvocationPolicy == nil || *wh.ReinvocationPolicy != admissionregistrationv1.IfNeededReinvocationPolicy {
 					t.Errorf("%s: reinvocationPolicy %v", wh.Name, wh.ReinvocationPolicy)
 				}
-				got := ruleSet(t, wh.Name, wh.Rules, create, admissionregistrationv1.NamespacedScope)
+				got, _ := ruleSet(t, wh.Name, wh.Rules, create, admissionregistrationv1.NamespacedScope, false)
 				if !reflect.DeepEqual(keys(got), keys(wantMutate)) {
 					t.Errorf("%s covers %v, mutation touches %v", wh.Name, keys(got), keys(wantMutate))
 				}

@@ -7,7 +7,10 @@
 //     the configured action, or off because an exemption matches, and which
 //     exemption that was;
 //   - running the rules on an object (Evaluate), with the exemptions that
-//     applied, for the audit trail.
+//     applied, for the audit trail;
+//   - what a requester vouches for about an object (Requester.Origin,
+//     Requester.DerivedFrom): a copy stamped out by a built-in controller,
+//     a mirror pod sent by a node. The object alone proves neither.
 //
 // It sits above rules and config and below the CLI (cmd/webhook) and the
 // server (internal/admission); it does no I/O.
@@ -15,9 +18,12 @@ package policy
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
@@ -151,41 +157,125 @@ type Result struct {
 }
 
 // Evaluate runs every rule that judges in's kind, with the action Decide
-// gives it. in.Settings is filled from the configuration. A rule that
-// panics ends the evaluation with a *rules.PanicError and what was found
-// so far.
+// gives it. in.Settings is filled from the configuration and in.Origin
+// from the requester (Requester.Origin). A rule an exemption turns off
+// still reports its unwaivable findings (rules.Rule.Unwaivable), as
+// warnings at most. A rule that panics ends the evaluation with a
+// *rules.PanicError and what was found so far.
 func (p *Policy) Evaluate(in *rules.Input, who Requester) (Result, error) {
 	in.Settings = p.settings
+	in.Origin = who.Origin(in.Object)
 	gk := schema.FromAPIVersionAndKind(in.Ref.APIVersion, in.Ref.Kind).GroupKind()
 	var res Result
+	var waived []*rules.Rule
 	fs, err := rules.Evaluate(p.RulesFor(gk), in, func(r *rules.Rule) rules.Action {
 		d := p.Decide(r, in.Ref, who)
 		if d.Exemption != nil {
 			res.Exempted = append(res.Exempted, Exempted{Rule: r.ID, Exemption: *d.Exemption})
+			if r.Unwaivable != nil {
+				waived = append(waived, r)
+			}
 		}
 		return d.Action
 	})
+	for _, r := range waived {
+		if err != nil {
+			break
+		}
+		u := *r
+		u.Check, u.Unwaivable = r.Unwaivable, nil
+		act := rules.Milder(p.ConfiguredAction(r), rules.ActionWarn)
+		var more []rules.Finding
+		more, err = rules.Evaluate([]*rules.Rule{&u}, in, func(*rules.Rule) rules.Action { return act })
+		fs = append(fs, more...)
+	}
 	res.Findings = fs
 	return res, err
 }
 
 // builtinControllers are the kube-controller-manager identities that stamp
-// objects out of templates (with --use-service-account-credentials, each
-// controller has its own service account in kube-system).
-var builtinControllers = map[string]bool{
-	"system:kube-controller-manager":                           true,
-	"system:serviceaccount:kube-system:replicaset-controller":  true,
-	"system:serviceaccount:kube-system:replication-controller": true,
-	"system:serviceaccount:kube-system:deployment-controller":  true,
-	"system:serviceaccount:kube-system:daemon-set-controller":  true,
-	"system:serviceaccount:kube-system:statefulset-controller": true,
-	"system:serviceaccount:kube-system:job-controller":         true,
-	"system:serviceaccount:kube-system:cronjob-controller":     true,
+// objects out of templates, with the owner kinds each one stamps out of.
+// With --use-service-account-credentials each controller has its own
+// service account in kube-system; without it they all act as
+// system:kube-controller-manager.
+var builtinControllers = map[string][]string{
+	"system:kube-controller-manager":                           {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "CronJob", "Job", "ReplicationController"},
+	"system:serviceaccount:kube-system:replicaset-controller":  {"ReplicaSet"},
+	"system:serviceaccount:kube-system:replication-controller": {"ReplicationController"},
+	"system:serviceaccount:kube-system:deployment-controller":  {"Deployment"},
+	"system:serviceaccount:kube-system:daemon-set-controller":  {"DaemonSet"},
+	"system:serviceaccount:kube-system:statefulset-controller": {"StatefulSet"},
+	"system:serviceaccount:kube-system:job-controller":         {"Job"},
+	"system:serviceaccount:kube-system:cronjob-controller":     {"CronJob"},
+}
+
+// judgedKinds are the owners whose pod template Guardrails judges on the
+// owner itself, with their API group.
+var judgedKinds = map[string]string{
+	"Deployment": "apps", "ReplicaSet": "apps", "StatefulSet": "apps", "DaemonSet": "apps",
+	"CronJob": "batch", "Job": "batch", "ReplicationController": "",
 }
 
 // BuiltinController reports whether the requester is one of Kubernetes'
 // workload controllers.
-func (r Requester) BuiltinController() bool { return builtinControllers[r.User] }
+func (r Requester) BuiltinController() bool { return len(builtinControllers[r.User]) > 0 }
+
+// Node reports whether the requester is a node: a kubelet's identity
+// (user system:node:<name> in group system:nodes). Only nodes create
+// mirror pods; the NodeRestriction admission plugin limits them to their
+// own.
+func (r Requester) Node() bool {
+	return strings.HasPrefix(r.User, "system:node:") && slices.Contains(r.Groups, "system:nodes")
+}
+
+// Owner names the workload a derived object was stamped out of.
+type Owner struct {
+	Kind, Name string
+}
+
+func (o Owner) String() string { return o.Kind + " " + o.Name }
+
+// DerivedFrom returns the owner when obj is a copy that one of Kubernetes'
+// built-in workload controllers stamped out of a template it owns: a
+// Deployment's ReplicaSets, a ReplicaSet's or a DaemonSet's Pods, a
+// CronJob's Jobs. It is the one place that decides it, for every rule and
+// both handlers: the request must come from the controller of that owner
+// kind (an identity no tenant has) and obj must name an owner of a kind
+// Guardrails judges, in a controller ownerReference of the right API
+// group. A tenant writing an ownerReference by hand gains nothing, and
+// objects of custom controllers (whose templates Guardrails never saw) are
+// judged as themselves. Whether the owner exists is not checked: that
+// would take a cache of every workload kind, and the controller identity
+// already cannot be forged.
+func (r Requester) DerivedFrom(obj runtime.Object) (Owner, bool) {
+	kinds := builtinControllers[r.User]
+	m, ok := obj.(metav1.Object)
+	if len(kinds) == 0 || !ok || m == nil || reflect.ValueOf(m).IsNil() {
+		return Owner{}, false
+	}
+	or := metav1.GetControllerOfNoCopy(m)
+	if or == nil || !slices.Contains(kinds, or.Kind) {
+		return Owner{}, false
+	}
+	group, ok := judgedKinds[or.Kind]
+	if !ok || schema.FromAPIVersionAndKind(or.APIVersion, or.Kind).Group != group {
+		return Owner{}, false
+	}
+	return Owner{Kind: or.Kind, Name: or.Name}, true
+}
+
+// Origin is what the requester vouches for about obj, for the rules: the
+// owner kind of a built-in controller's copy (DerivedFrom), and whether a
+// pod with the mirror-pod annotation really is a mirror pod (sent by a
+// node). The CLI's empty requester vouches for nothing.
+func (r Requester) Origin(obj runtime.Object) rules.Origin {
+	var o rules.Origin
+	if owner, ok := r.DerivedFrom(obj); ok {
+		o.Controller = owner.Kind
+	}
+	o.Mirror = r.Node() && rules.HasMirrorAnnotation(obj)
+	return o
+}
 
 // firstMatch returns the first exemption of es that matches, named by its
 // place under prefix.

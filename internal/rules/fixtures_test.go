@@ -34,9 +34,13 @@ import (
 //	# want: deny spec.template.spec.containers[0].resources.requests.memory: container "app": no memory request
 //	# settings: {"wildcardHostNamespaces": ["edge"]}
 //	# cluster: complete
+//	# origin: {"mirror": true}
 //
 // "cluster: complete" makes the context documents the whole cluster (as the
-// server's caches are): a class missing from them does not exist.
+// server's caches are): a class missing from them does not exist. "origin"
+// is what the requester vouches for (rules.Origin: a mirror pod sent by a
+// node, a copy a built-in controller stamped out); without it the object
+// is judged as itself, as the CLI judges it.
 //
 // Each want line is "<severity> <field>: <message>" and must match a finding
 // exactly (severity, field path and whole message); findings are compared as
@@ -106,6 +110,7 @@ func loadFixture(t *testing.T, path string) fixture {
 		t.Fatal(err)
 	}
 	settings := rules.DefaultSettings()
+	var origin rules.Origin
 	var want, details []string
 	complete := false
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -125,6 +130,10 @@ func loadFixture(t *testing.T, path string) fixture {
 			details = append(details, strings.TrimSpace(strings.TrimPrefix(body, "detail:")))
 		case body == "cluster: complete":
 			complete = true
+		case strings.HasPrefix(body, "origin:"):
+			if err := yaml.UnmarshalStrict([]byte(strings.TrimPrefix(body, "origin:")), &origin); err != nil {
+				t.Fatalf("%s: origin: %v", path, err)
+			}
 		case strings.HasPrefix(body, "settings:"):
 			if err := yaml.UnmarshalStrict([]byte(strings.TrimPrefix(body, "settings:")), settings); err != nil {
 				t.Fatalf("%s: settings: %v", path, err)
@@ -158,7 +167,7 @@ func loadFixture(t *testing.T, path string) fixture {
 	view := inputview.New()
 	view.Complete = complete
 	n := len(objs) - 1
-	in := &rules.Input{Object: objs[n], Ref: refs[n], Cluster: view, Settings: settings}
+	in := &rules.Input{Object: objs[n], Ref: refs[n], Cluster: view, Settings: settings, Origin: origin}
 	for i := 0; i < n; i++ {
 		view.Add(objs[i])
 		if refs[i].Kind == refs[n].Kind && refs[i].Namespace == refs[n].Namespace && refs[i].Name == refs[n].Name {

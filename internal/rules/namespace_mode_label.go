@@ -2,8 +2,10 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // namespaceModeLabel restricts the Namespace labels
@@ -22,7 +24,9 @@ import (
 // internal errors of the webhook then admit instead of deny.
 //
 // Who may lower the mode is the configuration's business (the embedded
-// default exempts system:masters from this rule), not the rule's.
+// default exempts system:masters from this rule), not the rule's. An
+// invalid value is reported whoever writes it: to a requester the
+// configuration exempts, as a warning (Rule.Unwaivable).
 var namespaceModeLabel = &Rule{
 	ID:            "namespace-mode-label",
 	DefaultAction: ActionDeny,
@@ -33,7 +37,8 @@ var namespaceModeLabel = &Rule{
 		"or remove it to get past the rules.",
 	Fix: "Use guardrails.dev/mode: enforce, warn or audit (and guardrails.dev/failure-policy: ignore " +
 		"or fail); ask a cluster administrator to lower or remove the mode.",
-	Check: checkNamespaceModeLabel,
+	Check:      checkNamespaceModeLabel,
+	Unwaivable: invalidNamespaceLabels,
 }
 
 func checkNamespaceModeLabel(in *Input) []Violation {
@@ -41,26 +46,9 @@ func checkNamespaceModeLabel(in *Input) []Violation {
 	if !ok || ns == nil {
 		return nil
 	}
-	var vs []Violation
+	vs := invalidNamespaceLabels(in)
 	cur, errs := NamespacePolicyOf(ns.Labels)
-	modeInvalid := false
-	for _, e := range errs {
-		switch e.Field {
-		case namespaceLabelsPath.Key(ModeLabel).String():
-			modeInvalid = true
-			vs = append(vs, Violation{
-				Field:   namespaceLabelsPath.Key(ModeLabel),
-				Message: fmt.Sprintf("namespace label %s has invalid value %q; Guardrails treats it as enforce until it is one of %s", ModeLabel, e.BadValue, modeList()),
-				Hint:    fmt.Sprintf("set %s to enforce, warn or audit (lowercase)", ModeLabel),
-			})
-		case namespaceLabelsPath.Key(FailurePolicyLabel).String():
-			vs = append(vs, Violation{
-				Field:   namespaceLabelsPath.Key(FailurePolicyLabel),
-				Message: fmt.Sprintf("namespace label %s has invalid value %q; it must be ignore or fail (any other value means fail)", FailurePolicyLabel, e.BadValue),
-				Hint:    fmt.Sprintf("set %s to ignore or fail (lowercase), or remove it", FailurePolicyLabel),
-			})
-		}
-	}
+	modeInvalid := slices.ContainsFunc(errs, func(e *field.Error) bool { return e.Field == namespaceLabelsPath.Key(ModeLabel).String() })
 
 	oldNS, ok := in.Old.(*corev1.Namespace)
 	if !ok || oldNS == nil {
@@ -69,7 +57,7 @@ func checkNamespaceModeLabel(in *Input) []Violation {
 	old, _ := NamespacePolicyOf(oldNS.Labels)
 	switch {
 	case modeInvalid:
-		// Reported above; the value is served as enforce, which lowers nothing.
+		// Reported as invalid; the value is served as enforce, which lowers nothing.
 	case old.Mode != "" && cur.Mode == "":
 		vs = append(vs, Violation{
 			Field:   namespaceLabelsPath.Key(ModeLabel),
@@ -89,6 +77,34 @@ func checkNamespaceModeLabel(in *Input) []Violation {
 			Message: fmt.Sprintf("setting namespace label %s to ignore lets requests through whenever the webhook cannot judge them", FailurePolicyLabel),
 			Hint:    fmt.Sprintf("remove %s; only a cluster administrator may set it (for infrastructure namespaces)", FailurePolicyLabel),
 		})
+	}
+	return vs
+}
+
+// invalidNamespaceLabels reports mode and failure-policy values that are
+// not valid, whoever writes them.
+func invalidNamespaceLabels(in *Input) []Violation {
+	ns, ok := in.Object.(*corev1.Namespace)
+	if !ok || ns == nil {
+		return nil
+	}
+	var vs []Violation
+	_, errs := NamespacePolicyOf(ns.Labels)
+	for _, e := range errs {
+		switch e.Field {
+		case namespaceLabelsPath.Key(ModeLabel).String():
+			vs = append(vs, Violation{
+				Field:   namespaceLabelsPath.Key(ModeLabel),
+				Message: fmt.Sprintf("namespace label %s has invalid value %q; Guardrails treats it as enforce until it is one of %s", ModeLabel, e.BadValue, modeList()),
+				Hint:    fmt.Sprintf("set %s to enforce, warn or audit (lowercase)", ModeLabel),
+			})
+		case namespaceLabelsPath.Key(FailurePolicyLabel).String():
+			vs = append(vs, Violation{
+				Field:   namespaceLabelsPath.Key(FailurePolicyLabel),
+				Message: fmt.Sprintf("namespace label %s has invalid value %q; it must be ignore or fail (any other value means fail)", FailurePolicyLabel, e.BadValue),
+				Hint:    fmt.Sprintf("set %s to ignore or fail (lowercase), or remove it", FailurePolicyLabel),
+			})
+		}
 	}
 	return vs
 }

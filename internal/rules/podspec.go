@@ -102,16 +102,3 @@ func VisitContainers(spec *corev1.PodSpec, path *field.Path, visit func(c *corev
 		visit(&spec.Containers[i], RegularContainer, path.Child("containers").Index(i))
 	}
 }
-
-// IsMirrorPod reports whether obj is the API copy of a kubelet static pod
-// (annotation kubernetes.io/config.mirror): the kubelet runs the static pod
-// whatever the API server answers, so judging or mutating the mirror only
-// produces noise.
-func IsMirrorPod(obj runtime.Object) bool {
-	p, ok := obj.(*corev1.Pod)
-	if !ok || p == nil {
-		return false
-	}
-	_, mirror := p.Annotations[corev1.MirrorPodAnnotationKey]
-	return mirror
-}

@@ -11,20 +11,22 @@ import (
 //
 // of critical add-ons, as CriticalAddonOf recognises them (CoreDNS,
 // kube-proxy, CNI agents and controllers, ingress controllers,
-// metrics-server, cluster-autoscaler, and the config's criticalAddons):
-// it must name system-cluster-critical, system-node-critical or one of
-// Settings.Priority.CriticalClasses.
+// metrics-server, cluster-autoscaler, and the config's criticalAddons, in
+// the namespaces where add-ons live): it must name system-cluster-critical,
+// system-node-critical or one of Settings.Priority.CriticalClasses.
 //
 // A node agent (a DaemonSet of kube-proxy, a CNI, node-local-dns…) running
 // with system-cluster-critical is only a warning: the scheduler accepts it
 // and no tenant pod outranks it, but upstream uses system-node-critical so
 // the agent is the last pod the kubelet evicts from its node.
 //
-// Pods created by a controller (a ReplicaSet of the coredns Deployment, a
-// DaemonSet's pods) are only warned about: their owner carries the fix, and
-// denying them would stop the controller from replacing DNS or CNI pods —
-// the outage this rule exists to prevent. Jobs, CronJobs and PodTemplates
-// are never add-ons; mirror pods are not judged.
+// Pods that a built-in controller stamps out (a ReplicaSet of the coredns
+// Deployment, a DaemonSet's pods) are only warned about, by the webhook's
+// handler for every rule (policy.Requester.DerivedFrom): their owner
+// carries the fix, and denying them would stop the controller from
+// replacing DNS or CNI pods — the outage this rule exists to prevent. Jobs,
+// CronJobs and PodTemplates are never add-ons; mirror pods sent by a node
+// are not judged.
 var priorityCriticalAddon = &Rule{
 	ID:            "priority-critical-addon",
 	DefaultAction: ActionDeny,
@@ -36,22 +38,12 @@ var priorityCriticalAddon = &Rule{
 		"under node pressure, turning one busy node into a cluster-wide outage.",
 	Fix: "Set priorityClassName: system-cluster-critical (system-node-critical for per-node agents " +
 		"run by a DaemonSet), or a class listed in the config's priority.criticalClasses.",
-	Params: []string{"priority.criticalAddons", "priority.criticalClasses", "priority.fillPriorityClass"},
+	Params: []string{"priority.criticalAddons", "priority.criticalClasses", "priority.addonNamespaces", "priority.fillPriorityClass"},
 	Check:  checkPriorityCriticalAddon,
 }
 
 func checkPriorityCriticalAddon(in *Input) []Violation {
-	vs := priorityCriticalAddonViolations(in)
-	if controlledPod(in.Object) {
-		for i := range vs {
-			vs[i].AtMost = ActionWarn
-		}
-	}
-	return vs
-}
-
-func priorityCriticalAddonViolations(in *Input) []Violation {
-	m, ok := CriticalAddonOf(in.Object, in.Ref, in.Settings)
+	m, ok := CriticalAddonOf(in.Object, in.Ref, in.Origin, in.Settings)
 	if !ok {
 		return nil
 	}

@@ -51,7 +51,7 @@ const maxLimitRatio = 100
 
 func checkResourcesImplausible(in *Input) []Violation {
 	ps, ok := PodSpecOf(in.Object)
-	if !ok || IsMirrorPod(in.Object) {
+	if !ok || IsMirrorPod(in) {
 		return nil
 	}
 	var vs []Violation

@@ -31,12 +31,23 @@ import (
 //     undefaulted YAML), and the LimitRanger admission plugin fills the
 //     container's request from defaultRequest at pod creation.
 //
+// A one-shot init container (no restartPolicy Always) without a request,
+// in a pod whose app containers request that resource, is a warning: it
+// runs alone before the app containers, and the scheduler reserves the
+// larger of the init containers' and the app containers' requests, so the
+// pod's reservation holds it. "The app containers request" means the pod
+// reserves some of it: at least one app container requests it; an app
+// container without the request is denied on its own. Sidecars
+// (restartable init containers) run next to the app and keep the rule's
+// action.
+//
 // Ephemeral containers are exempt (debugging aids, they cannot carry
-// resources), and so are mirror pods (the kubelet's static pods run whatever
-// the API says).
+// resources), and so are mirror pods sent by a node (the kubelet's static
+// pods run whatever the API says).
 var resourcesRequests = &Rule{
 	ID:            "resources-requests",
 	DefaultAction: ActionDeny,
+	DefaultNote:   "one-shot init container when the app containers request: warn",
 	Kinds:         PodKinds,
 	Summary:       "a container or init container without a CPU or memory request",
 	Why: "The scheduler places pods by their requests: a container without one is placed as if it " +
@@ -51,7 +62,7 @@ var resourcesRequests = &Rule{
 
 func checkResourcesRequests(in *Input) []Violation {
 	ps, ok := PodSpecOf(in.Object)
-	if !ok || IsMirrorPod(in.Object) {
+	if !ok || IsMirrorPod(in) {
 		return nil
 	}
 	ns := in.Ref.Namespace
@@ -63,13 +74,29 @@ func checkResourcesRequests(in *Input) []Violation {
 		// defaults the requests: say the check could not be made.
 		return LookupFailed(err, gaps[0].Path.Child("resources", "requests"), fmt.Sprintf("the LimitRanges of namespace %q", ns))
 	}
+	// How many app containers leave each resource without a request.
+	appGaps := map[corev1.ResourceName]int{}
+	for _, g := range gaps {
+		if g.Kind == RegularContainer {
+			appGaps[g.Resource]++
+		}
+	}
 	var vs []Violation
 	for _, g := range gaps {
-		vs = append(vs, Violation{
+		v := Violation{
 			Field:   resourcePath(g.Path.Child("resources", "requests"), g.Resource),
 			Message: fmt.Sprintf("%s %q: no %s request", g.Kind, g.Container.Name, g.Resource),
 			Hint:    requestHint(g.Resource, ns),
-		})
+		}
+		if g.Kind == InitContainer && appGaps[g.Resource] < len(ps.Spec.Containers) {
+			// A one-shot init container runs alone, before the app
+			// containers, inside the reservation they request (the
+			// scheduler reserves the larger of the two). An app container
+			// without the request is reported on its own.
+			v.Message = fmt.Sprintf("%s %q: no %s request; it runs before the app containers, which request %s, so this is a warning", g.Kind, g.Container.Name, g.Resource, g.Resource)
+			v.AtMost = ActionWarn
+		}
+		vs = append(vs, v)
 	}
 	return vs
 }

@@ -143,6 +143,9 @@ type Input struct {
 	Cluster ClusterView
 	// Settings are the rule parameters from the configuration.
 	Settings *Settings
+	// Origin is what the requester vouches for about Object (a mirror
+	// pod, a copy stamped out by a built-in controller); zero in the CLI.
+	Origin Origin
 }
 
 // CheckFunc is the body of a rule.
@@ -171,6 +174,11 @@ type Rule struct {
 	Params []string
 	// Check evaluates the rule.
 	Check CheckFunc
+	// Unwaivable, when set, is the part of Check that exemptions do not
+	// silence (a value that is wrong whoever writes it): for a requester
+	// an exemption turns the rule off for, the policy still runs it and
+	// reports its findings as warnings at most.
+	Unwaivable CheckFunc
 }
 
 // AppliesTo reports whether the rule covers kind gk.

@@ -79,6 +79,12 @@ type PrioritySettings struct {
 	// CriticalAddons are extra selectors that mark workloads as critical
 	// add-ons, beyond the well-known ones.
 	CriticalAddons []AddonSelector `json:"criticalAddons,omitempty" validate:"dive"`
+	// AddonNamespaces are namespaces where add-ons live besides
+	// kube-system and each well-known add-on's upstream namespaces (e.g.
+	// an ingress controller installed in "edge"): the add-on table and
+	// the criticalAddons selectors without a namespace count there. Only
+	// cluster administrators should create workloads in them.
+	AddonNamespaces []string `json:"addonNamespaces,omitempty" validate:"dive,required"`
 	// CriticalClasses are accepted for critical add-ons in addition to
 	// system-cluster-critical and system-node-critical.
 	CriticalClasses []string `json:"criticalClasses,omitempty" validate:"dive,required"`
@@ -88,7 +94,9 @@ type PrioritySettings struct {
 }
 
 // AddonSelector marks workloads as critical add-ons. All set fields must
-// match.
+// match. A selector without a namespace selects only in the add-on
+// namespaces (kube-system and PrioritySettings.AddonNamespaces): labels and
+// names alone are anyone's to copy.
 type AddonSelector struct {
 	// Name is the workload's name.
 	Name string `json:"name,omitempty"`

@@ -1,6 +1,7 @@
 package vap
 
 import (
+	"slices"
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -11,12 +12,16 @@ import (
 
 var ingresses = []resource{{group: "networking.k8s.io", resource: "ingresses", namespaced: true}}
 
+// ingressSnippetResources adds ingresses/status, whose updates keep the
+// annotations they change (see admission.MetadataSubresources).
+var ingressSnippetResources = append(slices.Clone(ingresses), resource{group: "networking.k8s.io", resource: "ingresses/status", namespaced: true})
+
 // ingressSnippet judges Ingress annotations: none of
 // rules.SnippetAnnotations with a non-blank value. The whole rule.
 var ingressSnippet = check{
 	rule:      "ingress-snippet",
 	covers:    "yes",
-	resources: ingresses,
+	resources: ingressSnippetResources,
 	tables: func(*config.Config) []admissionregistrationv1.Variable {
 		var rows []string
 		for _, a := range rules.SnippetAnnotations() {

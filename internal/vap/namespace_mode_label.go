@@ -16,9 +16,11 @@ import (
 // is the configuration's business (exemptions; by default the group
 // system:masters).
 var namespaceModeLabel = check{
-	rule:          "namespace-mode-label",
-	covers:        "yes",
-	resources:     []resource{{group: "", resource: "namespaces"}},
+	rule:   "namespace-mode-label",
+	covers: "yes",
+	// namespaces/status and namespaces/finalize keep the labels they
+	// change (see admission.MetadataSubresources).
+	resources:     []resource{{group: "", resource: "namespaces"}, {group: "", resource: "namespaces/status"}, {group: "", resource: "namespaces/finalize"}},
 	namespaceKind: true,
 	findings: func(_ *config.Config, root, prev string) string {
 		var modes, strictness []string

@@ -7,7 +7,6 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/guardrails-dev/guardrails/internal/admission"
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/policy"
 )
@@ -24,9 +23,11 @@ import (
 // webhook, which looks the namespace's LimitRanges up.
 //
 // Left alone, as by the webhook: mirror pods (annotation
-// kubernetes.io/config.mirror), ephemeral containers, and pods that a
-// built-in workload controller stamps out of a template it owns (judged on
-// the owner). Pod UPDATEs cannot add containers or change their resources
+// kubernetes.io/config.mirror, sent by a node), ephemeral containers, pods
+// that a built-in workload controller stamps out of a template it owns
+// (judged on the owner; the controller of that owner kind must send them),
+// and one-shot init containers without a request the app containers make
+// (the webhook's warning). Pod UPDATEs cannot add containers or change their resources
 // (resizes go through a subresource), so only CREATE is judged.
 var resourcesRequests = check{
 	rule:       "resources-requests",
@@ -36,7 +37,7 @@ var resourcesRequests = check{
 	enabled:    func(cfg *config.Config) bool { return len(cfg.RuleSettings().Resources.Required) > 0 },
 	conditions: func(*config.Config) []admissionregistrationv1.MatchCondition {
 		return []admissionregistrationv1.MatchCondition{
-			{Name: "not-a-mirror-pod", Expression: "!(has(object.metadata.annotations) && " + str(corev1.MirrorPodAnnotationKey) + " in object.metadata.annotations)"},
+			{Name: "not-a-mirror-pod", Expression: "!(has(object.metadata.annotations) && " + str(corev1.MirrorPodAnnotationKey) + " in object.metadata.annotations && " + fromNode() + ")"},
 			{Name: "not-a-controller-copy", Expression: "!(" + controllerCopy() + ")"},
 		}
 	},
@@ -53,6 +54,13 @@ var resourcesRequests = check{
 			// [resource, its requests field, how to set it], in the
 			// configuration's order.
 			{Name: "requiredResources", Expression: "[" + strings.Join(rows, ",") + "\n]"},
+			// The resources some app container requests (or limits): the
+			// pod reserves them, so a one-shot init container, which runs
+			// alone before the app, only gets a warning from the webhook
+			// for them.
+			{Name: "appRequestedResources", Expression: expand(`
+variables.requiredResources.map(r, r[0]).filter(n, has(object.spec.containers) && object.spec.containers.exists(c, has(c.resources) &&
+  ((has(c.resources.requests) && n in c.resources.requests) || (has(c.resources.limits) && n in c.resources.limits))))`)},
 			// The resources the pod sets at pod level.
 			{Name: "podLevelResources", Expression: expand(`
 !has(object.spec.resources) ? [] :
@@ -65,18 +73,21 @@ var resourcesRequests = check{
 		// one pair per finding, in the webhook's order (container by
 		// container, resources in configuration order). The key is unused:
 		// CREATE only.
-		list := func(field, kind string) string {
+		list := func(field, kind, warnOnly string) string {
 			return expand(`
 (has($R.spec.$F) ? $R.spec.$F : []).transformList(i, c,
-  variables.requiredResources.filter(r, !(r[0] in variables.podLevelResources) && !(has(c.resources) &&
+  variables.requiredResources.filter(r, !(r[0] in variables.podLevelResources) && !($W) && !(has(c.resources) &&
       ((has(c.resources.requests) && r[0] in c.resources.requests) || (has(c.resources.limits) && r[0] in c.resources.limits))))
     .map(r, '[resources-requests] spec.$F[' + string(i) + '].' + r[1] + ': ' +
       $K + ' "' + c.name + '": no ' + r[0] + ' request (' +
       r[2] + ', or a limit, or a LimitRange defaultRequest in namespace "' + request.namespace + '")')
-).filter(lines, size(lines) > 0).map(lines, ['', lines.join('; ')])`, "$R", root, "$F", field, "$K", kind)
+).filter(lines, size(lines) > 0).map(lines, ['', lines.join('; ')])`, "$R", root, "$F", field, "$K", kind, "$W", warnOnly)
 		}
-		return list("initContainers", "(has(c.restartPolicy) && c.restartPolicy == 'Always' ? 'sidecar container' : 'init container')") +
-			"\n+ " + list("containers", "'container'")
+		// A one-shot init container without a request the app containers
+		// make is only a warning (resources-requests): never denied here.
+		oneShotWarning := "!(has(c.restartPolicy) && c.restartPolicy == 'Always') && r[0] in variables.appRequestedResources"
+		return list("initContainers", "(has(c.restartPolicy) && c.restartPolicy == 'Always' ? 'sidecar container' : 'init container')", oneShotWarning) +
+			"\n+ " + list("containers", "'container'", "false")
 	},
 }
 
@@ -101,21 +112,27 @@ func exampleRequest(r corev1.ResourceName) string {
 	return ""
 }
 
-// controllerCopy is the CEL condition that the request comes from a
-// built-in workload controller and the object names, in its controller
-// ownerReference, an owner whose template Guardrails judges.
+// controllerCopy is the CEL condition that the object names, in its
+// controller ownerReference, an owner whose template Guardrails judges, and
+// that the request comes from the built-in controller of that owner kind
+// (policy.Requester.DerivedFrom).
 func controllerCopy() string {
 	var kinds []string
-	for kind, group := range admission.TemplateOwners() {
+	for kind, owner := range policy.TemplateOwners() {
 		g := "!o.apiVersion.contains('/')"
-		if group != "" {
-			g = "o.apiVersion.startsWith(" + str(group+"/") + ")"
+		if owner.Group != "" {
+			g = "o.apiVersion.startsWith(" + str(owner.Group+"/") + ")"
 		}
-		kinds = append(kinds, "(o.kind == "+str(kind)+" && "+g+")")
+		kinds = append(kinds, "(o.kind == "+str(kind)+" && "+g+" && request.userInfo.username in "+strList(owner.Controllers)+")")
 	}
 	slices.Sort(kinds)
 	return expand(`
-request.userInfo.username in $U &&
 has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(o, has(o.controller) && o.controller && (
-  $K))`, "$U", strList(policy.BuiltinControllers()), "$K", strings.Join(kinds, " ||\n  "))
+  $K))`, "$K", strings.Join(kinds, " ||\n  "))
+}
+
+// fromNode is the CEL condition that a node sent the request
+// (policy.Requester.Node): only a node's mirror pods are left alone.
+func fromNode() string {
+	return "request.userInfo.username.startsWith('system:node:') && has(request.userInfo.groups) && 'system:nodes' in request.userInfo.groups"
 }

@@ -41,6 +41,7 @@ package vap
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -191,6 +192,11 @@ func (c check) ruleSet(resources []resource) []admissionregistrationv1.NamedRule
 	}
 	var out []admissionregistrationv1.NamedRuleWithOperations
 	for _, r := range resources {
+		ops := ops
+		if strings.Contains(r.resource, "/") {
+			// A subresource whose updates change what the rule reads.
+			ops = []admissionregistrationv1.OperationType{admissionregistrationv1.Update}
+		}
 		scope := admissionregistrationv1.ClusterScope
 		if r.namespaced {
 			scope = admissionregistrationv1.NamespacedScope
