@@ -23,6 +23,7 @@ func TestE2E(t *testing.T) {
 		t.Run("update-preexisting", testUpdatePreexisting)
 		t.Run("cluster-admin-binding", testClusterAdminBinding)
 		t.Run("ingress-conflict", testIngressConflict)
+		t.Run("ingress-ownership", testIngressOwnership)
 		t.Run("namespace-mode-label", testNamespaceModeLabel)
 		t.Run("tenant-attacks", testTenantAttacks)
 		t.Run("deploy", testDeploy)

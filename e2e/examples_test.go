@@ -64,7 +64,7 @@ var exampleWants = map[string]map[string]docWant{
 	// The first Ingress is admitted (nothing claims its host yet); the
 	// second, in another namespace, is the hijack.
 	"bad/ingress-host-hijack.yaml": {
-		"Ingress/landing": {deny: []finding{{"ingress-conflict", "spec.rules[0].http.paths[0].path"}}},
+		"Ingress/landing": {deny: []finding{{"ingress-conflict", "spec.rules[0].host"}}},
 	},
 	"bad/rolebinding-system-authenticated.yaml": {
 		"RoleBinding/everyone-can-edit": {deny: []finding{{"rbac-broad-subject", "subjects[0]"}}},

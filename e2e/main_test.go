@@ -186,6 +186,10 @@ func setup() error {
 		return err
 	}
 	suite.webhookBin = bin
+	cfg, err := writeSuiteConfig()
+	if err != nil {
+		return err
+	}
 
 	cfg, err := writeSuiteConfig(suite.tmp)
 	if err != nil {

@@ -36,32 +36,54 @@ Input (-f, repeatable, at least one):
 Objects of kinds Guardrails does not know (CRDs) are skipped, not errors.
 Empty and comment-only documents are skipped and not numbered. A document
 whose YAML aliases expand it to more than 4 times its size (and more than
-4 MiB) is not decoded: it is bad input ("billion laughs").
+4 MiB) is not decoded: it is bad input ("billion laughs"). An object in an
+API version the API server no longer serves (Ingress in extensions/v1beta1
+or networking.k8s.io/v1beta1, RBAC in rbac.authorization.k8s.io/v1beta1,
+workloads in apps/v1beta2, ...) is an error naming the version that replaces
+it: it could not be applied, and it is not checked.
 
 Cross-object rules see the other objects of the input and nothing else:
-LimitRanges (default requests), IngressClasses (default class), Ingresses
-(host/path conflicts), Roles and ClusterRoles (what a binding grants),
-PriorityClasses. What the input cannot tell (a ClusterRole that is not in it)
-is not guessed: that check is skipped.
+LimitRanges (default requests), IngressClasses (default class, which classes
+share a controller), Ingresses (who serves which host, repeated routes),
+Roles and ClusterRoles (what a binding grants), PriorityClasses. What the
+input cannot tell (a ClusterRole that is not in it) is not guessed: that
+check is skipped. An input with IngressClasses is taken to hold them all
+for the default class: none marked default denies an Ingress without class;
+an input without any warns that such an Ingress relies on the cluster's
+default.
+
+Hosts: a host belongs to the namespace that serves it first. The input does
+not say who came first (unless its objects carry creationTimestamp, as
+kubectl get -o yaml output does), so two namespaces serving one host are
+both reported, unless one of them shares it with the other
+(guardrails.dev/share-host-with on its Ingress, or the configuration's
+ingress.sharedHosts): the one that shares is taken as the owner. The webhook
+decides by what the cluster holds.
 
 Namespaces: an object without metadata.namespace is checked in the namespace
 "" — kubectl would put it in the context's namespace, which the check cannot
 know. It shares that namespace with the other objects without one: a
 LimitRange without namespace applies to them, and Ingresses without namespace
-are in the same namespace as each other (and in another one than Ingresses
-that name theirs). Give objects their namespace (kustomize's namespace:,
-charts that template metadata.namespace) for exact results.
+are in the same namespace as each other. Between an Ingress without
+namespace and one that names its namespace, the check cannot tell one
+namespace from two: a host or route they share is a warning, not a denial.
+Give objects their namespace (kustomize's namespace:, charts that template
+metadata.namespace) for exact results.
 
 Every finding is reported as deny or warn (the rule's action under --config;
-audit and off are not printed).
+audit and off are not printed), with its detail where it has one: the other
+namespace and Ingress behind an ingress-conflict finding, which the webhook
+tells only to administrators (its log and audit annotations) but which
+whoever runs this check has in the files anyway.
 
 Output (--output): text (grouped by file, for CI logs), json, junit (one test
 case per object; GitLab, Jenkins), sarif (SARIF 2.1.0, code scanning).
 
 Exit code: 0 no deny findings (warnings allowed); 1 deny findings; 2 bad
 input or usage: a file that cannot be read, a document that does not parse or
-is not a Kubernetes object (named by file and document number; every such
-document is reported and the rest is still checked), a bad --config.`
+is not a Kubernetes object, an object in a removed API version (named by
+file and document number; every such document is reported and the rest is
+still checked), a bad --config.`
 
 type checkOptions struct {
 	files      []string

@@ -54,6 +54,7 @@ type jsonReport struct {
 		APIVersion, Kind     string
 		Namespace, Name      string
 		Field, Message, Hint string
+		Detail               string
 	} `json:"findings"`
 	Summary struct{ Objects, Deny, Warn int } `json:"summary"`
 }
@@ -279,6 +280,45 @@ func TestCheckIngressConflicts(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("want both Ingresses denied for the conflict, got %+v", r.Findings)
+	}
+	// Whoever runs the check has the files: the finding names the other
+	// namespace and Ingress in its detail (the message does not).
+	for _, f := range r.Findings {
+		if f.Namespace == "b" && (f.Detail != "served by namespace a (Ingress web)" || strings.Contains(f.Message, `"a"`)) {
+			t.Errorf("finding of b/web: message %q detail %q", f.Message, f.Detail)
+		}
+	}
+	out, _, _ := runCLI(t, ing("a", "web")+"---\n"+ing("b", "web"), "check", "-f", "-")
+	if !strings.Contains(out, "detail: served by namespace a (Ingress web)") {
+		t.Errorf("the text report lacks the detail:\n%s", out)
+	}
+	// The owner shares the host: both pass; the guest's own annotation
+	// would not have let it in, but offline the one who shares is taken as
+	// the owner.
+	shared := strings.Replace(ing("a", "web"), "metadata: {name: web, namespace: a}", "metadata: {name: web, namespace: a, annotations: {guardrails.dev/share-host-with: b}}", 1)
+	if r, _, code := runJSON(t, shared+"---\n"+strings.Replace(ing("b", "web2"), "path: /", "path: /b", 1), "check", "-f", "-"); code != 0 {
+		t.Errorf("shared host: exit %d findings %+v", code, r.Findings)
+	}
+}
+
+func TestCheckRemovedAPIVersions(t *testing.T) {
+	in := "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old, namespace: a}\n" +
+		"spec:\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n      - {path: /, backend: {serviceName: s, servicePort: 80}}\n" +
+		"---\napiVersion: rbac.authorization.k8s.io/v1beta1\nkind: ClusterRoleBinding\nmetadata: {name: admins}\n" +
+		"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n" +
+		"subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: devs}]\n"
+	out, errs, code := runCLI(t, in, "check", "-f", "-")
+	if code != 2 {
+		t.Errorf("exit %d, want 2 (not a silent pass)\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"doc 1 Ingress a/old", "Ingress extensions/v1beta1 is no longer served by the Kubernetes API server (removed in v1.22): convert it to apiVersion networking.k8s.io/v1",
+		"doc 2 ClusterRoleBinding admins", "ClusterRoleBinding rbac.authorization.k8s.io/v1beta1 is no longer served by the Kubernetes API server (removed in v1.22): convert it to apiVersion rbac.authorization.k8s.io/v1",
+		"0 objects, 0 deny, 0 warn; 2 errors",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
 	}
 }
 

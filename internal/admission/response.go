@@ -106,7 +106,8 @@ func (v *verdict) demotePreexisting(old []rules.Finding) {
 }
 
 // findingLine is `[rule-id] field.path: message`, plus ` (hint)` when
-// asked, on one line.
+// asked, on one line. It is what the requester reads (denials, warnings):
+// never the finding's Detail.
 func findingLine(f rules.Finding, hint bool) string {
 	var b strings.Builder
 	b.Grow(len(f.Rule) + len(f.Field) + len(f.Message) + len(f.Hint) + 8)
@@ -198,7 +199,9 @@ func warnings(v verdict, notes []string) []string {
 // auditAnnotations returns one audit annotation per rule: the key is the
 // rule id (the API server prefixes it with the webhook's name, giving e.g.
 // validate.guardrails.dev/resources-requests), the value the findings as
-// `field: message` joined with "; ".
+// `field: message` joined with "; ", each followed by ` [detail]` when it
+// has one. The audit log is the administrators': the detail (another
+// namespace, its objects) goes there, never into a denial or a warning.
 func auditAnnotations(fs []rules.Finding) map[string]string {
 	if len(fs) == 0 {
 		return nil
@@ -213,6 +216,9 @@ func auditAnnotations(fs []rules.Finding) map[string]string {
 		s := f.Message
 		if f.Field != "" {
 			s = f.Field + ": " + s
+		}
+		if f.Detail != "" {
+			s += " [" + f.Detail + "]"
 		}
 		byRule[f.Rule] = append(byRule[f.Rule], oneLine(s))
 	}

@@ -216,12 +216,14 @@ func scopeOrUnknown(t target) string {
 	return t.scope
 }
 
-// logFinding is the log form of a finding.
+// logFinding is the log form of a finding. The log is the
+// administrators': it carries the finding's Detail.
 type logFinding struct {
 	Rule    string `json:"rule"`
 	Action  string `json:"action"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 func logFindings(v verdict) []logFinding {
@@ -229,12 +231,12 @@ func logFindings(v verdict) []logFinding {
 	out := make([]logFinding, 0, len(v.deny)+len(v.warn)+len(v.audit)+len(v.demoted))
 	add := func(fs []rules.Finding, action string) {
 		for _, f := range fs {
-			out = append(out, logFinding{Rule: f.Rule, Action: action, Field: f.Field, Message: truncate(f.Message, maxLogMessageLen)})
+			out = append(out, logFinding{Rule: f.Rule, Action: action, Field: f.Field, Message: truncate(f.Message, maxLogMessageLen), Detail: truncate(f.Detail, maxLogMessageLen)})
 		}
 	}
 	add(v.deny, "deny")
 	for _, d := range v.demoted {
-		out = append(out, logFinding{Rule: d.Rule, Action: "warn (" + d.why + ")", Field: d.Field, Message: truncate(d.Message, maxLogMessageLen)})
+		out = append(out, logFinding{Rule: d.Rule, Action: "warn (" + d.why + ")", Field: d.Field, Message: truncate(d.Message, maxLogMessageLen), Detail: truncate(d.Detail, maxLogMessageLen)})
 	}
 	add(v.warn, "warn")
 	add(v.audit, "audit")

@@ -58,6 +58,14 @@ func BenchmarkLookups(b *testing.B) {
 			}
 		}
 	})
+	b.Run("IngressHost", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if r, err := c.IngressHost("nginx", "host-5000.example.com"); err != nil || len(r) != 1 {
+				b.Fatal(r, err)
+			}
+		}
+	})
 	b.Run("LimitRanges", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

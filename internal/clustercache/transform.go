@@ -20,8 +20,9 @@ import (
 // idempotent, and return objects of any other type unchanged.
 
 // IngressAnnotationsKept are the annotations TransformIngress keeps: the
-// ones the conflict index reads (rules.IngressClassOf, rules.IngressIsCanary)
-// plus use-regex, which decides how ingress-nginx matches paths. If the
+// ones the conflict index reads (rules.IngressClassOf, rules.IngressIsCanary,
+// rules.ShareHostWith) plus use-regex, which decides how ingress-nginx
+// matches paths. If the
 // index starts reading another annotation, add it here (the test
 // TestTransformIngressKeepsIndexInputs compares indexes built from full and
 // trimmed fixtures).
@@ -29,6 +30,7 @@ var IngressAnnotationsKept = []string{
 	rules.LegacyIngressClassAnnotation,
 	"nginx.ingress.kubernetes.io/canary",
 	"nginx.ingress.kubernetes.io/use-regex",
+	rules.ShareHostAnnotation,
 }
 
 func identity(m *metav1.ObjectMeta) metav1.ObjectMeta {
@@ -65,18 +67,24 @@ func TransformNamespace(obj any) (any, error) {
 	return out, nil
 }
 
-// TransformIngress keeps what the conflict index reads: spec.ingressClassName,
-// spec.rules and IngressAnnotationsKept. It drops spec.defaultBackend,
-// spec.tls and status.
+// TransformIngress keeps what the conflict index reads: the creation time
+// (who came first to a host), spec.ingressClassName, spec.rules,
+// whether there is a spec.defaultBackend (a rule-less Ingress with one
+// serves the catch-all) and IngressAnnotationsKept. It drops the backend's
+// content, spec.tls and status.
 func TransformIngress(obj any) (any, error) {
 	in, ok := obj.(*networkingv1.Ingress)
 	if !ok || in == nil {
 		return obj, nil
 	}
 	out := &networkingv1.Ingress{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out.CreationTimestamp = in.CreationTimestamp
 	out.Annotations = keepAnnotations(in.Annotations, IngressAnnotationsKept)
 	out.Spec.IngressClassName = in.Spec.IngressClassName
 	out.Spec.Rules = in.Spec.Rules
+	if in.Spec.DefaultBackend != nil {
+		out.Spec.DefaultBackend = &networkingv1.IngressBackend{}
+	}
 	return out, nil
 }
 

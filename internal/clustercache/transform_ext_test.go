@@ -26,6 +26,7 @@ func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 	}
 	full, trimmed := ingressindex.New(), ingressindex.New()
 	var keys []rules.IngressKey
+	var hosts [][2]string
 	n := 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -51,10 +52,17 @@ func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 			if !reflect.DeepEqual(rules.IngressKeys(ing, "c"), rules.IngressKeys(tr, "c")) {
 				t.Errorf("%s: keys differ after transform", f)
 			}
+			if !reflect.DeepEqual(rules.IngressHosts(ing), rules.IngressHosts(tr)) || !reflect.DeepEqual(rules.ShareHostWith(ing), rules.ShareHostWith(tr)) ||
+				!ing.CreationTimestamp.Equal(&tr.CreationTimestamp) {
+				t.Errorf("%s: hosts, grants or creation time differ after transform", f)
+			}
 			full.Set(ing)
 			trimmed.Set(tr)
 			for _, c := range rules.IngressKeys(ing, rules.IngressClassOf(ing)) {
 				keys = append(keys, c.Key)
+			}
+			for _, h := range rules.IngressHosts(ing) {
+				hosts = append(hosts, [2]string{rules.IngressClassOf(ing), h.Host})
 			}
 		}
 	}
@@ -68,6 +76,11 @@ func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 	for _, k := range keys {
 		if a, b := full.Claims(k), trimmed.Claims(k); !reflect.DeepEqual(a, b) {
 			t.Errorf("claims of %s: full %v, trimmed %v", k, a, b)
+		}
+	}
+	for _, h := range hosts {
+		if a, b := full.Host(h[0], h[1]), trimmed.Host(h[0], h[1]); !reflect.DeepEqual(a, b) {
+			t.Errorf("holders of class %q host %q: full %v, trimmed %v", h[0], h[1], a, b)
 		}
 	}
 }

@@ -71,7 +71,7 @@ func TestTransforms(t *testing.T) {
 		},
 		want: `{"metadata":{"name":"team-a","uid":"uid-1","resourceVersion":"42","labels":{"guardrails.dev/mode":"enforce"}},"spec":{},"status":{}}`,
 	}, {
-		name: "ingress keeps class, rules and the index's annotations",
+		name: "ingress keeps creation time, class, rules, that there is a default backend and the index's annotations",
 		tf:   TransformIngress,
 		in: &networkingv1.Ingress{
 			ObjectMeta: fullMeta("shop", "web", map[string]string{"app": "web"}, withLastApplied(map[string]string{
@@ -80,6 +80,7 @@ func TestTransforms(t *testing.T) {
 				"nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers x;",
 				"nginx.ingress.kubernetes.io/use-regex":             "true",
 				"nginx.ingress.kubernetes.io/canary-weight":         "10",
+				"guardrails.dev/share-host-with":                    "team-b",
 			})),
 			Spec: networkingv1.IngressSpec{
 				IngressClassName: &class,
@@ -91,9 +92,9 @@ func TestTransforms(t *testing.T) {
 			},
 			Status: networkingv1.IngressStatus{LoadBalancer: networkingv1.IngressLoadBalancerStatus{Ingress: []networkingv1.IngressLoadBalancerIngress{{IP: "10.0.0.1"}}}},
 		},
-		want: `{"metadata":{"name":"web","namespace":"shop","uid":"uid-1","resourceVersion":"42",` +
-			`"annotations":{"kubernetes.io/ingress.class":"nginx","nginx.ingress.kubernetes.io/canary":"true","nginx.ingress.kubernetes.io/use-regex":"true"}},` +
-			`"spec":{"ingressClassName":"nginx","rules":[{"host":"shop.example.com","http":{"paths":[{"path":"/api","pathType":"Prefix","backend":{"service":{"name":"api","port":{}}}}]}}]},"status":{"loadBalancer":{}}}`,
+		want: `{"metadata":{"name":"web","namespace":"shop","uid":"uid-1","resourceVersion":"42","creationTimestamp":"2023-11-14T22:13:20Z",` +
+			`"annotations":{"guardrails.dev/share-host-with":"team-b","kubernetes.io/ingress.class":"nginx","nginx.ingress.kubernetes.io/canary":"true","nginx.ingress.kubernetes.io/use-regex":"true"}},` +
+			`"spec":{"ingressClassName":"nginx","defaultBackend":{},"rules":[{"host":"shop.example.com","http":{"paths":[{"path":"/api","pathType":"Prefix","backend":{"service":{"name":"api","port":{}}}}]}}]},"status":{"loadBalancer":{}}}`,
 	}, {
 		name: "ingress class keeps default annotation, creation time, controller",
 		tf:   TransformIngressClass,

@@ -126,6 +126,33 @@ func (c *Cache) DefaultIngressClasses() ([]string, error) {
 	return out, nil
 }
 
+// IngressClasses returns every IngressClass, sorted by name (there are a
+// handful).
+func (c *Cache) IngressClasses() ([]*networkingv1.IngressClass, error) {
+	r := c.ingressClasses
+	if r == nil || !r.ready() {
+		return nil, unavailable(r, "the IngressClasses")
+	}
+	objs := r.store.List()
+	out := make([]*networkingv1.IngressClass, 0, len(objs))
+	for _, o := range objs {
+		if ic, ok := o.(*networkingv1.IngressClass); ok {
+			out = append(out, ic)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// IngressHost returns the namespaces serving host through Ingresses of
+// class key class, from the host index (a map lookup).
+func (c *Cache) IngressHost(class, host string) ([]rules.HostHolder, error) {
+	if r := c.ingresses; r == nil || !r.ready() {
+		return nil, unavailable(r, fmt.Sprintf("the Ingresses serving host %q", host))
+	}
+	return c.index.Host(class, host), nil
+}
+
 // IngressClaims returns the Ingresses that claim key, from the conflict
 // index (a map lookup).
 func (c *Cache) IngressClaims(key rules.IngressKey) ([]rules.ObjectRef, error) {

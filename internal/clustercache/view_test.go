@@ -58,6 +58,8 @@ func lookups(c *Cache) map[string]error {
 	_, errs["IngressClass"] = c.IngressClass("nginx")
 	_, errs["DefaultIngressClasses"] = c.DefaultIngressClasses()
 	_, errs["IngressClaims"] = c.IngressClaims(key("nginx", "shop.example.com", "/"))
+	_, errs["IngressHost"] = c.IngressHost("nginx", "shop.example.com")
+	_, errs["IngressClasses"] = c.IngressClasses()
 	_, errs["Role"] = c.Role("team-a", "reader")
 	_, errs["ClusterRole"] = c.ClusterRole("admin")
 	_, errs["ClusterRoles"] = c.ClusterRoles()
@@ -83,6 +85,8 @@ func TestUnsyncedLookupsAreUnavailable(t *testing.T) {
 		"IngressClass":          `IngressClass "nginx"`,
 		"DefaultIngressClasses": "default IngressClass",
 		"IngressClaims":         `host "shop.example.com" path "/"`,
+		"IngressHost":           `host "shop.example.com"`,
+		"IngressClasses":        "the IngressClasses",
 		"Role":                  `Role "reader" in namespace "team-a"`,
 		"ClusterRole":           `ClusterRole "admin"`,
 		"ClusterRoles":          "the ClusterRoles",
@@ -241,6 +245,16 @@ func TestLookups(t *testing.T) {
 	check("IngressClaims", refs(claims), "[team-a/shop team-b/shop]", err)
 	claims, err = c.IngressClaims(key("nginx", "other.example.com", "/"))
 	check("IngressClaims(unclaimed)", claims, []rules.ObjectRef(nil), err)
+	holders, err := c.IngressHost("nginx", "shop.example.com")
+	check("IngressHost", holders, []rules.HostHolder{{Namespace: "team-a", Ingress: "shop", ShareWith: []string{}}, {Namespace: "team-b", Ingress: "shop", ShareWith: []string{}}}, err)
+	holders, err = c.IngressHost("nginx", "other.example.com")
+	check("IngressHost(unserved)", holders, []rules.HostHolder(nil), err)
+	classes, err := c.IngressClasses()
+	names = nil
+	for _, ic := range classes {
+		names = append(names, ic.Name)
+	}
+	check("IngressClasses", names, []string{"alb", "haproxy", "nginx", "traefik"}, err)
 }
 
 // TestIngressEvents drives the informer's event handler directly: add,

@@ -168,6 +168,8 @@ func describe(fe validator.FieldError) string {
 		return fmt.Sprintf("%s: an exemption needs at least one of namespaces, names, users, groups", strings.TrimSuffix(ns, ".reason"))
 	case "quantity":
 		return fmt.Sprintf("%s: %q is not a Kubernetes quantity", ns, fe.Value())
+	case "min":
+		return fmt.Sprintf("%s: needs at least %s %s", ns, fe.Param(), map[bool]string{true: "entry", false: "entries"}[fe.Param() == "1"])
 	}
 	return fmt.Sprintf("%s: failed %q", ns, fe.Tag())
 }

@@ -40,6 +40,8 @@ func TestParseErrors(t *testing.T) {
 		{"wrong kind", "apiVersion: guardrails.dev/v1alpha1\nkind: Settings\nclusterMode: warn\n", `kind: must be "Config", got "Settings"`},
 		{"empty exemption", base + "clusterMode: warn\nexemptions:\n- reason: everyone\n", "exemptions[0]: an exemption needs at least one of namespaces, names, users, groups"},
 		{"not yaml", "{{{", "config test.yaml"},
+		{"shared host without namespaces", base + "clusterMode: warn\ningress:\n  sharedHosts:\n  - hosts: [a.example.com]\n", "ingress.sharedHosts[0].namespaces: needs at least 1 entry"},
+		{"shared host with an empty host", base + "clusterMode: warn\ningress:\n  sharedHosts:\n  - hosts: [\"\"]\n    namespaces: [a]\n", "ingress.sharedHosts[0].hosts[0]: required"},
 		{"alias bomb", base + "clusterMode: warn\nnotes: &n " + strings.Repeat("x", 64<<10) + "\nmore: [" + strings.Repeat("*n, ", 100) + "*n]\n",
 			"config test.yaml: aliases expand this document from 65.0 KiB to about 6.4 MiB"},
 	} {
@@ -85,6 +87,9 @@ resources:
   required: [memory]
 ingress:
   wildcardHostNamespaces: [edge]
+  sharedHosts:
+  - hosts: [api.example.com, "*.apps.example.com"]
+    namespaces: [platform, team-a]
 `), "t")
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +103,9 @@ ingress:
 	}
 	if len(s.Ingress.WildcardHostNamespaces) != 1 {
 		t.Errorf("wildcard namespaces = %v", s.Ingress.WildcardHostNamespaces)
+	}
+	if !s.Ingress.SharedWith("x.apps.example.com", "team-a") || s.Ingress.SharedWith("api.example.com", "team-b") {
+		t.Errorf("sharedHosts = %+v", s.Ingress.SharedHosts)
 	}
 }
 

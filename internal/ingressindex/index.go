@@ -1,12 +1,22 @@
-// Package ingressindex keeps the claims of Ingresses (class + host + path
-// + pathType) in a map so that conflict lookups cost O(1) in the number of
-// Ingresses. The CLI fills it from the input set, the server from informer
-// events.
+// Package ingressindex keeps what Ingresses claim in maps, so that the
+// lookups of ingress-conflict cost the same whatever the number of
+// Ingresses:
+//
+//   - routes: class + host + path + pathType → the Ingresses routing it
+//     (Claims);
+//   - hosts: class + host → the namespaces serving it, each with its oldest
+//     Ingress for the host and the namespaces it shares the host with
+//     (Host). The answer is built when an Ingress changes, so a lookup is
+//     one map read.
+//
+// The CLI fills it from the input set, the server from informer events.
 package ingressindex
 
 import (
+	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -15,19 +25,152 @@ import (
 
 type objKey struct{ namespace, name string }
 
-// Index maps claims to the Ingresses that make them. It is safe for
-// concurrent use.
+type hostKey struct{ class, host string }
+
+// hostIngress is what one Ingress contributes to a host.
+type hostIngress struct {
+	since time.Time
+	share []string
+}
+
+// before orders contributions for "oldest": known creation times first,
+// older first, then by name.
+func before(a hostIngress, aName string, b hostIngress, bName string) bool {
+	if a.since.IsZero() != b.since.IsZero() {
+		return !a.since.IsZero()
+	}
+	if !a.since.Equal(b.since) {
+		return a.since.Before(b.since)
+	}
+	return aName < bName
+}
+
+// nsHolding is one namespace serving one class + host, kept up to date
+// incrementally: adding or removing an Ingress costs the number of
+// namespaces it shares with, except removing the oldest one (a scan of
+// the namespace's Ingresses for the host).
+type nsHolding struct {
+	ingresses map[string]hostIngress
+	share     map[string]int // namespace → Ingresses naming it
+	unknown   int            // Ingresses without creationTimestamp
+	holder    rules.HostHolder
+}
+
+func (h *nsHolding) add(name string, c hostIngress) {
+	h.ingresses[name] = c
+	for _, s := range c.share {
+		h.share[s]++
+	}
+	if c.since.IsZero() {
+		h.unknown++
+	}
+	if h.holder.Ingress == "" || before(c, name, h.ingresses[h.holder.Ingress], h.holder.Ingress) {
+		h.holder.Ingress = name
+	}
+	h.refresh()
+}
+
+func (h *nsHolding) remove(name string) {
+	c, ok := h.ingresses[name]
+	if !ok {
+		return
+	}
+	delete(h.ingresses, name)
+	for _, s := range c.share {
+		if h.share[s]--; h.share[s] <= 0 {
+			delete(h.share, s)
+		}
+	}
+	if c.since.IsZero() {
+		h.unknown--
+	}
+	if h.holder.Ingress == name {
+		h.holder.Ingress = ""
+		for n, o := range h.ingresses {
+			if h.holder.Ingress == "" || before(o, n, h.ingresses[h.holder.Ingress], h.holder.Ingress) {
+				h.holder.Ingress = n
+			}
+		}
+	}
+	h.refresh()
+}
+
+// refresh rebuilds the holder's Since and ShareWith (a new slice: the old
+// one may be in a reader's hands).
+func (h *nsHolding) refresh() {
+	h.holder.Since = time.Time{}
+	if h.unknown == 0 {
+		h.holder.Since = h.ingresses[h.holder.Ingress].since
+	}
+	share := make([]string, 0, len(h.share))
+	for s := range h.share {
+		share = append(share, s)
+	}
+	slices.Sort(share)
+	h.holder.ShareWith = share
+}
+
+// hostEntry is one class + host: the namespaces serving it, and the
+// answer of Host, rebuilt on every change.
+type hostEntry struct {
+	byNS       map[string]*nsHolding
+	namespaces []string // the keys of byNS, sorted
+	holders    []rules.HostHolder
+}
+
+// holding returns the namespace's holding, created (and placed in order)
+// when missing.
+func (e *hostEntry) holding(ns string) *nsHolding {
+	if h := e.byNS[ns]; h != nil {
+		return h
+	}
+	h := &nsHolding{ingresses: map[string]hostIngress{}, share: map[string]int{}, holder: rules.HostHolder{Namespace: ns}}
+	e.byNS[ns] = h
+	i, _ := slices.BinarySearch(e.namespaces, ns)
+	e.namespaces = slices.Insert(e.namespaces, i, ns)
+	return h
+}
+
+// drop forgets the namespace's holding.
+func (e *hostEntry) drop(ns string) {
+	delete(e.byNS, ns)
+	if i, ok := slices.BinarySearch(e.namespaces, ns); ok {
+		e.namespaces = slices.Delete(e.namespaces, i, i+1)
+	}
+}
+
+// rebuild assembles the answer of Host in a new slice (readers may hold
+// the old one): one holder per namespace, in order. It costs the number
+// of namespaces serving the host.
+func (e *hostEntry) rebuild() {
+	out := make([]rules.HostHolder, len(e.namespaces))
+	for i, ns := range e.namespaces {
+		out[i] = e.byNS[ns].holder
+	}
+	e.holders = out
+}
+
+// indexed is what one Ingress put in the index, to take it out again.
+type indexed struct {
+	routes []rules.IngressKey
+	hosts  []hostKey
+}
+
+// Index maps routes and hosts to the Ingresses that claim them. It is safe
+// for concurrent use.
 type Index struct {
 	mu     sync.RWMutex
 	claims map[rules.IngressKey]map[objKey]struct{}
-	byObj  map[objKey][]rules.IngressKey
+	hosts  map[hostKey]*hostEntry
+	byObj  map[objKey]indexed
 }
 
 // New returns an empty index.
 func New() *Index {
 	return &Index{
 		claims: map[rules.IngressKey]map[objKey]struct{}{},
-		byObj:  map[objKey][]rules.IngressKey{},
+		hosts:  map[hostKey]*hostEntry{},
+		byObj:  map[objKey]indexed{},
 	}
 }
 
@@ -40,18 +183,24 @@ func (x *Index) Set(ing *networkingv1.Ingress) {
 		return
 	}
 	ok := objKey{ing.Namespace, ing.Name}
-	var claims []rules.IngressClaim
+	var in indexed
+	var contrib hostIngress
 	if !rules.IngressIsCanary(ing) {
-		claims = rules.IngressKeys(ing, rules.IngressClassOf(ing))
-	}
-	keys := make([]rules.IngressKey, 0, len(claims))
-	for _, c := range claims {
-		keys = append(keys, c.Key)
+		class := rules.IngressClassOf(ing)
+		for _, c := range rules.IngressKeys(ing, class) {
+			in.routes = append(in.routes, c.Key)
+		}
+		for _, h := range rules.IngressHosts(ing) {
+			if k := (hostKey{class, h.Host}); !slices.Contains(in.hosts, k) {
+				in.hosts = append(in.hosts, k)
+			}
+		}
+		contrib = hostIngress{since: ing.CreationTimestamp.Time, share: rules.ShareHostWith(ing)}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.deleteLocked(ok)
-	for _, k := range keys {
+	for _, k := range in.routes {
 		set := x.claims[k]
 		if set == nil {
 			set = map[objKey]struct{}{}
@@ -59,8 +208,17 @@ func (x *Index) Set(ing *networkingv1.Ingress) {
 		}
 		set[ok] = struct{}{}
 	}
-	if len(keys) > 0 {
-		x.byObj[ok] = keys
+	for _, k := range in.hosts {
+		e := x.hosts[k]
+		if e == nil {
+			e = &hostEntry{byNS: map[string]*nsHolding{}}
+			x.hosts[k] = e
+		}
+		e.holding(ok.namespace).add(ok.name, contrib)
+		e.rebuild()
+	}
+	if len(in.routes) > 0 || len(in.hosts) > 0 {
+		x.byObj[ok] = in
 	}
 }
 
@@ -72,13 +230,34 @@ func (x *Index) Delete(namespace, name string) {
 }
 
 func (x *Index) deleteLocked(ok objKey) {
-	for _, k := range x.byObj[ok] {
+	in, found := x.byObj[ok]
+	if !found {
+		return
+	}
+	for _, k := range in.routes {
 		if set := x.claims[k]; set != nil {
 			delete(set, ok)
 			if len(set) == 0 {
 				delete(x.claims, k)
 			}
 		}
+	}
+	for _, k := range in.hosts {
+		e := x.hosts[k]
+		if e == nil {
+			continue
+		}
+		if h := e.byNS[ok.namespace]; h != nil {
+			h.remove(ok.name)
+			if len(h.ingresses) == 0 {
+				e.drop(ok.namespace)
+			}
+		}
+		if len(e.byNS) == 0 {
+			delete(x.hosts, k)
+			continue
+		}
+		e.rebuild()
 	}
 	delete(x.byObj, ok)
 }
@@ -102,6 +281,18 @@ func (x *Index) Claims(key rules.IngressKey) []rules.ObjectRef {
 		return out[i].Name < out[j].Name
 	})
 	return out
+}
+
+// Host returns the namespaces serving host (normalised) through Ingresses
+// of class key class, sorted by namespace. The slice is shared with the
+// index and replaced, never changed, on writes: read it, do not modify it.
+func (x *Index) Host(class, host string) []rules.HostHolder {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if e := x.hosts[hostKey{class, rules.NormalizeHost(host)}]; e != nil {
+		return e.holders
+	}
+	return nil
 }
 
 // Len returns the number of indexed Ingresses.

@@ -3,6 +3,7 @@ package ingressindex_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,6 +80,80 @@ func TestIndex(t *testing.T) {
 	}
 }
 
+func holders(hs []rules.HostHolder) string {
+	var out []string
+	for _, h := range hs {
+		s := h.Namespace + ":" + h.Ingress
+		if !h.Since.IsZero() {
+			s += "@" + h.Since.Format("01-02")
+		}
+		if len(h.ShareWith) > 0 {
+			s += fmt.Sprint(h.ShareWith)
+		}
+		out = append(out, s)
+	}
+	return fmt.Sprint(out)
+}
+
+func TestIndexHosts(t *testing.T) {
+	day := func(d int) metav1.Time { return metav1.NewTime(time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC)) }
+	at := func(ing *networkingv1.Ingress, d int, share string) *networkingv1.Ingress {
+		ing.CreationTimestamp = day(d)
+		if share != "" {
+			ing.Annotations = map[string]string{rules.ShareHostAnnotation: share}
+		}
+		return ing
+	}
+	x := ingressindex.New()
+	x.Set(at(ingress("a", "shop", "nginx", "Shop.Example.com.", "/", "/api"), 3, "b, c"))
+	x.Set(at(ingress("a", "shop-old", "nginx", "shop.example.com", "/old"), 1, ""))
+	x.Set(at(ingress("b", "checkout", "nginx", "shop.example.com", "/checkout"), 5, "a"))
+	x.Set(at(ingress("b", "other-class", "", "shop.example.com", "/x"), 2, ""))
+
+	check := func(what, class, host, want string) {
+		t.Helper()
+		if got := holders(x.Host(class, host)); got != want {
+			t.Errorf("%s: Host(%q, %q) = %s, want %s", what, class, host, got, want)
+		}
+	}
+	check("oldest Ingress per namespace, grants merged, host normalised", "nginx", "SHOP.example.com.",
+		"[a:shop-old@01-01[b c] b:checkout@01-05[a]]")
+	check("class keys apart", "", "shop.example.com", "[b:other-class@01-02]")
+	check("unknown host", "nginx", "nope.example.com", "[]")
+
+	// Removing the oldest Ingress of a namespace: the next one is the oldest.
+	x.Delete("a", "shop-old")
+	check("after deleting the oldest", "nginx", "shop.example.com", "[a:shop@01-03[b c] b:checkout@01-05[a]]")
+	// Changing the annotation replaces the grants; a canary holds nothing.
+	x.Set(at(ingress("a", "shop", "nginx", "shop.example.com", "/"), 3, "c"))
+	check("grants replaced", "nginx", "shop.example.com", "[a:shop@01-03[c] b:checkout@01-05[a]]")
+	canary := at(ingress("c", "canary", "nginx", "shop.example.com", "/"), 6, "")
+	canary.Annotations = map[string]string{"nginx.ingress.kubernetes.io/canary": "true"}
+	x.Set(canary)
+	check("canary", "nginx", "shop.example.com", "[a:shop@01-03[c] b:checkout@01-05[a]]")
+	// Without creationTimestamp (offline input) the age is unknown.
+	x.Set(ingress("b", "no-time", "nginx", "shop.example.com", "/t"))
+	check("unknown age", "nginx", "shop.example.com", "[a:shop@01-03[c] b:checkout[a]]")
+	// Moving an Ingress to another host leaves the old one.
+	x.Set(at(ingress("b", "checkout", "nginx", "pay.example.com", "/"), 5, ""))
+	x.Delete("b", "no-time")
+	check("moved away", "nginx", "shop.example.com", "[a:shop@01-03[c]]")
+	check("moved to", "nginx", "pay.example.com", "[b:checkout@01-05]")
+	x.Delete("a", "shop")
+	check("last one gone", "nginx", "shop.example.com", "[]")
+
+	// A rule with a host and no http serves the host; a rule-less Ingress
+	// with a defaultBackend serves the catch-all.
+	bare := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: "d", Name: "bare"}}
+	bare.Spec.Rules = []networkingv1.IngressRule{{Host: "bare.example.com"}}
+	x.Set(bare)
+	check("host without http", "", "bare.example.com", "[d:bare]")
+	def := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: "d", Name: "default"}}
+	def.Spec.DefaultBackend = &networkingv1.IngressBackend{}
+	x.Set(def)
+	check("defaultBackend", "", "", "[d:default]")
+}
+
 // BenchmarkClaims shows that a lookup costs the same with 100 and with
 // 10,000 indexed Ingresses (a map lookup, not a scan).
 func BenchmarkClaims(b *testing.B) {
@@ -96,6 +171,59 @@ func BenchmarkClaims(b *testing.B) {
 				if len(x.Claims(k)) != 1 {
 					b.Fatal("want one claim")
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkHost shows that asking who serves a host costs the same with
+// 100 and with 10,000 indexed Ingresses, and with 1 or 1,000 Ingresses
+// serving that host: the answer is built when an Ingress changes.
+func BenchmarkHost(b *testing.B) {
+	for _, tc := range []struct{ ingresses, sameHost int }{{100, 1}, {10_000, 1}, {10_000, 1_000}} {
+		b.Run(fmt.Sprintf("ingresses=%d/same-host=%d", tc.ingresses, tc.sameHost), func(b *testing.B) {
+			x := ingressindex.New()
+			for i := 0; i < tc.ingresses; i++ {
+				host := fmt.Sprintf("host-%d.example.com", i)
+				if i < tc.sameHost {
+					host = "shared.example.com"
+				}
+				ing := ingress(fmt.Sprintf("ns-%d", i%50), fmt.Sprintf("ing-%d", i), "nginx", host, fmt.Sprintf("/p%d", i))
+				ing.CreationTimestamp = metav1.NewTime(time.Unix(int64(i), 0))
+				x.Set(ing)
+			}
+			host := fmt.Sprintf("host-%d.example.com", tc.ingresses/2)
+			if tc.sameHost > 1 {
+				host = "shared.example.com"
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if len(x.Host("nginx", host)) == 0 {
+					b.Fatal("want holders")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSetSameHost is the write side: re-indexing one Ingress of a
+// host that 1 or 1,000 Ingresses of 50 namespaces serve.
+func BenchmarkSetSameHost(b *testing.B) {
+	for _, n := range []int{1, 1_000} {
+		b.Run(fmt.Sprintf("same-host=%d", n), func(b *testing.B) {
+			x := ingressindex.New()
+			for i := 0; i < n; i++ {
+				ing := ingress(fmt.Sprintf("ns-%d", i%50), fmt.Sprintf("ing-%d", i), "nginx", "shared.example.com", fmt.Sprintf("/p%d", i))
+				ing.CreationTimestamp = metav1.NewTime(time.Unix(int64(i), 0))
+				x.Set(ing)
+			}
+			upd := ingress("ns-1", "ing-1", "nginx", "shared.example.com", "/changed")
+			upd.CreationTimestamp = metav1.NewTime(time.Unix(1, 0))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				x.Set(upd)
 			}
 		})
 	}

@@ -94,24 +94,44 @@ func (v *View) IngressClass(name string) (*networkingv1.IngressClass, error) {
 	return nil, fmt.Errorf("IngressClass %q: %w", name, rules.ErrNotInInput)
 }
 
-// DefaultIngressClasses returns the input's default classes; when the input
-// marks none, the cluster's default is unknown.
+// DefaultIngressClasses returns the input's default classes. An input
+// that holds IngressClasses is taken to show the default, if there is one:
+// none marked default means none (an Ingress without class is then served
+// by no controller). An input without any IngressClass cannot tell.
 func (v *View) DefaultIngressClasses() ([]string, error) {
+	if len(v.ingressClasses) == 0 && !v.Complete {
+		return nil, fmt.Errorf("default IngressClass: %w", rules.ErrNotInInput)
+	}
 	var out []string
 	for name, c := range v.ingressClasses {
 		if rules.IsDefaultIngressClass(c) {
 			out = append(out, name)
 		}
 	}
-	if len(out) == 0 && !v.Complete {
-		return nil, fmt.Errorf("default IngressClass: %w", rules.ErrNotInInput)
-	}
 	sort.Strings(out)
+	return out, nil
+}
+
+// IngressClasses returns the input's IngressClasses, sorted by name; an
+// input without any cannot tell which controllers classes belong to.
+func (v *View) IngressClasses() ([]*networkingv1.IngressClass, error) {
+	if len(v.ingressClasses) == 0 && !v.Complete {
+		return nil, fmt.Errorf("IngressClasses: %w", rules.ErrNotInInput)
+	}
+	out := make([]*networkingv1.IngressClass, 0, len(v.ingressClasses))
+	for _, c := range v.ingressClasses {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
 func (v *View) IngressClaims(key rules.IngressKey) ([]rules.ObjectRef, error) {
 	return v.ingresses.Claims(key), nil
+}
+
+func (v *View) IngressHost(class, host string) ([]rules.HostHolder, error) {
+	return v.ingresses.Host(class, host), nil
 }
 
 func (v *View) Role(namespace, name string) (*rbacv1.Role, error) {

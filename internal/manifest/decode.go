@@ -25,8 +25,9 @@ var codecs = serializer.NewCodecFactory(scheme.Scheme)
 
 // Decode decodes one JSON or YAML document into a typed object of client-go's
 // scheme, applying no defaults. It returns *ErrUnknownKind for kinds outside
-// the scheme and a descriptive error for anything that is not a Kubernetes
-// object.
+// the scheme, *ErrRemovedVersion for a judged kind in an API version the
+// API server no longer serves, and a descriptive error for anything that is
+// not a Kubernetes object.
 func Decode(data []byte) (runtime.Object, rules.ObjectRef, error) {
 	js, err := safeyaml.ToJSON(data)
 	if err != nil {
@@ -53,6 +54,9 @@ func DecodeJSON(js []byte) (runtime.Object, rules.ObjectRef, error) {
 		return nil, rules.ObjectRef{}, fmt.Errorf("%s without apiVersion", tm.Kind)
 	}
 	gvk := schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind)
+	if err := removed(gvk); err != nil {
+		return nil, rules.ObjectRef{APIVersion: tm.APIVersion, Kind: tm.Kind}, err
+	}
 	if !scheme.Scheme.Recognizes(gvk) {
 		return nil, rules.ObjectRef{APIVersion: tm.APIVersion, Kind: tm.Kind}, &ErrUnknownKind{GVK: gvk}
 	}

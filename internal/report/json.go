@@ -22,6 +22,10 @@ type jsonFinding struct {
 	Field      string       `json:"field"`
 	Message    string       `json:"message"`
 	Hint       string       `json:"hint"`
+	// Detail is the finding's administrator detail (other namespaces and
+	// their objects), present only when the finding has one: whoever runs
+	// the CLI has the files it comes from.
+	Detail string `json:"detail,omitempty"`
 }
 
 type jsonSummary struct {
@@ -36,6 +40,7 @@ type jsonSummary struct {
 //	  "kind":…,"namespace":…,"name":…,"field":…,"message":…,"hint":…}],
 //	 "summary":{"objects":N,"deny":N,"warn":N}}
 //
+// plus "detail" in a finding that has one (see rules.Finding.Detail),
 // one finding per line. Problems are not part of it (the CLI prints them on
 // stderr and exits 2).
 type jsonWriter struct {
@@ -70,7 +75,7 @@ func (j *jsonWriter) Object(o *Object) error {
 		b, err := marshal(jsonFinding{
 			Rule: f.Rule, Severity: f.Severity, File: o.File, Document: o.Doc,
 			APIVersion: o.Ref.APIVersion, Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name,
-			Field: f.Field, Message: f.Message, Hint: f.Hint,
+			Field: f.Field, Message: f.Message, Hint: f.Hint, Detail: f.Detail,
 		})
 		if err != nil {
 			return err

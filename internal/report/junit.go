@@ -103,6 +103,9 @@ func findingText(fs []rules.Finding, sev rules.Action) string {
 			continue
 		}
 		fmt.Fprintf(&b, "%s [%s] %s\n", severityWord(f.Severity), f.Rule, findingLine(f))
+		if f.Detail != "" {
+			fmt.Fprintf(&b, "  detail: %s\n", f.Detail)
+		}
 		if f.Hint != "" {
 			fmt.Fprintf(&b, "  hint: %s\n", f.Hint)
 		}

@@ -41,6 +41,11 @@ func sample() (objs []any, sum Summary) {
 				Field:   "metadata.annotations[nginx.ingress.kubernetes.io/configuration-snippet]",
 				Message: `annotation "nginx.ingress.kubernetes.io/configuration-snippet" splices raw configuration <into> the controller & its "tenants"`,
 				Hint:    "remove the snippet"},
+			{Rule: "ingress-conflict", Severity: rules.ActionDeny, Object: ing,
+				Field:   "spec.rules[0].host",
+				Message: `host "shop.example.com" is served by another namespace`,
+				Hint:    "serve a host of your own",
+				Detail:  "served by namespace team-a (Ingress shop)"},
 		}},
 		&Object{File: "deploy/app.yaml", Doc: 4, Line: 60, Ref: rules.ObjectRef{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Namespace: "shop", Name: "web-tls"},
 			Skipped: "unknown kind cert-manager.io/v1 Certificate: not checked"},
@@ -69,6 +74,7 @@ func testOptions() Options {
 		{ID: "resources-implausible", Summary: "resource values that are almost always a typo", Why: "512 CPUs is a typo.", Fix: "Use the right unit.", Action: rules.ActionWarn},
 		{ID: "ingress-snippet", Summary: "snippet annotations", Why: "Snippets run in the shared controller.", Fix: "Remove the snippet.", Action: rules.ActionDeny},
 		{ID: "rbac-cluster-admin", Summary: "bindings to cluster-admin", Why: "Full control of the cluster.", Fix: "Bind a narrower role.", Action: rules.ActionAudit},
+		{ID: "ingress-conflict", Summary: "a host served by another namespace", Why: "Hosts are merged across namespaces.", Fix: "Serve your own host.", Action: rules.ActionDeny},
 	}}
 }
 
@@ -138,7 +144,7 @@ func TestJSONShape(t *testing.T) {
 		events   []any
 		sum      Summary
 		findings int
-	}{{events, sum, 4}, {nil, Summary{}, 0}} {
+	}{{events, sum, 5}, {nil, Summary{}, 0}} {
 		out := render(t, "json", tc.events, tc.sum)
 		var doc map[string]json.RawMessage
 		if err := json.Unmarshal(out, &doc); err != nil {
@@ -155,8 +161,13 @@ func TestJSONShape(t *testing.T) {
 			t.Fatalf("findings: %v, %d", err, len(fs))
 		}
 		wantKeys := []string{"apiVersion", "document", "field", "file", "hint", "kind", "message", "name", "namespace", "rule", "severity"}
+		withDetail := []string{"apiVersion", "detail", "document", "field", "file", "hint", "kind", "message", "name", "namespace", "rule", "severity"}
 		for _, f := range fs {
-			if keys := sortedKeys(f); !reflect.DeepEqual(keys, wantKeys) {
+			want := wantKeys
+			if f["rule"] == "ingress-conflict" {
+				want = withDetail // only a finding with a detail has the key
+			}
+			if keys := sortedKeys(f); !reflect.DeepEqual(keys, want) {
 				t.Errorf("finding keys %v", keys)
 			}
 			if d, _ := f["document"].(float64); d < 1 {
@@ -219,12 +230,15 @@ func TestSARIFShape(t *testing.T) {
 	}
 	run := log.Runs[0]
 	rs := run.Tool.Driver.Rules
-	if len(rs) != 4 || rs[0].ID != "resources-requests" || rs[0].DefaultConfiguration.Level != "error" ||
+	if len(rs) != 5 || rs[0].ID != "resources-requests" || rs[0].DefaultConfiguration.Level != "error" ||
 		rs[1].DefaultConfiguration.Level != "warning" || rs[3].DefaultConfiguration.Level != "note" || rs[0].Help.Text == "" {
 		t.Errorf("rules %+v", rs)
 	}
-	if len(run.Results) != 4 {
+	if len(run.Results) != 5 {
 		t.Fatalf("results %d", len(run.Results))
+	}
+	if d := run.Results[3]; d.RuleID != "ingress-conflict" || d.Properties.Detail != "served by namespace team-a (Ingress shop)" {
+		t.Errorf("the detail is not a property of its result: %+v", d)
 	}
 	r := run.Results[0]
 	if r.RuleID != "resources-requests" || r.RuleIndex != 0 || r.Level != "error" ||

@@ -87,6 +87,7 @@ type sarifProps struct {
 	ListItem int    `json:"listItem,omitempty"`
 	Field    string `json:"field,omitempty"`
 	Hint     string `json:"hint,omitempty"`
+	Detail   string `json:"detail,omitempty"`
 }
 
 type sarifLocation struct {
@@ -236,7 +237,7 @@ func (s *sarifWriter) Object(o *Object) error {
 			Message:             sarifText{findingLine(f)},
 			Locations:           []sarifLocation{location(o.File, o.Line, o.Ref)},
 			PartialFingerprints: map[string]string{"guardrails/v1": fingerprint(o.Ref, f)},
-			Properties:          sarifProps{Document: o.Doc, ListItem: o.ListItem, Field: f.Field, Hint: f.Hint},
+			Properties:          sarifProps{Document: o.Doc, ListItem: o.ListItem, Field: f.Field, Hint: f.Hint, Detail: f.Detail},
 		}
 		b, err := marshalIndent(res, "        ")
 		if err != nil {

@@ -15,6 +15,9 @@ import (
 //	    DENY [resources-requests] spec.template.spec.containers[0].resources.requests.memory: container "app": no memory request
 //	         hint: set resources.requests.memory (e.g. 128Mi), ...
 //
+// A finding with an administrator detail (rules.Finding.Detail) gets a
+// "detail:" line before its hint.
+//
 //	3 objects, 1 deny, 0 warn
 //
 // Objects without findings are not printed. No colour.
@@ -54,6 +57,9 @@ func (t *textWriter) Object(o *Object) error {
 	for i := range o.Findings {
 		f := &o.Findings[i]
 		fmt.Fprintf(w, "    %s [%s] %s\n", severityWord(f.Severity), f.Rule, findingLine(f))
+		if f.Detail != "" {
+			fmt.Fprintf(w, "         detail: %s\n", f.Detail)
+		}
 		if f.Hint != "" {
 			fmt.Fprintf(w, "         hint: %s\n", f.Hint)
 		}

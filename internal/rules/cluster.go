@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -28,9 +29,18 @@ type ClusterView interface {
 	// DefaultIngressClasses returns the names of the IngressClasses marked
 	// default with ingressclass.kubernetes.io/is-default-class=true.
 	DefaultIngressClasses() ([]string, error)
+	// IngressClasses returns every IngressClass, sorted by name.
+	IngressClasses() ([]*networkingv1.IngressClass, error)
 	// IngressClaims returns the Ingresses that route the given key. It is an
 	// indexed lookup, never a scan over all Ingresses.
 	IngressClaims(key IngressKey) ([]ObjectRef, error)
+	// IngressHost returns, per namespace, who serves a host (normalised by
+	// NormalizeHost; "" is the catch-all) through Ingresses of one class
+	// key (the class an Ingress names, "" when it names none), sorted by
+	// namespace. Canaries do not count. It is an indexed lookup whose cost
+	// does not grow with the number of Ingresses; the slice is shared:
+	// read it, never modify it.
+	IngressHost(class, host string) ([]HostHolder, error)
 	// Role returns a namespaced Role.
 	Role(namespace, name string) (*rbacv1.Role, error)
 	// ClusterRole returns a ClusterRole.
@@ -65,6 +75,23 @@ func (k IngressKey) String() string {
 	return fmt.Sprintf("class %q host %q path %q (%s)", k.Class, k.Host, k.Path, k.PathType)
 }
 
+// HostHolder is one namespace serving a host through Ingresses of one
+// class key.
+type HostHolder struct {
+	Namespace string
+	// Ingress names the namespace's oldest Ingress serving the host (for
+	// an administrator's detail).
+	Ingress string
+	// Since is the creationTimestamp of that Ingress: when the namespace
+	// began to serve the host, as far as the cluster remembers. Zero when
+	// any of the namespace's Ingresses for the host has none (offline
+	// input): the order is then unknown.
+	Since time.Time
+	// ShareWith are the namespaces named by the ShareHostAnnotation of the
+	// namespace's Ingresses serving the host, sorted, without duplicates.
+	ShareWith []string
+}
+
 var (
 	// ErrUnavailable means a lookup cannot be answered right now.
 	ErrUnavailable = errors.New("cluster state unavailable")
@@ -97,8 +124,12 @@ func (EmptyView) LimitRanges(string) ([]*corev1.LimitRange, error) { return nil,
 func (EmptyView) IngressClass(string) (*networkingv1.IngressClass, error) {
 	return nil, ErrNotInInput
 }
-func (EmptyView) DefaultIngressClasses() ([]string, error)        { return nil, ErrNotInInput }
-func (EmptyView) IngressClaims(IngressKey) ([]ObjectRef, error)   { return nil, nil }
+func (EmptyView) DefaultIngressClasses() ([]string, error)         { return nil, ErrNotInInput }
+func (EmptyView) IngressClaims(IngressKey) ([]ObjectRef, error)    { return nil, nil }
+func (EmptyView) IngressHost(string, string) ([]HostHolder, error) { return nil, nil }
+func (EmptyView) IngressClasses() ([]*networkingv1.IngressClass, error) {
+	return nil, ErrNotInInput
+}
 func (EmptyView) Role(string, string) (*rbacv1.Role, error)       { return nil, ErrNotInInput }
 func (EmptyView) ClusterRole(string) (*rbacv1.ClusterRole, error) { return nil, ErrNotInInput }
 func (EmptyView) ClusterRoles() ([]*rbacv1.ClusterRole, error)    { return nil, ErrNotInInput }

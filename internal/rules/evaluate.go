@@ -60,6 +60,7 @@ func Evaluate(rs []*Rule, in *Input, action ActionFunc) (findings []Finding, err
 				Object:   in.Ref,
 				Message:  v.Message,
 				Hint:     v.Hint,
+				Detail:   v.Detail,
 			}
 			if v.Field != nil {
 				f.Field = v.Field.String()

@@ -47,6 +47,10 @@ import (
 // a set and both directions must match. A fixture without want lines must
 // produce no finding of that rule. Every rule must have at least one passing
 // and one failing fixture.
+//
+// "# detail: <text>" lines list the findings' administrator-only details
+// (Finding.Detail), compared as a set like the want lines: a finding with
+// a detail must have its detail line.
 func TestFixtures(t *testing.T) {
 	for _, r := range rules.Catalogue() {
 		t.Run(r.ID, func(t *testing.T) {
@@ -64,12 +68,20 @@ func TestFixtures(t *testing.T) {
 					if err != nil {
 						t.Fatalf("evaluate: %v", err)
 					}
-					var gotLines []string
+					var gotLines, gotDetails []string
 					for _, f := range got {
 						gotLines = append(gotLines, fmt.Sprintf("%s %s: %s", f.Severity, f.Field, f.Message))
 						if f.Hint == "" {
 							t.Errorf("finding without hint: %s", f.Message)
 						}
+						if f.Detail != "" {
+							gotDetails = append(gotDetails, f.Detail)
+						}
+					}
+					sort.Strings(gotDetails)
+					sort.Strings(fx.details)
+					if strings.Join(gotDetails, "\n") != strings.Join(fx.details, "\n") {
+						t.Errorf("details differ\n got:\n  %s\nwant:\n  %s", strings.Join(gotDetails, "\n  "), strings.Join(fx.details, "\n  "))
 					}
 					sort.Strings(gotLines)
 					sort.Strings(fx.want)
@@ -86,8 +98,9 @@ func TestFixtures(t *testing.T) {
 }
 
 type fixture struct {
-	input *rules.Input
-	want  []string
+	input   *rules.Input
+	want    []string
+	details []string
 }
 
 func loadFixture(t *testing.T, path string) fixture {
@@ -98,7 +111,7 @@ func loadFixture(t *testing.T, path string) fixture {
 	}
 	settings := rules.DefaultSettings()
 	var origin rules.Origin
-	var want []string
+	var want, details []string
 	complete := false
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
@@ -113,6 +126,8 @@ func loadFixture(t *testing.T, path string) fixture {
 		switch {
 		case strings.HasPrefix(body, "want:"):
 			want = append(want, strings.TrimSpace(strings.TrimPrefix(body, "want:")))
+		case strings.HasPrefix(body, "detail:"):
+			details = append(details, strings.TrimSpace(strings.TrimPrefix(body, "detail:")))
 		case body == "cluster: complete":
 			complete = true
 		case strings.HasPrefix(body, "origin:"):
@@ -159,7 +174,7 @@ func loadFixture(t *testing.T, path string) fixture {
 			in.Old = objs[i]
 		}
 	}
-	return fixture{input: in, want: want}
+	return fixture{input: in, want: want, details: details}
 }
 
 func stripComments(doc []byte) []byte {

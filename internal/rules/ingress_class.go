@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -20,11 +21,19 @@ import (
 // a controller's --ingress-class, not an IngressClass object, so its value
 // is not looked up); no class while a default exists. On CREATE the API
 // server's DefaultIngressClass admission plugin has already filled in the
-// default before webhooks run. When the IngressClasses are not knowable
-// (offline input without any IngressClass) the check is skipped.
+// default before webhooks run.
+//
+// Offline (`webhook check`), the input's IngressClasses stand for the
+// cluster's: an input that holds some and marks none as default denies an
+// Ingress without class. An input without any IngressClass cannot tell:
+// an Ingress without class gets a warning that it relies on the cluster's
+// default class. A named class missing from the input may exist in the
+// cluster (a chart ships an Ingress, not the cluster's classes): it stays
+// unjudged.
 var ingressClass = &Rule{
 	ID:            "ingress-class",
 	DefaultAction: ActionDeny,
+	DefaultNote:   "offline, no class and no IngressClass in the input: warn",
 	Kinds:         ingressKinds,
 	Summary:       "no ingress class while the cluster has no default, or a class that does not exist",
 	Why: "An Ingress whose class does not exist, or that names no class in a cluster without a default " +
@@ -59,6 +68,14 @@ func checkIngressClass(in *Input) []Violation {
 		return nil
 	}
 	defaults, err := in.Cluster.DefaultIngressClasses()
+	if errors.Is(err, ErrNotInInput) {
+		return []Violation{{
+			Field:   fp,
+			Message: "Ingress names no ingress class: it relies on the cluster's default IngressClass, which the input does not show",
+			Hint:    "set spec.ingressClassName, or check the input together with the cluster's IngressClasses",
+			AtMost:  ActionWarn,
+		}}
+	}
 	if err != nil {
 		return LookupFailed(err, fp, "the default IngressClass")
 	}
@@ -67,7 +84,7 @@ func checkIngressClass(in *Input) []Violation {
 	}
 	return []Violation{{
 		Field:   fp,
-		Message: "Ingress names no ingress class and the cluster has no default IngressClass, so no ingress controller will serve it",
+		Message: "Ingress names no ingress class and no IngressClass is marked as the default, so no ingress controller will serve it",
 		Hint:    "set spec.ingressClassName to an existing IngressClass (kubectl get ingressclass)",
 	}}
 }

@@ -30,10 +30,11 @@ func TestIngressClassLookups(t *testing.T) {
 			`[ spec.ingressClassName: IngressClass "nginx" does not exist, so no ingress controller will serve this Ingress]`},
 		{"defaults unavailable", none, &ingTestView{defaultErr: unavailable},
 			`[warn spec.ingressClassName: could not check the default IngressClass: informer not synced: cluster state unavailable]`},
-		{"defaults offline", none, &ingTestView{defaultErr: ErrNotInInput}, `[]`},
+		{"defaults offline", none, &ingTestView{defaultErr: ErrNotInInput},
+			`[warn spec.ingressClassName: Ingress names no ingress class: it relies on the cluster's default IngressClass, which the input does not show]`},
 		{"two defaults", none, &ingTestView{defaults: []string{"a", "b"}}, `[]`},
 		{"empty legacy annotation counts as none", emptyAnn, &ingTestView{},
-			`[ spec.ingressClassName: Ingress names no ingress class and the cluster has no default IngressClass, so no ingress controller will serve it]`},
+			`[ spec.ingressClassName: Ingress names no ingress class and no IngressClass is marked as the default, so no ingress controller will serve it]`},
 	} {
 		got := ingRun(t, checkIngressClass, tc.obj, tc.view, DefaultSettings())
 		if s := "[" + strings.Join(got, "\n") + "]"; s != tc.want {

@@ -4,49 +4,69 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// ingressConflict restricts spec.rules[*].http.paths[*]: the key host +
-// path + pathType, within one ingress class, must not already be claimed by
-// another Ingress. Claimed from another namespace it is a traffic hijack
-// (deny); from the same namespace it is a duplicate the controller resolves
-// arbitrarily (warn).
+// ingressConflict restricts the hosts and paths an Ingress routes, on its
+// ingress controller:
 //
-// Keys are normalised as IngressKeys does ("/api/" and "/api" under Prefix
-// are the same key; hosts compare case-insensitively). Lookups go through
-// the ClusterView's claim index, never a scan.
+//   - spec.rules[*].host (and spec.defaultBackend of a rule-less Ingress,
+//     the catch-all): a host that Ingresses of another namespace serve on
+//     the same controller is theirs. ingress-nginx merges every rule of a
+//     host into one server block whatever the namespace, so any path, any
+//     pathType, regex or not, added to someone else's host takes part of
+//     its traffic. Denied unless the namespaces that own the host share it
+//     (guardrails.dev/share-host-with on one of their Ingresses for the
+//     host, see ingress_host_owner.go for who owns a host) or the
+//     configuration's ingress.sharedHosts lists the host for this
+//     namespace. Hosts compare case-insensitively, a trailing dot ignored.
+//   - spec.rules[*].http.paths[*].path: the same host, path and pathType
+//     already routed by another Ingress (the controller serves only one of
+//     them; ingress-nginx's own admission rejects the second). Denied,
+//     also within one namespace and on a shared host.
+//   - an ingress-nginx canary (canary: "true") belongs to the namespace of
+//     its main Ingress: it must not divert a path that an Ingress of
+//     another namespace routes. Canaries claim nothing themselves: they
+//     neither hold a host nor duplicate their main Ingress.
+//   - metadata.annotations[guardrails.dev/share-host-with]: an entry that
+//     is not a namespace name (warn).
 //
-// Class resolution: the index holds each Ingress under the class it names
-// ("" when none). An Ingress without a class belongs to the default class,
-// so when the subject names no class the default classes are queried too,
-// and when it names a default class the class "" is queried too. When the
-// defaults are not knowable (offline input without IngressClasses), ""
-// and a named class are treated as different classes: no guess, no false
-// alarm.
+// Controller: Ingresses whose IngressClasses have the same spec.controller
+// meet on one controller; an Ingress without class belongs to the default
+// classes' controller. Without IngressClasses to tell (offline input
+// without any), each class name is its own controller and "no class" is
+// one more: no guess, no false alarm.
 //
-// Namespace unknown: an Ingress without metadata.namespace in offline input
-// goes wherever kubectl's context points, so a claim between it and another
-// Ingress may be a duplicate as well as a hijack: it is only a warning.
+// What a tenant reads names neither the other namespace nor its objects (a
+// server-side dry run would make the webhook an oracle of who serves what):
+// "served by another namespace". The finding's Detail, for the webhook's
+// log, the audit annotations and `webhook check`, names them.
 //
-// Passes: the Ingress's own previous version (same namespace and name);
-// the same host and path under another class, another pathType or another
-// host; ingress-nginx canaries (nginx.ingress.kubernetes.io/canary: "true")
-// repeating a main Ingress of their own namespace — a canary that repeats an
-// Ingress of another namespace is still a hijack, and canaries are not
-// indexed, so a main Ingress never conflicts with its canary.
+// Namespace unknown: an Ingress without metadata.namespace in offline
+// input goes wherever kubectl's context points, so a host or path it
+// shares with an Ingress that names its namespace may be a duplicate as
+// well as a hijack: only a warning. Ingresses without namespace are in one
+// namespace with each other.
+//
+// Lookups go through the ClusterView's indexes (IngressHost,
+// IngressClaims), never a scan of all Ingresses.
 var ingressConflict = &Rule{
 	ID:            "ingress-conflict",
 	DefaultAction: ActionDeny,
-	DefaultNote:   "same namespace: warn",
+	DefaultNote:   "namespace unknown offline: warn",
 	Kinds:         ingressKinds,
-	Summary:       "host + path already claimed by an Ingress in another namespace",
-	Why: "Two Ingresses of one class claiming the same host and path fight over the same traffic: " +
-		"the controller picks one of them, so a team in another namespace can take over an application's traffic.",
-	Fix: "Use a host or path that is not routed yet, or agree with the owner of the other Ingress " +
-		"to serve the path from one Ingress only.",
-	Check: checkIngressConflict,
+	Summary:       "a host served by another namespace on the same controller, or a host + path already routed",
+	Why: "An ingress controller merges every rule of a host into one server, whatever the namespace: a team that " +
+		"adds a path to another team's host, or repeats one of its routes, takes over part of that application's traffic.",
+	Fix: "Serve a host of your own. To share a host on purpose, the namespace that serves it lists yours in the " +
+		"guardrails.dev/share-host-with annotation of one of its Ingresses for the host, or a cluster admin adds it " +
+		"to ingress.sharedHosts; routes within a shared host stay distinct.",
+	Params: []string{"ingress.sharedHosts"},
+	Check:  checkIngressConflict,
 }
 
 func checkIngressConflict(in *Input) []Violation {
@@ -54,95 +74,236 @@ func checkIngressConflict(in *Input) []Violation {
 	if ing == nil {
 		return nil
 	}
-	canary := IngressIsCanary(ing)
-	class := IngressClassOf(ing)
-	classes := []string{class}
-	var out []Violation
-	defaults, err := in.Cluster.DefaultIngressClasses()
-	switch {
-	case err == nil:
-		if class == "" {
-			classes = append(classes, defaults...)
-			slices.Sort(classes[1:]) // deterministic order of findings
-		} else {
-			for _, d := range defaults {
-				if d == class {
-					classes = append(classes, "")
-					break
-				}
-			}
-		}
-	case !errors.Is(err, ErrNotInInput):
-		out = append(out, LookupFailed(err, field.NewPath("spec", "ingressClassName"), "the default IngressClass")...)
-	}
+	classes, out := ingressControllerClasses(in, IngressClassOf(ing))
+	out = append(out, shareHostWithProblems(ing)...)
 
-	seen := map[string]bool{}
-	for _, c := range IngressKeys(ing, class) {
+	hostVs, flagged, err := ingressHostViolations(in, ing, ns, classes)
+	if err != nil {
+		return append(out, LookupFailed(err, field.NewPath("spec", "rules"), "which namespaces serve these hosts")...)
+	}
+	out = append(out, hostVs...)
+
+	pathVs, err := ingressPathDuplicates(in, ing, ns, classes, flagged)
+	if err != nil {
+		return append(out, LookupFailed(err, field.NewPath("spec", "rules"), "other Ingresses routing these hosts and paths")...)
+	}
+	return append(out, pathVs...)
+}
+
+// ingressControllerClasses returns the class keys of the indexes that
+// reach the same controller as an Ingress of class class ("" for none),
+// sorted: the classes with the same spec.controller, and "" when a default
+// class has it. Without IngressClasses to tell, just class.
+func ingressControllerClasses(in *Input, class string) ([]string, []Violation) {
+	all, err := in.Cluster.IngressClasses()
+	if err != nil {
+		if errors.Is(err, ErrNotInInput) {
+			return []string{class}, nil
+		}
+		return []string{class}, LookupFailed(err, field.NewPath("spec", "ingressClassName"), "the IngressClasses")
+	}
+	controllers := map[string]bool{}
+	for _, ic := range all {
+		if class == "" && IsDefaultIngressClass(ic) || class != "" && ic.Name == class {
+			controllers[ic.Spec.Controller] = true
+		}
+	}
+	keys := []string{class}
+	for _, ic := range all {
+		if !controllers[ic.Spec.Controller] {
+			continue
+		}
+		if ic.Name != class && !slices.Contains(keys, ic.Name) {
+			keys = append(keys, ic.Name)
+		}
+		if IsDefaultIngressClass(ic) && !slices.Contains(keys, "") {
+			keys = append(keys, "")
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// ingressHostViolations judges the hosts ing serves; flagged holds the
+// hosts it reported.
+func ingressHostViolations(in *Input, ing *networkingv1.Ingress, ns string, classes []string) ([]Violation, map[string]bool, error) {
+	var out []Violation
+	flagged := map[string]bool{}
+	verdicts := map[string]hostVerdict{}
+	for _, hc := range IngressHosts(ing) {
+		v, seen := verdicts[hc.Host]
+		if !seen {
+			lists := make([][]HostHolder, 0, len(classes))
+			for _, cl := range classes {
+				hs, err := in.Cluster.IngressHost(cl, hc.Host)
+				if err != nil {
+					return out, flagged, err
+				}
+				lists = append(lists, hs)
+			}
+			holders := mergeHolders(lists...)
+			if in.Settings != nil && in.Settings.Ingress.SharedWith(hc.Host, ns) {
+				v = hostVerdict{ok: true}
+			} else {
+				v = decideHost(ns, holders)
+			}
+			verdicts[hc.Host] = v
+		}
+		if v.ok {
+			continue
+		}
+		flagged[hc.Host] = true
+		out = append(out, hostViolation(hc, ns, v.blockers))
+	}
+	return out, flagged, nil
+}
+
+func hostText(host string) string {
+	if host == "" {
+		return "the catch-all (no host)"
+	}
+	return fmt.Sprintf("host %q", host)
+}
+
+func hostViolation(hc IngressHostClaim, ns string, blockers []HostHolder) Violation {
+	var detail []string
+	unknown := ns == ""
+	for _, b := range blockers {
+		unknown = unknown || b.Namespace == ""
+		d := fmt.Sprintf("served by namespace %s (Ingress %s)", nsText(b.Namespace), b.Ingress)
+		if len(b.ShareWith) > 0 {
+			d += fmt.Sprintf(", which shares it with %s only", strings.Join(b.ShareWith, ", "))
+		}
+		detail = append(detail, d)
+	}
+	v := Violation{
+		Field:   hc.Field,
+		Message: fmt.Sprintf("%s is served by another namespace", hostText(hc.Host)),
+		Hint: "serve a host of your own, or ask the namespace that serves it to add yours to the " +
+			ShareHostAnnotation + " annotation of one of its Ingresses for the host",
+		Detail: strings.Join(detail, "; "),
+	}
+	if unknown {
+		v.Message = fmt.Sprintf("%s is served by an Ingress that may be in another namespace (metadata.namespace is not set)", hostText(hc.Host))
+		v.Hint = "set metadata.namespace; in another namespace than the Ingresses that serve the host, this one would be denied"
+		v.AtMost = ActionWarn
+	}
+	return v
+}
+
+// nsText names a namespace for the detail, "(not set)" for the unknown one.
+func nsText(ns string) string {
+	if ns == "" {
+		return "(not set)"
+	}
+	return ns
+}
+
+// ingressPathDuplicates reports the routes of ing that another Ingress
+// already routes (host, path and pathType), and canary routes that belong
+// to another namespace. Hosts already reported as another namespace's
+// are not reported again path by path.
+func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, classes []string, flagged map[string]bool) ([]Violation, error) {
+	canary := IngressIsCanary(ing)
+	var out []Violation
+	for _, c := range IngressKeys(ing, IngressClassOf(ing)) {
+		seen := map[ObjectRef]bool{}
+		var same, other []ObjectRef
 		for _, cl := range classes {
 			key := c.Key
 			key.Class = cl
 			refs, err := in.Cluster.IngressClaims(key)
 			if err != nil {
-				// One warning is enough: the other keys would fail alike.
-				return append(out, LookupFailed(err, c.Field.Child("path"), "other Ingresses routing this host and path")...)
+				return out, err
 			}
 			for _, r := range refs {
-				if r.Namespace == ns && r.Name == ing.Name {
+				if r.Namespace == ns && r.Name == ing.Name || seen[r] {
 					continue
 				}
-				// An unknown namespace (offline input without
-				// metadata.namespace) may be the other one's: no hijack claim.
-				sameNS := r.Namespace == ns || r.Namespace == "" || ns == ""
-				if canary && sameNS {
-					continue
+				seen[r] = true
+				if r.Namespace == ns {
+					same = append(same, r)
+				} else {
+					other = append(other, r)
 				}
-				id := c.Field.String() + " " + r.Namespace + "/" + r.Name
-				if seen[id] {
-					continue
-				}
-				seen[id] = true
-				out = append(out, ingressConflictViolation(c, r, class, cl, sameNS))
 			}
 		}
+		route := fmt.Sprintf("%s path %q (%s)", hostText(c.Key.Host), pathText(c.Path), c.Key.PathType)
+		fp := c.Field.Child("path")
+		switch {
+		case canary && len(other) > 0 && !flagged[c.Key.Host]:
+			out = append(out, pathViolation(fp, ns, other,
+				fmt.Sprintf("canary for %s, which an Ingress of another namespace routes: a canary belongs to the namespace of its main Ingress", route),
+				"put the canary in the namespace of the Ingress it splits traffic from"))
+		case canary:
+			// A canary repeats a main Ingress of its namespace on purpose
+			// (and one on another namespace's host is reported already).
+		case len(other) > 0 && !flagged[c.Key.Host]:
+			out = append(out, pathViolation(fp, ns, other,
+				fmt.Sprintf("%s is already routed by an Ingress of another namespace", route),
+				"use a path of your own on the shared host; the controller serves only one Ingress per route"))
+		case len(same) > 0:
+			names := make([]string, len(same))
+			for i, r := range same {
+				names[i] = r.Name
+			}
+			out = append(out, Violation{
+				Field:   fp,
+				Message: fmt.Sprintf("%s is already routed by Ingress %s of this namespace", route, strings.Join(names, ", ")),
+				Hint:    fmt.Sprintf("merge the path into Ingress %s or remove one of them; the controller serves only one", names[0]),
+			})
+		}
 	}
-	return out
+	return out, nil
 }
 
-func ingressConflictViolation(c IngressClaim, other ObjectRef, subjectClass, keyClass string, sameNS bool) Violation {
-	what := fmt.Sprintf("host %q", c.Key.Host)
-	if c.Key.Host == "" {
-		what = "the catch-all rule (no host)"
+func pathText(p string) string {
+	if p == "" {
+		return "/"
 	}
-	cls := keyClass
-	if cls == "" {
-		cls = subjectClass
+	return p
+}
+
+func pathViolation(fp *field.Path, ns string, others []ObjectRef, msg, hint string) Violation {
+	var detail []string
+	unknown := ns == ""
+	for _, r := range others {
+		unknown = unknown || r.Namespace == ""
+		detail = append(detail, "routed by Ingress "+ingressRefName(r))
 	}
-	clsText := "no class"
-	if cls != "" {
-		clsText = "class " + cls
-	}
-	path := c.Path
-	if path == "" {
-		path = "/"
-	}
-	v := Violation{
-		Field: c.Field.Child("path"),
-		Message: fmt.Sprintf("%s path %q (%s) is already routed by Ingress %s (%s)",
-			what, path, c.Key.PathType, ingressRefName(other), clsText),
-		Hint: fmt.Sprintf("choose another host or path, or agree with the owner of Ingress %s which one serves it", ingressRefName(other)),
-	}
-	if sameNS {
+	v := Violation{Field: fp, Message: msg, Hint: hint, Detail: strings.Join(detail, "; ")}
+	if unknown {
+		v.Message = strings.Replace(msg, "another namespace", "what may be another namespace (metadata.namespace is not set)", 1)
 		v.AtMost = ActionWarn
-		v.Hint = fmt.Sprintf("merge this path into Ingress %s or remove one of them; the controller serves only one", ingressRefName(other))
 	}
 	return v
 }
 
-// ingressRefName is "namespace/name", or just the name when the namespace is not
-// known (offline input without metadata.namespace).
+// ingressRefName is "namespace/name", or just the name when the namespace
+// is not known (offline input without metadata.namespace).
 func ingressRefName(r ObjectRef) string {
 	if r.Namespace == "" {
 		return r.Name
 	}
 	return r.Namespace + "/" + r.Name
+}
+
+// shareHostWithProblems warns about entries of the ShareHostAnnotation
+// that cannot be namespace names: a typo shares nothing.
+func shareHostWithProblems(ing *networkingv1.Ingress) []Violation {
+	var bad []string
+	for _, s := range ShareHostWith(ing) {
+		if len(validation.IsDNS1123Label(s)) > 0 {
+			bad = append(bad, fmt.Sprintf("%q", s))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return []Violation{{
+		Field:   field.NewPath("metadata", "annotations").Key(ShareHostAnnotation),
+		Message: fmt.Sprintf("%s %s not a namespace name, so the host is not shared with it", strings.Join(bad, ", "), plural(len(bad), "is", "are")),
+		Hint:    "list namespace names separated by commas, e.g. \"team-b,team-c\"",
+		AtMost:  ActionWarn,
+	}}
 }

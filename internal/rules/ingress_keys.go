@@ -47,6 +47,68 @@ func ingressNginxBool(ing *networkingv1.Ingress, name string) bool {
 	return err == nil && b
 }
 
+// ShareHostAnnotation on an Ingress lists the namespaces (comma-separated)
+// with which its namespace shares the hosts the Ingress serves. It counts
+// only on Ingresses that already serve the host (see ingress-conflict):
+// a namespace cannot grant itself a host someone else serves.
+const ShareHostAnnotation = "guardrails.dev/share-host-with"
+
+// ShareHostWith returns the namespaces named by ing's ShareHostAnnotation,
+// trimmed, in the order written, without empty entries.
+func ShareHostWith(ing *networkingv1.Ingress) []string {
+	v, ok := ing.Annotations[ShareHostAnnotation]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// NormalizeHost returns host the way controllers compare it: lower-cased
+// (DNS names are case-insensitive) and without a trailing dot (the fully
+// qualified "shop.example.com." is the same name).
+func NormalizeHost(host string) string {
+	return strings.TrimRight(strings.ToLower(strings.TrimSpace(host)), ".")
+}
+
+// IngressHostClaim is one host an Ingress serves, with the field that
+// makes it serve it.
+type IngressHostClaim struct {
+	// Host is normalised (NormalizeHost); "" is the catch-all.
+	Host  string
+	Field *field.Path
+}
+
+// IngressHosts returns the hosts ing serves, one entry per rule that
+// serves one (spec.rules[i].host), in order: a rule with a host serves it
+// even without http (ingress-nginx then routes the host to the Ingress's
+// default backend); a rule without host but with http serves the
+// catch-all "". An Ingress with a defaultBackend and no rules serves the
+// catch-all too (field spec.defaultBackend). A host may appear more than
+// once.
+func IngressHosts(ing *networkingv1.Ingress) []IngressHostClaim {
+	if ing == nil {
+		return nil
+	}
+	var out []IngressHostClaim
+	rulesPath := field.NewPath("spec", "rules")
+	for i, r := range ing.Spec.Rules {
+		if r.Host == "" && r.HTTP == nil {
+			continue
+		}
+		out = append(out, IngressHostClaim{Host: NormalizeHost(r.Host), Field: rulesPath.Index(i).Child("host")})
+	}
+	if len(ing.Spec.Rules) == 0 && ing.Spec.DefaultBackend != nil {
+		out = append(out, IngressHostClaim{Host: "", Field: field.NewPath("spec", "defaultBackend")})
+	}
+	return out
+}
+
 // ingressSubject returns the Ingress under test and its namespace (from the
 // object, else from the request), or nil for any other type.
 func ingressSubject(in *Input) (*networkingv1.Ingress, string) {
@@ -75,7 +137,8 @@ type IngressClaim struct {
 // by also looking up the other spelling. Paths are normalised so that
 // equivalent spellings collide: a Prefix path's trailing slashes are
 // dropped ("/api/" and "/api" match the same requests), an empty path means
-// "/", hosts are lower-cased. Rules without http claim nothing.
+// "/", hosts are normalised (NormalizeHost). Rules without http claim
+// nothing.
 func IngressKeys(ing *networkingv1.Ingress, class string) []IngressClaim {
 	if ing == nil {
 		return nil
@@ -86,7 +149,7 @@ func IngressKeys(ing *networkingv1.Ingress, class string) []IngressClaim {
 		if r.HTTP == nil {
 			continue
 		}
-		host := strings.ToLower(r.Host)
+		host := NormalizeHost(r.Host)
 		for j, p := range r.HTTP.Paths {
 			pt := string(networkingv1.PathTypeImplementationSpecific)
 			if p.PathType != nil {

@@ -91,6 +91,22 @@ type ingTestView struct {
 	secrets    map[string]bool
 	secretErr  error
 	claimCalls int
+	classList  []*networkingv1.IngressClass
+	listErr    error
+	hosts      map[[2]string][]HostHolder // class, host
+	hostErr    error
+	hostCalls  int
+}
+
+func (v *ingTestView) IngressClasses() ([]*networkingv1.IngressClass, error) {
+	if v.classList == nil && v.listErr == nil {
+		return nil, ErrNotInInput
+	}
+	return v.classList, v.listErr
+}
+func (v *ingTestView) IngressHost(class, host string) ([]HostHolder, error) {
+	v.hostCalls++
+	return v.hosts[[2]string{class, host}], v.hostErr
 }
 
 func (v *ingTestView) IngressClass(name string) (*networkingv1.IngressClass, error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -17,10 +18,18 @@ import (
 //     such paths unquoted into `location <path> {`);
 //   - a non-empty path that does not start with "/" (the API server rejects
 //     it too; reported for the offline check);
-//   - regex characters (* + ? ( ) [ ] { } ^ $ | \) under pathType Exact or
-//     Prefix, which match literally — and which ingress-nginx's strict path
-//     validation (strict-validate-path-type, on by default since v1.12)
-//     rejects, dropping the Ingress;
+//   - whatever pathType, what ingress-nginx's deep inspection of paths
+//     rejects (its inspector, CVE-2021-25745: paths that reach the
+//     controller's own files): "/var/run/secrets" (the service-account
+//     token), "/etc/passwd", "/etc/shadow", "/etc/group", "/etc/nginx",
+//     "/etc/ingress-controller", and "_by_lua" (Lua directives); its
+//     "alias …;" and "root …;" patterns need a ";", rejected above. The
+//     controller ignores such an Ingress;
+//   - under pathType Exact or Prefix, any character but A-Z a-z 0-9 "-"
+//     "." "_" "/": ingress-nginx's strict path validation
+//     (strict-validate-path-type, on by default) rejects the Ingress.
+//     Regex characters (* + ? ( ) [ ] { } ^ $ | \) get their own message:
+//     they match literally there;
 //   - in ingress-nginx regex mode (nginx.ingress.kubernetes.io/use-regex
 //     true, or a rewrite-target, which forces regex locations), an
 //     ImplementationSpecific path that is not a valid PCRE pattern. Only
@@ -29,25 +38,46 @@ import (
 //     PCRE features Go's RE2 lacks (lookarounds, backreferences, possessive
 //     quantifiers) pass.
 //
-// Passes: plain paths of letters, digits, "/", ".", "-", "_", "~", "%", "@",
-// ":" and the like; regex paths under ImplementationSpecific. Regex
-// characters under ImplementationSpecific without use-regex are left alone:
-// their meaning is up to the controller (GCE and ALB use "/*" globs,
-// Contour treats them as regex).
+// Passes: Exact and Prefix paths of letters, digits, "/", ".", "-" and
+// "_"; the empty path; under ImplementationSpecific also "~", "%", "@",
+// ":" and the like, and regex paths. Regex characters under
+// ImplementationSpecific without use-regex are left alone: their meaning
+// is up to the controller (GCE and ALB use "/*" globs, Contour treats them
+// as regex).
 var ingressPath = &Rule{
 	ID:            "ingress-path",
 	DefaultAction: ActionDeny,
 	Kinds:         ingressKinds,
-	Summary:       "paths that contradict their pathType or break controller config",
-	Why: "A regex under pathType Exact or Prefix never matches what its author meant (and strict ingress-nginx " +
-		"drops the Ingress); a broken regex or a config-breaking character makes the controller's reload fail " +
-		"for every Ingress it serves.",
-	Fix: "Use pathType ImplementationSpecific with nginx.ingress.kubernetes.io/use-regex: \"true\" for regex " +
-		"paths, keep Exact and Prefix paths literal, and remove quotes, semicolons, braces and whitespace from paths.",
+	Summary:       "paths that contradict their pathType, break controller config or that ingress-nginx rejects",
+	Why: "A regex under pathType Exact or Prefix never matches what its author meant, and strict ingress-nginx drops an " +
+		"Exact or Prefix path with any character but letters, digits, -, ., _ and /; paths naming the controller's files " +
+		"are rejected by its deep inspection; a broken regex or a config-breaking character makes the controller's reload " +
+		"fail for every Ingress it serves.",
+	Fix: "Keep Exact and Prefix paths to letters, digits, -, ., _ and /; use pathType ImplementationSpecific (with " +
+		"nginx.ingress.kubernetes.io/use-regex: \"true\" for regex paths) for anything else, and remove quotes, " +
+		"semicolons, braces and whitespace from paths.",
 	Check: checkIngressPath,
 }
 
 const ingressRegexChars = `*+?()[]{}^$|\`
+
+// ingressNginxForbiddenPaths are the substrings ingress-nginx's deep
+// inspection rejects in a path, with what they could do.
+var ingressNginxForbiddenPaths = []struct{ needle, what string }{
+	{"/var/run/secrets", "could reach the controller's service-account token"},
+	{"/etc/passwd", "could reach the controller's host files"},
+	{"/etc/shadow", "could reach the controller's host files"},
+	{"/etc/group", "could reach the controller's host files"},
+	{"/etc/nginx", "could reach the controller's nginx configuration"},
+	{"/etc/ingress-controller", "could reach the controller's own files"},
+	{"_by_lua", "could inject Lua code into the controller's configuration"},
+}
+
+// strictPathChar reports whether ingress-nginx's strict path validation
+// accepts c in an Exact or Prefix path.
+func strictPathChar(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '/'
+}
 
 // pcreExtendedFlag finds an inline (?x) flag.
 var pcreExtendedFlag = regexp.MustCompile(`\(\?[a-zA-Z^-]*x`)
@@ -98,11 +128,26 @@ func ingressPathProblem(path string, pt networkingv1.PathType, regexMode bool) (
 			Hint:    "write the path as an absolute path, e.g. \"/" + path + "\"",
 		}, true
 	}
+	for _, f := range ingressNginxForbiddenPaths {
+		if strings.Contains(path, f.needle) {
+			return Violation{
+				Message: fmt.Sprintf("path %q contains %q, which ingress-nginx's deep inspection rejects (it %s): the controller ignores the Ingress", path, f.needle, f.what),
+				Hint:    "route a path that does not name the controller's files",
+			}, true
+		}
+	}
 	if pt == networkingv1.PathTypeExact || pt == networkingv1.PathTypePrefix {
 		if k := strings.IndexAny(path, ingressRegexChars); k >= 0 {
 			return Violation{
 				Message: fmt.Sprintf("path %q contains the regex character %q but pathType %s matches it literally", path, path[k:k+1], pt),
 				Hint:    "for a regex use pathType ImplementationSpecific with nginx.ingress.kubernetes.io/use-regex: \"true\"; otherwise remove the character",
+			}, true
+		}
+		if k := strings.IndexFunc(path, func(c rune) bool { return !strictPathChar(c) }); k >= 0 {
+			c, _ := utf8.DecodeRuneInString(path[k:])
+			return Violation{
+				Message: fmt.Sprintf("path %q contains %q, which ingress-nginx's strict path validation (strict-validate-path-type, on by default) rejects under pathType %s: the Ingress is not served", path, string(c), pt),
+				Hint:    "use only letters, digits, \"-\", \".\", \"_\" and \"/\" in Exact and Prefix paths, or pathType ImplementationSpecific",
 			}, true
 		}
 		return Violation{}, false

@@ -65,7 +65,23 @@ func TestIngressPathProblem(t *testing.T) {
 	}{
 		{"/", prefix, false, false},
 		{"", impl, false, false},
-		{"/a.b-c_d/~e/@f/%20/g:h/i=j,k!", prefix, false, false},
+		{"/a.b-c_d/E/9/", prefix, false, false},
+		{"/a.b-c_d/~e/@f/%20/g:h/i=j,k!", impl, false, false},
+		// strict-validate-path-type: Exact and Prefix take A-Z a-z 0-9 - . _ / only
+		{"/~user", prefix, false, true},
+		{"/@scope", exact, false, true},
+		{"/%20", prefix, false, true},
+		{"/a:b", prefix, false, true},
+		{"/caf\u00e9", prefix, false, true},
+		// deep inspection, whatever the pathType
+		{"/var/run/secrets/kubernetes.io/serviceaccount/token", impl, false, true},
+		{"/x/var/run/secrets", prefix, false, true},
+		{"/etc/passwd", exact, false, true},
+		{"/etc/nginx/nginx.conf", impl, true, true},
+		{"/etc/ingress-controller/ssl", prefix, false, true},
+		{"/content_by_lua_block", impl, false, true},
+		{"/etc/hosts", prefix, false, false}, // not in ingress-nginx's list
+		{"/var/run/secret", prefix, false, false},
 		{"/api/*", prefix, false, true},
 		{"/c++", prefix, false, true}, // strict ingress-nginx rejects it; literal elsewhere
 		{"/api$", exact, false, true},

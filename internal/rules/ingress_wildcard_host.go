@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -14,20 +15,24 @@ import (
 //     that receives requests for every host no other Ingress claims;
 //   - spec.rules[*].host "*" (bare wildcard; the API server rejects it too,
 //     reported for the offline check);
+//   - spec.rules[*].host "*.example.com": ingress-nginx answers with it for
+//     every subdomain that no other Ingress names, including mistyped and
+//     newly added hosts of other teams — a catch-all one level down;
 //   - spec.defaultBackend on an Ingress without rules: ingress-nginx (and
 //     Traefik) make it the controller-wide default backend, i.e. a
 //     catch-all for every unknown host.
 //
-// Passes: named hosts and ordinary wildcards such as "*.example.com"; a
-// defaultBackend next to rules (ingress-nginx scopes it to the Ingress's
-// own hosts); rules without http (they route nothing).
+// Passes: named hosts; a defaultBackend next to rules (ingress-nginx
+// scopes it to the Ingress's own hosts); rules without host and without
+// http (they route nothing).
 var ingressWildcardHost = &Rule{
 	ID:            "ingress-wildcard-host",
 	DefaultAction: ActionDeny,
 	Kinds:         ingressKinds,
-	Summary:       "catch-all rules (no host or bare *) outside allowed namespaces",
-	Why: "A rule without host, a bare \"*\" host or a rule-less defaultBackend catches the traffic of every " +
-		"host the controller serves that no other Ingress claims, including mistyped and newly added hosts of other teams.",
+	Summary:       "catch-all rules (no host, * or *.domain) outside allowed namespaces",
+	Why: "A rule without host, a bare \"*\" host, a wildcard host such as \"*.example.com\" or a rule-less defaultBackend " +
+		"catches the traffic of every host (or subdomain) the controller serves that no other Ingress claims, " +
+		"including mistyped and newly added hosts of other teams.",
 	Fix: "Set spec.rules[].host to the host the application serves; catch-alls belong in the namespaces " +
 		"listed in the configuration's wildcardHostNamespaces.",
 	Params: []string{"ingress.wildcardHostNamespaces"},
@@ -39,7 +44,7 @@ func checkIngressWildcardHost(in *Input) []Violation {
 	if ing == nil || (in.Settings != nil && slices.Contains(in.Settings.Ingress.WildcardHostNamespaces, ns)) {
 		return nil
 	}
-	const hint = "set a host such as \"app.example.com\"; catch-alls are allowed only in the namespaces listed in wildcardHostNamespaces"
+	const hint = "set a host such as \"app.example.com\"; catch-alls and wildcard hosts are allowed only in the namespaces listed in wildcardHostNamespaces"
 	var out []Violation
 	for i, r := range ing.Spec.Rules {
 		fp := field.NewPath("spec", "rules").Index(i).Child("host")
@@ -49,6 +54,13 @@ func checkIngressWildcardHost(in *Input) []Violation {
 				Field:   fp,
 				Message: fmt.Sprintf("rule %d has the bare wildcard host \"*\", which catches requests for every host (the API server rejects it too)", i),
 				Hint:    hint,
+			})
+		case strings.HasPrefix(r.Host, "*."):
+			out = append(out, Violation{
+				Field: fp,
+				Message: fmt.Sprintf("rule %d has the wildcard host %q, which catches requests for every subdomain of %s that no other Ingress names",
+					i, r.Host, strings.TrimPrefix(r.Host, "*.")),
+				Hint: hint,
 			})
 		case r.Host == "" && r.HTTP != nil && len(r.HTTP.Paths) > 0:
 			out = append(out, Violation{

@@ -108,6 +108,13 @@ type Violation struct {
 	// value means "the rule's action". ingress-annotation uses it to warn
 	// about unknown names while denying bad values.
 	AtMost Action
+	// Detail is what a cluster administrator may read and the tenant who
+	// sent the object may not: other namespaces and their objects (the
+	// namespace and Ingress that serve a host). Message and Hint must make
+	// sense without it and must never repeat it. The webhook writes Detail
+	// to its log and to the audit annotations only, never into a denial or
+	// a warning; `webhook check` prints it (whoever runs it has the files).
+	Detail string
 }
 
 // Finding is one violation of one rule by one object. Severity is the
@@ -120,6 +127,8 @@ type Finding struct {
 	Field    string    `json:"field"`
 	Message  string    `json:"message"`
 	Hint     string    `json:"hint"`
+	// Detail is Violation.Detail: for administrators only.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Input is everything a rule may read.

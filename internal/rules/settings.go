@@ -1,6 +1,11 @@
 package rules
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
 
 // Settings are the rule parameters, in the vocabulary of the configuration
 // file: its resources, ingress and priority sections are exactly these
@@ -27,11 +32,45 @@ type ResourcesSettings struct {
 // IngressSettings configure the ingress rules.
 type IngressSettings struct {
 	// WildcardHostNamespaces may publish catch-all Ingress rules (no
-	// host, or a bare "*").
+	// host, a bare "*", or a wildcard host such as "*.example.com").
 	WildcardHostNamespaces []string `json:"wildcardHostNamespaces,omitempty" validate:"dive,required"`
 	// TLSSecretLookups lets ingress-tls check that TLS secrets exist (the
 	// server then watches Secret metadata: needs list/watch on them).
 	TLSSecretLookups bool `json:"tlsSecretLookups,omitempty"`
+	// SharedHosts are hosts that several namespaces may serve together
+	// (ingress-conflict): a namespace listed for a host may serve it
+	// whoever serves it already.
+	SharedHosts []SharedHost `json:"sharedHosts,omitempty" validate:"dive"`
+}
+
+// SharedHost lets the listed namespaces serve the listed hosts together.
+type SharedHost struct {
+	// Hosts are host names, or "*.example.com" for every host under
+	// example.com (any depth, and the wildcard host itself). Compared
+	// case-insensitively, a trailing dot ignored.
+	Hosts []string `json:"hosts" validate:"min=1,dive,required"`
+	// Namespaces may serve those hosts.
+	Namespaces []string `json:"namespaces" validate:"min=1,dive,required"`
+}
+
+// SharedWith reports whether the settings let namespace ns serve host
+// (normalised by NormalizeHost).
+func (s IngressSettings) SharedWith(host, ns string) bool {
+	for _, sh := range s.SharedHosts {
+		if !slices.Contains(sh.Namespaces, ns) {
+			continue
+		}
+		for _, p := range sh.Hosts {
+			p = NormalizeHost(p)
+			if p == host {
+				return true
+			}
+			if suffix, ok := strings.CutPrefix(p, "*"); ok && strings.HasPrefix(suffix, ".") && strings.HasSuffix(host, suffix) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // PrioritySettings configure the priority rules and the priority class

@@ -47,8 +47,8 @@ var ingressSnippet = check{
 
 // ingressWildcardHost judges spec.rules[*].host and spec.defaultBackend of
 // Ingresses outside ingress.wildcardHostNamespaces: no rule without host
-// that routes paths, no bare "*" host, no defaultBackend on an Ingress
-// without rules. The whole rule.
+// that routes paths, no bare "*" host, no wildcard host "*.domain", no
+// defaultBackend on an Ingress without rules. The whole rule.
 var ingressWildcardHost = check{
 	rule:      "ingress-wildcard-host",
 	covers:    "yes",
@@ -66,12 +66,14 @@ var ingressWildcardHost = check{
 	findings: func(_ *config.Config, root, _ string) string {
 		return render("ingress-wildcard-host", expand(`
 (has($R.spec.rules) ? $R.spec.rules : []).transformList(i, r,
-  (has(r.host) && r.host == '*') || ((!has(r.host) || r.host == '') && has(r.http) && has(r.http.paths) && size(r.http.paths) > 0),
+  (has(r.host) && (r.host == '*' || r.host.startsWith('*.'))) || ((!has(r.host) || r.host == '') && has(r.http) && has(r.http.paths) && size(r.http.paths) > 0),
   ['spec.rules[' + string(i) + '].host', 'spec.rules[*].host',
     'rule ' + string(i) + (has(r.host) && r.host == '*' ?
       ' has the bare wildcard host "*", which catches requests for every host (the API server rejects it too)' :
+      has(r.host) && r.host.startsWith('*.') ?
+      ' has the wildcard host "' + r.host + '", which catches requests for every subdomain of ' + r.host.substring(2) + ' that no other Ingress names' :
       ' has no host, so it catches requests for every host'),
-    'set a host such as "app.example.com"; catch-alls are allowed only in the namespaces listed in wildcardHostNamespaces'])
+    'set a host such as "app.example.com"; catch-alls and wildcard hosts are allowed only in the namespaces listed in wildcardHostNamespaces'])
 + (has($R.spec.defaultBackend) && (!has($R.spec.rules) || size($R.spec.rules) == 0) ?
   [['spec.defaultBackend', 'spec.defaultBackend',
     $D,
