@@ -1,6 +1,7 @@
 // Command webhook is the one Guardrails binary: `serve` runs the admission
-// server, `check` checks manifests offline for CI, `dev` runs a local
-// sandbox, and `rules` prints the rule catalogue.
+// server, `check` checks manifests offline for CI, `audit` judges what a
+// live cluster already holds, `dev` runs a local sandbox, and `rules`
+// prints the rule catalogue.
 package main
 
 import (
@@ -37,6 +38,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(newRulesCmd())
 	root.AddCommand(newCheckCmd())
+	root.AddCommand(newAuditCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newDevCmd())
 	return root

@@ -98,6 +98,9 @@ type Options struct {
 	NamespaceWait time.Duration
 	// Now replaces time.Now in latency metrics (tests).
 	Now func() time.Time
+	// Preview, when set, lists what a Namespace's change to a stricter
+	// mode would deny (see Previewer); nil: no preview.
+	Preview Previewer
 }
 
 // Limits of what goes back to the API server and the terminal.
@@ -120,21 +123,32 @@ const (
 // reconcilers). Its requests are never denied, whatever the configuration.
 const apiServerUser = "system:apiserver"
 
-// engine is what both handlers share: the policy, the cluster state and
-// the prelude that turns an AdmissionRequest into something to judge.
+// engine is what both handlers share: the policy in force, the cluster
+// state and the prelude that turns an AdmissionRequest into something to
+// judge.
 type engine struct {
-	pol    *policy.Policy
-	state  ClusterState
-	nsWait time.Duration
-	now    func() time.Time
+	// cur is the policy in force. A request loads it once (prepare) and
+	// is judged under that one policy, whatever reload happens meanwhile.
+	cur     *policy.Current
+	state   ClusterState
+	nsWait  time.Duration
+	now     func() time.Time
+	preview Previewer
 }
 
-func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
+// fixedPolicy is the policy of cfg over o.Rules (the catalogue when
+// empty), for handlers built from a configuration rather than a Current.
+func fixedPolicy(cfg *config.Config, o Options) *policy.Current {
+	return policy.NewCurrent(policy.New(cfg, o.Rules...))
+}
+
+func newEngine(cur *policy.Current, state ClusterState, o Options) *engine {
 	e := &engine{
-		pol:    policy.New(cfg, o.Rules...),
-		state:  state,
-		nsWait: o.NamespaceWait,
-		now:    o.Now,
+		cur:     cur,
+		state:   state,
+		nsWait:  o.NamespaceWait,
+		now:     o.Now,
+		preview: o.Preview,
 	}
 	if e.nsWait == 0 {
 		e.nsWait = 2 * time.Second
@@ -187,9 +201,9 @@ func isNamespaceKind(gk schema.GroupKind) bool {
 // is not in the cache, or a cache that is not synced yet, is waited for up
 // to Options.NamespaceWait: the API server only calls the webhook for a
 // namespace whose label it has seen.
-func (e *engine) resolveTarget(ctx context.Context, req admission.Request, gk schema.GroupKind) (target, error) {
+func (e *engine) resolveTarget(ctx context.Context, pol *policy.Policy, req admission.Request, gk schema.GroupKind) (target, error) {
 	if req.Namespace == "" || isNamespaceKind(gk) {
-		return target{mode: e.pol.ClusterMode(), scope: "cluster-scoped objects"}, nil
+		return target{mode: pol.ClusterMode(), scope: "cluster-scoped objects"}, nil
 	}
 	t := target{scope: fmt.Sprintf("namespace %q", req.Namespace)}
 	labels, err := e.namespaceLabels(ctx, req.Namespace)
@@ -233,12 +247,14 @@ type internalError struct {
 type scope struct {
 	// operations the handler judges.
 	operations []admissionv1.Operation
-	// kinds reports whether the handler judges a kind.
-	kinds func(schema.GroupKind) bool
+	// kinds reports whether the handler judges a kind under a policy.
+	kinds func(*policy.Policy, schema.GroupKind) bool
 }
 
 // request is an admission request made ready to judge by prepare.
 type request struct {
+	// pol is the policy the request is judged under.
+	pol    *policy.Policy
 	req    admission.Request
 	gk     schema.GroupKind
 	who    policy.Requester
@@ -256,12 +272,12 @@ type request struct {
 // failure policy to decide about; the returned request always carries the
 // target found so far.
 func (e *engine) prepare(ctx context.Context, req admission.Request, sc scope) (r *request, skip bool, ie *internalError) {
-	r = &request{req: req, gk: schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}, who: requester(req)}
-	if !slices.Contains(sc.operations, req.Operation) || req.SubResource != "" || !sc.kinds(r.gk) {
+	r = &request{pol: e.cur.Load(), req: req, gk: schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}, who: requester(req)}
+	if !slices.Contains(sc.operations, req.Operation) || req.SubResource != "" || !sc.kinds(r.pol, r.gk) {
 		return r, true, nil
 	}
 	var err error
-	if r.target, err = e.resolveTarget(ctx, req, r.gk); err != nil {
+	if r.target, err = e.resolveTarget(ctx, r.pol, req, r.gk); err != nil {
 		return r, false, &internalError{kind: "lookup", err: err}
 	}
 	if r.target.mode == "" {
