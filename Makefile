@@ -21,7 +21,7 @@ K8S_LDFLAGS  := -s -w -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION)
 E2E_PKGS     := $(if $(wildcard e2e),./e2e/...) ./internal/sandbox/...
 E2E_TIMEOUT  ?= 20m
 
-.PHONY: load docker-build all build test unit e2e lint fmt vet readme bench control-plane run perf-cli perf-profile corpus
+.PHONY: load docker-build all build test unit e2e lint fmt vet readme vap bench control-plane run perf-cli perf-profile corpus
 
 all: build
 
@@ -111,3 +111,6 @@ corpus: ## run_realworld.py and run_peers.py of $(SHARED)/corpus against bin/web
 readme: build ## regenerate the README rules table
 	@$(BIN)/webhook rules --markdown > /tmp/rules.md
 	@awk 'BEGIN{p=1} /<!-- rules:begin -->/{print; system("cat /tmp/rules.md"); p=0} /<!-- rules:end -->/{p=1} p' README.md > README.md.new && mv README.md.new README.md
+
+vap: build ## regenerate deploy/components/api-server-fallback/policies.yaml (`webhook vap` of the embedded configuration)
+	@$(BIN)/webhook vap > deploy/components/api-server-fallback/policies.yaml

@@ -17,8 +17,8 @@ import (
 var bootstrapBindings = []string{"cluster-admin", "system:discovery"}
 
 // testAPIServerRestart: the API server reconciles its bootstrap RBAC on
-// every start; with the webhook registered (failurePolicy Fail for
-// cluster-scoped objects) it must still become healthy, with the webhook
+// every start; with the webhook registered (failurePolicy Fail in enforce
+// namespaces) it must still become healthy, with the webhook
 // running and with the webhook down. The bindings are deleted first so
 // that the restart has to write them.
 func testAPIServerRestart(t *testing.T) {

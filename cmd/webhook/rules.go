@@ -11,6 +11,7 @@ import (
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/rules"
+	"github.com/guardrails-dev/guardrails/internal/vap"
 )
 
 func newRulesCmd() *cobra.Command {
@@ -18,8 +19,9 @@ func newRulesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "Print the rule catalogue",
-		Long:  "Print every rule with its id, default action, kinds and documentation. --markdown prints the README's rules table.",
-		Args:  cobra.NoArgs,
+		Long: "Print every rule with its id, default action, kinds and documentation, and what its fallback inside the API server " +
+			"(`webhook vap`) judges while the webhook is down. --markdown prints the README's rules table.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if markdown {
 				return writeRulesMarkdown(cmd.OutOrStdout(), rules.Catalogue())
@@ -90,6 +92,16 @@ func defaultOf(r *rules.Rule) string {
 	return string(r.DefaultAction)
 }
 
+// fallbackOf says what the rule's ValidatingAdmissionPolicy (`webhook
+// vap`) judges while the webhook is down: "no" when the rule needs the
+// webhook (cluster lookups, or nothing to deny).
+func fallbackOf(r *rules.Rule) string {
+	if c := vap.Covers(r.ID); c != "" {
+		return c
+	}
+	return "no"
+}
+
 func writeRulesText(w io.Writer, rs []*rules.Rule) error {
 	defaults, err := paramDefaults()
 	if err != nil {
@@ -102,6 +114,7 @@ func writeRulesText(w io.Writer, rs []*rules.Rule) error {
 		fmt.Fprintf(w, "%s (default: %s)\n", r.ID, defaultOf(r))
 		fmt.Fprintf(w, "  %s\n", r.Summary)
 		fmt.Fprintf(w, "  kinds: %s\n", kindsOf(r))
+		fmt.Fprintf(w, "  API-server fallback: %s\n", fallbackOf(r))
 		if r.Why != "" {
 			fmt.Fprintf(w, "  why: %s\n", r.Why)
 		}
@@ -122,10 +135,11 @@ func writeRulesMarkdown(w io.Writer, rs []*rules.Rule) error {
 	}
 	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	code := func(s string) string { return "`" + s + "`" }
-	fmt.Fprintln(w, "| rule | default | kinds | what it catches | how to fix | parameters (defaults) |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(w, "| rule | default | kinds | what it catches | how to fix | parameters (defaults) | API-server fallback |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
 	for _, r := range rs {
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s |\n", r.ID, defaultOf(r), esc(kindsOf(r)), esc(r.Summary), esc(r.Fix), esc(paramsOf(r, defaults, code)))
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s |\n", r.ID, defaultOf(r), esc(kindsOf(r)), esc(r.Summary), esc(r.Fix),
+			esc(paramsOf(r, defaults, code)), esc(fallbackOf(r)))
 	}
 	return nil
 }

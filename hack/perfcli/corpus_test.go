@@ -83,7 +83,7 @@ func judge(t *testing.T, data []byte) (kinds map[string]int, withFinding map[str
 			t.Fatalf("%s: %v", it.Ref, err)
 		}
 		seen := map[string]bool{}
-		for _, f := range fs {
+		for _, f := range fs.Findings {
 			if (f.Severity == rules.ActionDeny || f.Severity == rules.ActionWarn) && !seen[f.Rule] {
 				seen[f.Rule] = true
 				withFinding[f.Rule]++

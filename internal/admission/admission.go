@@ -34,10 +34,13 @@
 //
 // controller-runtime answers panics and decode errors with allowed=false,
 // which the API server treats as a rejection whatever the webhook's
-// failurePolicy. So the handlers apply the failure policy themselves: the
-// validating handler denies on an internal error unless the namespace fails
-// open (rules.NamespacePolicy.FailOpen: guardrails.dev/failure-policy:
-// ignore, or a mode that never denies), where it admits with a warning; the
+// failurePolicy. So the handlers apply the failure policy themselves, the
+// one of the webhook entry that serves the request: the validating handler
+// denies on an internal error unless that entry fails open, where it admits
+// with a warning: cluster-scoped objects (their entry is failurePolicy
+// Ignore; the API server's fallback policies hold what must hold) and
+// namespaces that fail open (rules.NamespacePolicy.FailOpen:
+// guardrails.dev/failure-policy: ignore, or a mode that never denies). The
 // mutating handler never denies, it admits without a patch and with a
 // warning.
 //
@@ -180,8 +183,9 @@ type target struct {
 	// scope is "cluster-scoped objects" or `namespace "<name>"`, for
 	// messages.
 	scope string
-	// failOpen is true where internal errors admit instead of denying
-	// (rules.NamespacePolicy.FailOpen).
+	// failOpen is true where internal errors admit instead of denying: the
+	// webhook entry serving the request is failurePolicy Ignore
+	// (cluster-scoped objects, rules.NamespacePolicy.FailOpen).
 	failOpen bool
 }
 
@@ -203,7 +207,7 @@ func isNamespaceKind(gk schema.GroupKind) bool {
 // namespace whose label it has seen.
 func (e *engine) resolveTarget(ctx context.Context, pol *policy.Policy, req admission.Request, gk schema.GroupKind) (target, error) {
 	if req.Namespace == "" || isNamespaceKind(gk) {
-		return target{mode: pol.ClusterMode(), scope: "cluster-scoped objects"}, nil
+		return target{mode: pol.ClusterMode(), scope: "cluster-scoped objects", failOpen: true}, nil
 	}
 	t := target{scope: fmt.Sprintf("namespace %q", req.Namespace)}
 	labels, err := e.namespaceLabels(ctx, req.Namespace)
@@ -290,13 +294,6 @@ func (e *engine) prepare(ctx context.Context, req admission.Request, sc scope) (
 	}
 	if err != nil {
 		return r, false, &internalError{kind: "decode", err: err}
-	}
-	if isNamespaceKind(r.gk) {
-		// A Namespace's own labels say how internal errors about it fail.
-		if m, ok := r.cur.obj.(metav1.Object); ok {
-			np, _ := rules.NamespacePolicyOf(m.GetLabels())
-			r.target.failOpen = np.FailurePolicy == rules.FailurePolicyIgnore
-		}
 	}
 	if deleting(r.cur.obj) {
 		return r, true, nil

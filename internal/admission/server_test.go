@@ -74,7 +74,7 @@ func TestWebhookBadInput(t *testing.T) {
 		"empty body":        {nil, "application/json", http.StatusBadRequest, "request body is empty"},
 		"no request":        {[]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), "application/json", http.StatusBadRequest, "no request"},
 		"wrong type":        {reviewBody(t, deploy), "text/plain", http.StatusBadRequest, "expected application/json"},
-		"object not json":   {[]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"group":"apps","version":"v1","kind":"Deployment"},"operation":"CREATE","object":"x"}}`), "application/json", http.StatusInternalServerError, "decode Deployment"},
+		"object not json":   {[]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"group":"apps","version":"v1","kind":"Deployment"},"namespace":"team-enforce","operation":"CREATE","object":"x"}}`), "application/json", http.StatusInternalServerError, "decode Deployment"},
 		"too large (8 MiB)": {append(reviewBody(t, deploy), bytes.Repeat([]byte(" "), 8<<20)...), "application/json", http.StatusRequestEntityTooLarge, "request entity is too large"},
 	} {
 		t.Run(name, func(t *testing.T) {

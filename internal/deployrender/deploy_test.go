@@ -325,60 +325,91 @@ func TestWebhookConfigurations(t *testing.T) {
 				}
 			}
 
-			// Which validating entries serve which namespaces.
-			type ns struct {
-				name   string
-				labels map[string]string
-				want   []string // validating entries serving its namespaced objects
-			}
+			// Which validating entry serves which namespace: every
+			// combination of mode and failure-policy label, served by
+			// exactly the entry whose failure policy matches what the
+			// webhook can do there (deny only in enforce and for invalid
+			// modes, which it serves as enforce), or by none.
 			failNS := "namespaced.validate.guardrails.dev"
 			ignoreNS := "namespaced-ignore.validate.guardrails.dev"
+			nondenyingNS := "namespaced-nondenying.validate.guardrails.dev"
 			clusterWH := "cluster.validate.guardrails.dev"
-			cases := []ns{
-				{"team-a", map[string]string{"guardrails.dev/mode": "enforce"}, []string{failNS}},
-				{"team-b", map[string]string{"guardrails.dev/mode": "audit", "guardrails.dev/failure-policy": "fail"}, []string{failNS}},
-				// An invalid mode still reaches the webhook (judged as enforce).
-				{"team-c", map[string]string{"guardrails.dev/mode": "enforced"}, []string{failNS}},
-				{"kube-system", map[string]string{"guardrails.dev/mode": "enforce", "guardrails.dev/failure-policy": "ignore"}, []string{ignoreNS}},
-				{"team-d", nil, nil},
-				{"team-e", map[string]string{"guardrails.dev/failure-policy": "ignore"}, nil},
-				// Never the webhook's own namespace, whatever its labels.
-				{Namespace, map[string]string{"guardrails.dev/mode": "enforce"}, nil},
-				{Namespace, map[string]string{"guardrails.dev/mode": "enforce", "guardrails.dev/failure-policy": "ignore"}, nil},
-			}
-			var gotNS, gotCluster map[string]bool
-			for _, wh := range v.Webhooks {
+			namespaced := map[string]*admissionregistrationv1.ValidatingWebhook{}
+			for i := range v.Webhooks {
+				wh := &v.Webhooks[i]
 				checkCommon(t, r, common{wh.Name, wh.SideEffects, wh.AdmissionReviewVersions, wh.TimeoutSeconds, wh.MatchPolicy, wh.ClientConfig, wh.MatchConditions}, "/validate")
 				if wh.ObjectSelector != nil && len(wh.ObjectSelector.MatchLabels)+len(wh.ObjectSelector.MatchExpressions) > 0 {
 					t.Errorf("%s: objectSelector set: objects could opt themselves out", wh.Name)
 				}
 				switch wh.Name {
-				case failNS, ignoreNS:
-					want := admissionregistrationv1.Fail
-					if wh.Name == ignoreNS {
-						want = admissionregistrationv1.Ignore
+				case failNS, ignoreNS, nondenyingNS:
+					namespaced[wh.Name] = wh
+				case clusterWH:
+				default:
+					t.Errorf("unexpected validating webhook %s", wh.Name)
+				}
+			}
+			for _, name := range []string{failNS, ignoreNS, nondenyingNS} {
+				if namespaced[name] == nil {
+					t.Fatalf("no validating webhook %s", name)
+				}
+			}
+			const absent = "(absent)"
+			for _, mode := range []string{absent, "enforce", "warn", "audit", "Enforce", "off"} {
+				for _, fp := range []string{absent, "ignore", "fail", "Ignore"} {
+					labels := map[string]string{}
+					if mode != absent {
+						labels["guardrails.dev/mode"] = mode
+					}
+					if fp != absent {
+						labels["guardrails.dev/failure-policy"] = fp
+					}
+					want := ""
+					switch {
+					case mode == absent:
+					case mode == "warn" || mode == "audit":
+						want = nondenyingNS
+					case fp == "ignore":
+						want = ignoreNS
+					default: // enforce, or an invalid mode served as enforce
+						want = failNS
+					}
+					var served []string
+					for name, wh := range namespaced {
+						if selects(t, wh.NamespaceSelector, "team-a", labels) {
+							served = append(served, name)
+						}
+						if selects(t, wh.NamespaceSelector, Namespace, labels) {
+							t.Errorf("%s serves the webhook's own namespace labelled %v", name, labels)
+						}
+					}
+					sort.Strings(served)
+					if want == "" && len(served) > 0 || want != "" && (len(served) != 1 || served[0] != want) {
+						t.Errorf("mode %s, failure-policy %s: served by %v, want %q", mode, fp, served, want)
+					}
+				}
+			}
+			var gotNS, gotCluster map[string]bool
+			for _, wh := range v.Webhooks {
+				switch wh.Name {
+				case failNS, ignoreNS, nondenyingNS:
+					want := admissionregistrationv1.Ignore
+					if wh.Name == failNS {
+						want = admissionregistrationv1.Fail
 					}
 					if wh.FailurePolicy == nil || *wh.FailurePolicy != want {
-						t.Errorf("%s: failurePolicy %v, want %s", wh.Name, wh.FailurePolicy, want)
+						t.Errorf("%s: failurePolicy %v, want %s", wh.Name, fmtPtr(wh.FailurePolicy), want)
 					}
 					got := ruleSet(t, wh.Name, wh.Rules, createUpdate, admissionregistrationv1.NamespacedScope)
 					if gotNS != nil && !reflect.DeepEqual(got, gotNS) {
-						t.Errorf("the Fail and Ignore entries cover different resources")
+						t.Errorf("the namespaced entries cover different resources")
 					}
 					gotNS = got
-					for _, c := range cases {
-						served := selects(t, wh.NamespaceSelector, c.name, c.labels)
-						want := false
-						for _, w := range c.want {
-							want = want || w == wh.Name
-						}
-						if served != want {
-							t.Errorf("%s serves namespace %s %v: %v, want %v", wh.Name, c.name, c.labels, served, want)
-						}
-					}
 				case clusterWH:
-					if wh.FailurePolicy == nil || *wh.FailurePolicy != admissionregistrationv1.Fail {
-						t.Errorf("%s: failurePolicy %v, want Fail (see webhooks.yaml)", wh.Name, wh.FailurePolicy)
+					// Fails open: the API server's fallback policies
+					// (TestFallbackComponent) hold what must hold meanwhile.
+					if wh.FailurePolicy == nil || *wh.FailurePolicy != admissionregistrationv1.Ignore {
+						t.Errorf("%s: failurePolicy %v, want Ignore (see webhooks.yaml)", wh.Name, fmtPtr(wh.FailurePolicy))
 					}
 					gotCluster = ruleSet(t, wh.Name, wh.Rules, createUpdate, admissionregistrationv1.ClusterScope)
 					// For Namespace objects the selector is matched against
@@ -393,8 +424,6 @@ func TestWebhookConfigurations(t *testing.T) {
 							t.Errorf("%s: the webhook's own Namespace labelled %v is judged", wh.Name, labels)
 						}
 					}
-				default:
-					t.Errorf("unexpected validating webhook %s", wh.Name)
 				}
 			}
 			if !reflect.DeepEqual(keys(gotNS), keys(wantNS)) {
@@ -448,7 +477,8 @@ func TestWorkload(t *testing.T) {
 				}
 				ns := o.GetNamespace()
 				switch o.GetKind() {
-				case "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration":
+				case "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+					"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
 					if ns != "" {
 						t.Errorf("%s %s has namespace %q", o.GetKind(), o.GetName(), ns)
 					}

@@ -12,8 +12,9 @@ import (
 const ModeLabel = "guardrails.dev/mode"
 
 // FailurePolicyLabel selects the webhook entry that serves a namespace:
-// "ignore" is served by the entry with failurePolicy Ignore (kube-system and
-// other infrastructure namespaces), anything else by failurePolicy Fail.
+// "ignore" is served by an entry with failurePolicy Ignore (kube-system and
+// other infrastructure namespaces), anything else by failurePolicy Fail
+// where the mode can deny (warn and audit are always served by Ignore).
 const FailurePolicyLabel = "guardrails.dev/failure-policy"
 
 // Mode is the value of ModeLabel.
