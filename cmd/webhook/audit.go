@@ -134,6 +134,13 @@ func runAudit(ctx context.Context, o *auditOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	if o.namespace != "" {
+		for _, gk := range kinds {
+			if k, _ := audit.LookupKind(gk.Kind); !k.Namespaced {
+				return usageErr("--kind %s is cluster-scoped: -n %s leaves it out", gk.Kind, o.namespace)
+			}
+		}
+	}
 
 	// client-go and controller-runtime log to stderr only what matters.
 	quiet := logr.Discard()
@@ -328,6 +335,9 @@ func (a *auditRun) group(o *audit.Object) string {
 func (a *auditRun) notes(st audit.Stats, ns string) {
 	if st.Owned > 0 {
 		fmt.Fprintf(a.stderr, "webhook: note: %s made by built-in controllers (ReplicaSets, Pods, Jobs) reported at their owner\n", plural(st.Owned, "object", "objects"))
+	}
+	if st.Bootstrap > 0 {
+		fmt.Fprintf(a.stderr, "webhook: note: %s the API server maintains (kubernetes.io/bootstrapping=rbac-defaults) not judged\n", plural(st.Bootstrap, "object", "objects"))
 	}
 	if st.Unserved > 0 {
 		where := "namespaces"

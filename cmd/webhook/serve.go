@@ -159,14 +159,16 @@ func runServe(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	listClient, err := listClientFor(restConfig)
-	if err != nil {
-		return err
-	}
-	auditor := audit.New(listClient, cache)
+	// The preview and the background audit list with clients of their
+	// own: a long audit must not use up the rate limit of a preview that
+	// answers within an admission request.
 	ao := admission.Options{}
 	if o.namespacePreview {
-		ao.Preview = auditor
+		previewClient, err := listClientFor(restConfig)
+		if err != nil {
+			return err
+		}
+		ao.Preview = audit.New(previewClient, cache)
 	}
 	validator := admission.NewValidatorFor(reloader.Current(), cache, ao)
 	mutator := admission.NewMutatorFor(reloader.Current(), cache, admission.Options{})
@@ -186,10 +188,13 @@ func runServe(ctx context.Context, o serveOptions) error {
 
 	shutdown := o.shutdownTimeout
 	mgr, err := manager.New(restConfig, manager.Options{
-		Logger:                  log,
-		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
-		HealthProbeBindAddress:  o.probeAddr,
-		LeaderElection:          false, // every replica serves
+		Logger:                 log,
+		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress: o.probeAddr,
+		// Every replica serves. The background audit elects its one
+		// auditor itself (internal/audit): the manager's election would
+		// end the process, admission included, when the Lease is lost.
+		LeaderElection:          false,
 		GracefulShutdownTimeout: &shutdown,
 	})
 	if err != nil {
@@ -207,6 +212,10 @@ func runServe(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	if o.auditInterval > 0 {
+		auditClient, err := listClientFor(restConfig)
+		if err != nil {
+			return err
+		}
 		bo := audit.BackgroundOptions{
 			Interval:    o.auditInterval,
 			MaxResults:  o.auditReportMax,
@@ -221,7 +230,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 			}
 			bo.Publisher = policyreport.NewWriter(dyn, o.auditReportMax, log.WithName("policyreport"))
 		}
-		if err := mgr.Add(audit.NewBackground(auditor, reloader.Current(), bo)); err != nil {
+		if err := mgr.Add(audit.NewBackground(audit.New(auditClient, cache), reloader.Current(), bo)); err != nil {
 			return err
 		}
 	}

@@ -30,6 +30,25 @@
 // Kubernetes' built-in controllers stamps out of a template it owns (see
 // derivedFrom) gets its deny findings as warnings and is never mutated.
 //
+// # Exemptions and the policy in force
+//
+// The handlers read the policy from a policy.Current (NewValidatorFor,
+// NewMutatorFor) that the server's configuration reloader replaces; each
+// request loads it once and is judged under that one policy. A request that
+// an exemption lets through (a rule it turned off would have reported the
+// object) carries the audit annotation "exempted" (the API server prefixes
+// it with the webhook's name: namespaced.validate.guardrails.dev/exempted)
+// whose value names each rule, the exemption's reason and its place in the
+// file, and counts in guardrails_exemptions_applied_total.
+//
+// # Preview
+//
+// An UPDATE of a Namespace that raises its mode to enforce (from warn,
+// audit or none; dry runs included) asks Options.Preview which existing
+// objects of the namespace enforce would deny and answers with warnings
+// naming them, capped, with the total (see preview.go). The listing is
+// bounded in objects and time, and never denies the change.
+//
 // # Internal errors
 //
 // controller-runtime answers panics and decode errors with allowed=false,

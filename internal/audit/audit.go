@@ -10,7 +10,11 @@
 // by the number of objects. Objects that a built-in controller stamped out
 // of its template (a ReplicaSet's Pods, a Deployment's ReplicaSets, a
 // CronJob's Jobs) are reported once, at their owner, as the admission
-// handler judges them.
+// handler judges them: when their controller ownerReference names, by UID,
+// an owner listed earlier in the same run (owners come first in the kind
+// table). An ownerReference written by hand to an owner that does not
+// exist hides nothing. Objects the API server maintains itself (bootstrap
+// RBAC) are not reported.
 //
 // Each object is judged in its namespace's mode (rules.NamespacePolicyOf
 // of the namespace's labels; clusterMode for cluster-scoped objects), or
@@ -119,11 +123,14 @@ type Stats struct {
 	// Listed objects, judged or not.
 	Listed int
 	// Owned objects were not judged: a built-in controller made them from
-	// a template judged on the owner.
+	// the template of an owner judged in the same run.
 	Owned int
 	// Unserved objects were not judged: their namespace has no mode label
 	// (and no mode was assumed), or does not exist any more.
 	Unserved int
+	// Bootstrap objects were not judged: the API server maintains them
+	// (label kubernetes.io/bootstrapping=rbac-defaults).
+	Bootstrap int
 	// Failed are the kinds that could not be listed (or not to the end),
 	// with the error.
 	Failed []KindError
@@ -184,10 +191,7 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 		limit = DefaultPageSize
 	}
 	kinds := kindsFor(pol, o.Kinds, o.Namespace)
-	audited := map[schema.GroupKind]bool{}
-	for _, k := range kinds {
-		audited[k.GroupKind] = true
-	}
+	known := owners{}
 	modes := newModeCache(a.state, pol, o.AssumeMode)
 	var st Stats
 	for _, k := range kinds {
@@ -196,8 +200,13 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 			for _, obj := range items {
 				listed++
 				st.Listed++
-				if owner, ok := builtinOwner(obj); ok && audited[owner] {
+				known.note(k.GroupKind, obj)
+				if known.reportedAtOwner(obj) {
 					st.Owned++
+					continue
+				}
+				if apiServerMaintained(obj) {
+					st.Bootstrap++
 					continue
 				}
 				ref := rules.RefOf(obj, k.APIVersion(), k.GroupKind.Kind)

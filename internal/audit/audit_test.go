@@ -53,9 +53,9 @@ func deployment(ns, name string, requests bool) *appsv1.Deployment {
 		Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: podSpec(requests)}}}
 }
 
-func ownedBy(m *metav1.ObjectMeta, apiVersion, kind, name string) {
+func ownedBy(m *metav1.ObjectMeta, apiVersion, kind, name string, uid types.UID) {
 	yes := true
-	m.OwnerReferences = []metav1.OwnerReference{{APIVersion: apiVersion, Kind: kind, Name: name, UID: "uid-owner", Controller: &yes}}
+	m.OwnerReferences = []metav1.OwnerReference{{APIVersion: apiVersion, Kind: kind, Name: name, UID: uid, Controller: &yes}}
 }
 
 // cluster is the test cluster: shop in enforce, legacy in audit, plain
@@ -63,21 +63,28 @@ func ownedBy(m *metav1.ObjectMeta, apiVersion, kind, name string) {
 // cluster-admin binding.
 func cluster(t *testing.T) (*audit.Auditor, *policy.Policy) {
 	t.Helper()
-	rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-5d8f"}, Spec: appsv1.ReplicaSetSpec{Template: corev1.PodTemplateSpec{Spec: podSpec(false)}}}
-	ownedBy(&rs.ObjectMeta, "apps/v1", "Deployment", "web")
+	rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-5d8f", UID: "uid-rs"}, Spec: appsv1.ReplicaSetSpec{Template: corev1.PodTemplateSpec{Spec: podSpec(false)}}}
+	ownedBy(&rs.ObjectMeta, "apps/v1", "Deployment", "web", "uid-shop-web")
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-5d8f-x2"}, Spec: podSpec(false)}
-	ownedBy(&pod.ObjectMeta, "apps/v1", "ReplicaSet", "web-5d8f")
-	// A Pod of a custom controller is judged as itself.
+	ownedBy(&pod.ObjectMeta, "apps/v1", "ReplicaSet", "web-5d8f", "uid-rs")
+	// A Pod of a custom controller is judged as itself, and so is one
+	// whose owner does not exist (an ownerReference written by hand).
 	custom := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "operand-0"}, Spec: podSpec(false)}
-	ownedBy(&custom.ObjectMeta, "example.com/v1", "Database", "db")
+	ownedBy(&custom.ObjectMeta, "example.com/v1", "Database", "db", "uid-db")
+	forged := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "forged"}, Spec: podSpec(false)}
+	ownedBy(&forged.ObjectMeta, "apps/v1", "ReplicaSet", "web-5d8f", "uid-not-there")
 	namespaces := []runtime.Object{ns("shop", "enforce"), ns("legacy", "audit"), ns("plain", ""), ns("kube-system", "")}
 	objs := append([]runtime.Object{
 		deployment("shop", "web", false),
 		deployment("shop", "api", true),
-		rs, pod, custom,
+		rs, pod, custom, forged,
 		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "bare"}, Spec: podSpec(false)},
 		deployment("legacy", "old", false),
 		deployment("plain", "x", false),
+		// Bootstrap RBAC the API server maintains: never reported.
+		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "system:cluster-trust-bundle-discovery", Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}},
+			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "system:cluster-trust-bundle-discovery"},
+			Subjects: []rbacv1.Subject{{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: "system:serviceaccounts"}}},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "ops-admin"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
 			Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "ops"}}},
@@ -137,6 +144,7 @@ func TestRun(t *testing.T) {
 			"Deployment legacy/old resources-requests:audit",
 			"Deployment shop/web resources-requests:deny",
 			"Pod shop/bare resources-requests:deny",
+			"Pod shop/forged resources-requests:deny",
 			"Pod shop/operand-0 resources-requests:deny",
 		}, 2, 1},
 		{"assume enforce reports more", audit.Options{AssumeMode: rules.ModeEnforce}, []string{
@@ -145,6 +153,7 @@ func TestRun(t *testing.T) {
 			"Deployment plain/x resources-requests:deny",
 			"Deployment shop/web resources-requests:deny",
 			"Pod shop/bare resources-requests:deny",
+			"Pod shop/forged resources-requests:deny",
 			"Pod shop/operand-0 resources-requests:deny",
 		}, 2, 0},
 		{"assume warn", audit.Options{AssumeMode: rules.ModeWarn, Namespace: "plain"}, []string{
@@ -153,10 +162,12 @@ func TestRun(t *testing.T) {
 		{"one namespace leaves cluster-scoped kinds out", audit.Options{Namespace: "shop"}, []string{
 			"Deployment shop/web resources-requests:deny",
 			"Pod shop/bare resources-requests:deny",
+			"Pod shop/forged resources-requests:deny",
 			"Pod shop/operand-0 resources-requests:deny",
 		}, 2, 0},
 		{"pods alone are judged as themselves", audit.Options{Namespace: "shop", Kinds: []schema.GroupKind{{Kind: "Pod"}}}, []string{
 			"Pod shop/bare resources-requests:deny",
+			"Pod shop/forged resources-requests:deny",
 			"Pod shop/operand-0 resources-requests:deny",
 			"Pod shop/web-5d8f-x2 resources-requests:deny",
 		}, 0, 0},
@@ -169,6 +180,9 @@ func TestRun(t *testing.T) {
 			}
 			if st.Owned != tc.owned || st.Unserved != tc.unserved {
 				t.Errorf("owned %d, unserved %d; want %d, %d", st.Owned, st.Unserved, tc.owned, tc.unserved)
+			}
+			if wantBootstrap := map[bool]int{true: 0, false: 1}[tc.o.Namespace != ""]; st.Bootstrap != wantBootstrap {
+				t.Errorf("bootstrap objects skipped: %d, want %d", st.Bootstrap, wantBootstrap)
 			}
 		})
 	}
@@ -209,7 +223,7 @@ func TestTally(t *testing.T) {
 	want := []string{
 		`"" enforce objects=5 clean=4 deny=1 audit=0 kept=1 dropped=0 failing-deny-rules=1`,
 		`"legacy" audit objects=1 clean=0 deny=0 audit=2 kept=1 dropped=0 failing-deny-rules=2`,
-		`"shop" enforce objects=4 clean=1 deny=6 audit=0 kept=1 dropped=2 failing-deny-rules=6`,
+		`"shop" enforce objects=5 clean=1 deny=8 audit=0 kept=1 dropped=3 failing-deny-rules=8`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("tally:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
@@ -226,8 +240,8 @@ func TestPreview(t *testing.T) {
 		t.Errorf("denied %+v", d)
 	}
 	p = a.Preview(context.Background(), pol, "shop", rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 2})
-	if p.Total != 3 || len(p.Denied) != 2 {
-		t.Errorf("shop: total %d, %d listed; want 3 (web, bare, operand-0; the ReplicaSet and its Pod are the Deployment's), 2 listed", p.Total, len(p.Denied))
+	if p.Total != 4 || len(p.Denied) != 2 {
+		t.Errorf("shop: total %d, %d listed; want 4 (web, bare, forged, operand-0; the ReplicaSet and its Pod are the Deployment's), 2 listed", p.Total, len(p.Denied))
 	}
 }
 
@@ -283,7 +297,7 @@ func TestBackgroundGauges(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]float64{
-		"resources-requests/shop/deny":    6,
+		"resources-requests/shop/deny":    8,
 		"resources-requests/legacy/audit": 2,
 		"rbac-cluster-admin//deny":        1,
 	}

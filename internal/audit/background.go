@@ -122,7 +122,7 @@ func (b *Background) RunOnce(ctx context.Context) error {
 	metrics.AuditDuration.Set(end.Sub(start).Seconds())
 	metrics.AuditLastCompleted.Set(float64(end.Unix()))
 	metrics.AuditRuns.WithLabelValues("completed").Inc()
-	b.o.Log.Info("background audit complete", "judged", st.Judged, "owned", st.Owned, "unserved", st.Unserved,
+	b.o.Log.Info("background audit complete", "judged", st.Judged, "owned", st.Owned, "unserved", st.Unserved, "bootstrap", st.Bootstrap,
 		"namespaces", len(tally.byNS), "duration", end.Sub(start).Round(time.Millisecond).String())
 	if b.o.Publisher != nil {
 		if err := b.o.Publisher.Publish(ctx, tally, end); err != nil {

@@ -186,3 +186,33 @@ func eachPage(ctx context.Context, c kubernetes.Interface, k Kind, ns string, li
 		opts.Continue = meta.Continue
 	}
 }
+
+// RBACRules are the permissions the audit's LIST calls need: list on
+// every kind it lists, by API group in the order of the kind table.
+// deploy/components/audit grants them to the webhook (a test in
+// internal/deployrender keeps the two equal); the cross-object views need
+// the webhook's base permissions besides (clustercache.RBACRules).
+func RBACRules() []rbacv1.PolicyRule { return listRules(false) }
+
+// PreviewRBACRules are what the namespace preview lists: the namespaced
+// kinds (deploy/components/preview).
+func PreviewRBACRules() []rbacv1.PolicyRule { return listRules(true) }
+
+func listRules(namespacedOnly bool) []rbacv1.PolicyRule {
+	var out []rbacv1.PolicyRule
+	at := map[string]int{}
+	for _, k := range kindTable {
+		if namespacedOnly && !k.Namespaced {
+			continue
+		}
+		g := k.GroupKind.Group
+		i, ok := at[g]
+		if !ok {
+			i = len(out)
+			at[g] = i
+			out = append(out, rbacv1.PolicyRule{APIGroups: []string{g}, Verbs: []string{"list"}})
+		}
+		out[i].Resources = append(out[i].Resources, k.Resource)
+	}
+	return out
+}

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 
@@ -57,40 +56,36 @@ func (a *Auditor) Preview(ctx context.Context, pol *policy.Policy, namespace str
 		o.PerKind = 100
 	}
 	kinds := kindsFor(pol, nil, namespace)
-	type kindResult struct {
-		denied []PreviewObject
-		judged int
-		cut    bool
-		err    error
+	// List every kind at once, then judge in the order of the table, so
+	// that owners are known before what they own.
+	type page struct {
+		items []runtime.Object
+		cut   bool
+		err   error
 	}
-	results := make([]kindResult, len(kinds))
+	pages := make([]page, len(kinds))
 	var wg sync.WaitGroup
 	for i, k := range kinds {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := &results[i]
 			items, meta, err := k.list(ctx, a.client, namespace, metav1.ListOptions{Limit: o.PerKind})
-			if err != nil {
-				r.err = err
-				r.cut = errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil
-				return
-			}
-			r.cut = meta.Continue != ""
-			r.denied, r.judged = previewKind(pol, a.state, k, items, mode)
+			pages[i] = page{items: items, cut: meta.Continue != "" || err != nil && ctx.Err() != nil, err: err}
 		}()
 	}
 	wg.Wait()
 	var p Preview
-	for i, r := range results {
-		p.Cut = p.Cut || r.cut
-		if r.err != nil {
-			p.Failed = append(p.Failed, KindError{Resource: kinds[i].Resource, Err: r.err})
+	listed := owners{}
+	for i, pg := range pages {
+		p.Cut = p.Cut || pg.cut
+		if pg.err != nil {
+			p.Failed = append(p.Failed, KindError{Resource: kinds[i].Resource, Err: pg.err})
 			continue
 		}
-		p.Judged += r.judged
-		p.Total += len(r.denied)
-		for _, d := range r.denied {
+		denied, judged := previewKind(pol, a.state, kinds[i], pg.items, mode, listed)
+		p.Judged += judged
+		p.Total += len(denied)
+		for _, d := range denied {
 			if len(p.Denied) < o.MaxDenied {
 				p.Denied = append(p.Denied, d)
 			}
@@ -101,11 +96,12 @@ func (a *Auditor) Preview(ctx context.Context, pol *policy.Policy, namespace str
 
 // previewKind judges one page in mode and returns the objects with deny
 // findings.
-func previewKind(pol *policy.Policy, view rules.ClusterView, k Kind, items []runtime.Object, mode rules.Mode) ([]PreviewObject, int) {
+func previewKind(pol *policy.Policy, view rules.ClusterView, k Kind, items []runtime.Object, mode rules.Mode, listed owners) ([]PreviewObject, int) {
 	var out []PreviewObject
 	judged := 0
 	for _, obj := range items {
-		if owner, ok := builtinOwner(obj); ok && pol.Judges(owner) {
+		listed.note(k.GroupKind, obj)
+		if listed.reportedAtOwner(obj) || apiServerMaintained(obj) {
 			continue
 		}
 		judged++
