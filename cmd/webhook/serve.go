@@ -37,7 +37,22 @@ import (
 )
 
 type serveOptions struct {
-	port int
+	port            int
+	bindAddress     string
+	certDir         string
+	clientCA        string
+	enableHTTP2     bool
+	metricsAddr     string
+	probeAddr       string
+	kubeconfig      string
+	configPath      string
+	logLevel        string
+	readTimeout     time.Duration
+	writeTimeout    time.Duration
+	shutdownTimeout time.Duration
+	headerTimeout   time.Duration
+	idleTimeout     time.Duration
+	maxConnections  int
 	// The configuration's reload, the preview, the background audit.
 	configCheckInterval time.Duration
 	namespacePreview    bool
@@ -46,18 +61,6 @@ type serveOptions struct {
 	auditReportMax      int
 	leaseNamespace      string
 	leaseName           string
-	bindAddress         string
-	certDir             string
-	clientCA            string
-	enableHTTP2         bool
-	metricsAddr         string
-	probeAddr           string
-	kubeconfig          string
-	configPath          string
-	logLevel            string
-	readTimeout         time.Duration
-	writeTimeout        time.Duration
-	shutdownTimeout     time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -107,6 +110,9 @@ policy-reports).`,
 	f.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time allowed to read one request body")
 	f.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "time allowed to answer one request")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "time allowed to drain in-flight requests on SIGTERM")
+	f.DurationVar(&o.headerTimeout, "header-timeout", admission.DefaultHeaderTimeout, "time allowed for the TLS handshake and a request's headers")
+	f.DurationVar(&o.idleTimeout, "idle-timeout", admission.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
+	f.IntVar(&o.maxConnections, "max-connections", admission.DefaultMaxConnections, "open connections per replica (about 35 KiB each when idle); more wait to be accepted")
 	f.DurationVar(&o.configCheckInterval, "config-check-interval", 5*time.Second, "how often the configuration file is checked for changes")
 	f.BoolVar(&o.namespacePreview, "namespace-preview", true, "answer a Namespace's change to mode enforce with warnings listing the existing objects enforce would deny (needs list on the judged kinds)")
 	f.DurationVar(&o.auditInterval, "audit-interval", 0, "run the background audit this often (0: off); needs list on the judged kinds and a Lease")
@@ -136,6 +142,10 @@ func runServe(ctx context.Context, o serveOptions) error {
 	})
 	if err != nil {
 		return &exitError{code: 2, err: err}
+	}
+	if o.headerTimeout < 0 || o.idleTimeout < 0 || o.maxConnections < 0 {
+		return &exitError{code: 2, err: fmt.Errorf("--header-timeout, --idle-timeout and --max-connections cannot be negative (got %v, %v, %d; 0 is the default)",
+			o.headerTimeout, o.idleTimeout, o.maxConnections)}
 	}
 	cfg := reloader.Current().Load().Config()
 	if o.auditInterval > 0 && o.leaseNamespace == "" {
@@ -173,14 +183,17 @@ func runServe(ctx context.Context, o serveOptions) error {
 	validator := admission.NewValidatorFor(reloader.Current(), cache, ao)
 	mutator := admission.NewMutatorFor(reloader.Current(), cache, admission.Options{})
 	srv, err := admission.NewServer(admission.ServerOptions{
-		Host:         o.bindAddress,
-		Port:         o.port,
-		CertDir:      o.certDir,
-		ClientCA:     o.clientCA,
-		EnableHTTP2:  o.enableHTTP2,
-		ReadTimeout:  o.readTimeout,
-		WriteTimeout: o.writeTimeout,
-		Logger:       log.WithName("webhook"),
+		Host:           o.bindAddress,
+		Port:           o.port,
+		CertDir:        o.certDir,
+		ClientCA:       o.clientCA,
+		EnableHTTP2:    o.enableHTTP2,
+		ReadTimeout:    o.readTimeout,
+		WriteTimeout:   o.writeTimeout,
+		HeaderTimeout:  o.headerTimeout,
+		IdleTimeout:    o.idleTimeout,
+		MaxConnections: o.maxConnections,
+		Logger:         log.WithName("webhook"),
 	}, validator, mutator)
 	if err != nil {
 		return &exitError{code: 2, err: err}

@@ -39,13 +39,22 @@ type ServerOptions struct {
 	// waits at most 30s for a webhook.
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
+	// HeaderTimeout bounds the TLS handshake and the reading of request
+	// headers, IdleTimeout a keep-alive connection's wait for its next
+	// request, MaxConnections the open connections (defaults
+	// DefaultHeaderTimeout, DefaultIdleTimeout, DefaultMaxConnections).
+	HeaderTimeout  time.Duration
+	IdleTimeout    time.Duration
+	MaxConnections int
 	// Logger for the webhooks.
 	Logger logr.Logger
 }
 
 // NewServer returns controller-runtime's webhook server with /validate and
 // /mutate: TLS 1.2 or later, certificates reloaded from disk, optional
-// client certificate verification, HTTP/1.1 unless EnableHTTP2.
+// client certificate verification, HTTP/1.1 unless EnableHTTP2, and
+// bounded connections (header and idle timeouts, a cap) and requests with
+// large bodies served a few at a time (see connServer).
 func NewServer(o ServerOptions, v *Validator, m *Mutator) (webhook.Server, error) {
 	tlsOpts := []func(*tls.Config){
 		func(c *tls.Config) {
@@ -75,12 +84,16 @@ func NewServer(o ServerOptions, v *Validator, m *Mutator) (webhook.Server, error
 	if o.WriteTimeout == 0 {
 		o.WriteTimeout = 30 * time.Second
 	}
-	srv := webhook.NewServer(webhook.Options{
-		Host:    o.Host,
-		Port:    o.Port,
-		CertDir: o.CertDir,
-		TLSOpts: tlsOpts,
-	})
+	if o.HeaderTimeout == 0 {
+		o.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
+	srv := newConnServer(o, tlsOpts)
 	for path, h := range map[string]admission.Handler{ValidatePath: v, MutatePath: m} {
 		hook := &admission.Webhook{Handler: h}
 		sh, err := admission.StandaloneWebhook(hook, admission.StandaloneOptions{Logger: o.Logger.WithValues("webhook", path)})

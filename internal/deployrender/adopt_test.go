@@ -9,7 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/guardrails-dev/guardrails/internal/audit"
 	"github.com/guardrails-dev/guardrails/internal/policyreport"
@@ -84,18 +84,27 @@ func TestAuditComponents(t *testing.T) {
 			t.Errorf("ClusterRoleBinding %s binds %+v", b, crb.Subjects)
 		}
 	}
-	for _, gvr := range []struct {
-		name  string
-		kind  string
-		scope apiextensionsv1.ResourceScope
+	for _, want := range []struct {
+		name, kind, scope string
 	}{
-		{policyreport.PolicyReports.Resource + "." + policyreport.PolicyReports.Group, "PolicyReport", apiextensionsv1.NamespaceScoped},
-		{policyreport.ClusterPolicyReports.Resource + "." + policyreport.ClusterPolicyReports.Group, "ClusterPolicyReport", apiextensionsv1.ClusterScoped},
+		{policyreport.PolicyReports.Resource + "." + policyreport.PolicyReports.Group, "PolicyReport", "Namespaced"},
+		{policyreport.ClusterPolicyReports.Resource + "." + policyreport.ClusterPolicyReports.Group, "ClusterPolicyReport", "Cluster"},
 	} {
-		crd := mustFind(t, r, "CustomResourceDefinition", gvr.name, &apiextensionsv1.CustomResourceDefinition{})
-		if crd.Spec.Names.Kind != gvr.kind || crd.Spec.Scope != gvr.scope || len(crd.Spec.Versions) != 1 ||
-			crd.Spec.Versions[0].Name != policyreport.PolicyReports.Version || !crd.Spec.Versions[0].Served || !crd.Spec.Versions[0].Storage {
-			t.Errorf("CRD %s: %+v", gvr.name, crd.Spec)
+		crd := Find(r.objs, "CustomResourceDefinition", want.name)
+		if crd == nil {
+			t.Errorf("no CRD %s", want.name)
+			continue
+		}
+		kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+		scope, _, _ := unstructured.NestedString(crd.Object, "spec", "scope")
+		versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+		if kind != want.kind || scope != want.scope || len(versions) != 1 {
+			t.Errorf("CRD %s: kind %q scope %q, %d versions", want.name, kind, scope, len(versions))
+			continue
+		}
+		v := versions[0].(map[string]any)
+		if v["name"] != policyreport.PolicyReports.Version || v["served"] != true || v["storage"] != true {
+			t.Errorf("CRD %s version %v", want.name, v)
 		}
 	}
 }
