@@ -296,7 +296,7 @@ spec:
 	mode := func() string { return jsonpath(t, "", "namespace", ns, `{.metadata.labels.guardrails\.dev/mode}`) }
 	r := mustOK(t, admin(t, "label", "namespace", ns, modeLabel+"=enforce", "--overwrite", "--dry-run=server"))
 	mustWarn(t, r,
-		"mode enforce: 2 existing objects would be denied on their next change",
+		"mode enforce: 2 existing objects would be denied if created now",
 		"Deployment "+ns+"/no-requests [resources-requests]",
 		"CronJob "+ns+"/nightly [resources-requests]",
 	)

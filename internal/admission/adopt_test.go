@@ -156,7 +156,7 @@ func TestPreviewOnRaiseToEnforce(t *testing.T) {
 			if f.calls[0] != "team-enforce=enforce" {
 				t.Errorf("preview of %q, want team-enforce=enforce", f.calls[0])
 			}
-			want := "[guardrails] mode enforce: 2 existing objects would be denied on their next change: Deployment team-enforce/web-00 [resources-requests], Deployment team-enforce/web-01 [resources-requests]"
+			want := "[guardrails] mode enforce: 2 existing objects would be denied if created now: Deployment team-enforce/web-00 [resources-requests], Deployment team-enforce/web-01 [resources-requests]"
 			if len(resp.Warnings) != 1 || resp.Warnings[0] != want {
 				t.Errorf("warnings %q, want [%q]", resp.Warnings, want)
 			}

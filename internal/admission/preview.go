@@ -92,7 +92,7 @@ func previewWarnings(ns string, p audit.Preview) []string {
 		if p.Cut || len(p.Failed) > 0 {
 			atLeast = "at least "
 		}
-		head := fmt.Sprintf("[guardrails] mode enforce: %s%d existing %s would be denied on their next change: ", atLeast, p.Total, plural(p.Total, "object", "objects"))
+		head := fmt.Sprintf("[guardrails] mode enforce: %s%d existing %s would be denied if created now: ", atLeast, p.Total, plural(p.Total, "object", "objects"))
 		out = packEntries(head, p)
 	}
 	if p.Cut {
