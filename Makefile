@@ -92,6 +92,13 @@ $(KUBE_SCORE):
 perf-profile: ## CPU profile of webhook check on the generated 10k corpora (go tool pprof -top)
 	$(GO) run ./hack/perfcli profile --dir $(BIN)/perf $(PROFILE_ARGS)
 
+# Peak memory of `webhook audit` against the sandbox filled with generated
+# objects (issue 12), never part of `make test`: minutes, most of them
+# creating 100 000 objects.
+AUDITPERF_ARGS ?=
+perf-audit: build control-plane ## peak RSS of webhook audit at 0, 10k and 100k objects in the sandbox (hack/auditperf)
+	$(GO) run ./hack/auditperf --webhook $(BIN)/webhook --dir $(BIN)/auditperf $(AUDITPERF_ARGS)
+
 # The project's shared corpora (real-world manifests, the peers' own test
 # cases) live next to the repository, not in it: users' clones have none,
 # so this is never part of `make test`. Full outputs go to bin/corpus/.

@@ -144,6 +144,7 @@ func runCheck(o *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	warnExpired(cfg, stderr)
 	srcs, cleanup, err := resolveInputs(o.files, stdin)
 	defer cleanup()
 	if err != nil {

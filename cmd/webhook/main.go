@@ -1,7 +1,7 @@
 // Command webhook is the one Guardrails binary: `serve` runs the admission
-// server, `check` checks manifests offline for CI, `dev` runs a local
-// sandbox, `rules` prints the rule catalogue, and `vap` prints the API
-// server's fallback policies.
+// server, `check` checks manifests offline for CI, `audit` judges what a
+// live cluster already holds, `dev` runs a local sandbox, `rules` prints
+// the rule catalogue, and `vap` prints the API server's fallback policies.
 package main
 
 import (
@@ -38,6 +38,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(newRulesCmd())
 	root.AddCommand(newCheckCmd())
+	root.AddCommand(newAuditCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newDevCmd())
 	root.AddCommand(newVAPCmd())

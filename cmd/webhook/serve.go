@@ -15,6 +15,8 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap/zapcore"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -27,8 +29,11 @@ import (
 
 	"github.com/guardrails-dev/guardrails/certs"
 	"github.com/guardrails-dev/guardrails/internal/admission"
+	"github.com/guardrails-dev/guardrails/internal/audit"
 	"github.com/guardrails-dev/guardrails/internal/clustercache"
 	"github.com/guardrails-dev/guardrails/internal/config"
+	"github.com/guardrails-dev/guardrails/internal/configreload"
+	"github.com/guardrails-dev/guardrails/internal/policyreport"
 )
 
 type serveOptions struct {
@@ -48,6 +53,14 @@ type serveOptions struct {
 	headerTimeout   time.Duration
 	idleTimeout     time.Duration
 	maxConnections  int
+	// The configuration's reload, the preview, the background audit.
+	configCheckInterval time.Duration
+	namespacePreview    bool
+	auditInterval       time.Duration
+	auditReports        bool
+	auditReportMax      int
+	leaseNamespace      string
+	leaseName           string
 }
 
 func newServeCmd() *cobra.Command {
@@ -61,8 +74,22 @@ func newServeCmd() *cobra.Command {
 guardrails.dev/mode label (clusterMode for cluster-scoped objects); /mutate
 fills a missing priorityClassName on critical add-ons and, when configured,
 missing requests. Cluster lookups come from informer caches; /readyz turns
-ready once they are synced. The configuration file is read and validated
-once at start: restart the server to apply a change.`,
+ready once they are synced.
+
+The configuration file is read every --config-check-interval; a changed
+file (a mounted ConfigMap's update included) is validated and put in force
+without a restart. An invalid one keeps the previous configuration, is
+logged and counted in guardrails_config_reload_errors_total.
+
+Raising a Namespace's guardrails.dev/mode to enforce answers with warnings
+naming the existing objects enforce would deny (--namespace-preview; needs
+list on the judged kinds: deploy/components/preview or audit).
+
+--audit-interval turns on the background audit: the replica holding the
+Lease --leader-election-id in --leader-election-namespace judges the whole
+cluster every interval and publishes guardrails_audit_violations and, with
+--audit-policy-reports, PolicyReports (deploy/components/audit and
+policy-reports).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), o)
@@ -86,6 +113,13 @@ once at start: restart the server to apply a change.`,
 	f.DurationVar(&o.headerTimeout, "header-timeout", admission.DefaultHeaderTimeout, "time allowed for the TLS handshake and a request's headers")
 	f.DurationVar(&o.idleTimeout, "idle-timeout", admission.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
 	f.IntVar(&o.maxConnections, "max-connections", admission.DefaultMaxConnections, "open connections per replica (about 35 KiB each when idle); more wait to be accepted")
+	f.DurationVar(&o.configCheckInterval, "config-check-interval", 5*time.Second, "how often the configuration file is checked for changes")
+	f.BoolVar(&o.namespacePreview, "namespace-preview", true, "answer a Namespace's change to mode enforce with warnings listing the existing objects enforce would deny (needs list on the judged kinds)")
+	f.DurationVar(&o.auditInterval, "audit-interval", 0, "run the background audit this often (0: off); needs list on the judged kinds and a Lease")
+	f.BoolVar(&o.auditReports, "audit-policy-reports", false, "publish the background audit as PolicyReports (wgpolicyk8s.io/v1alpha2; the CRDs must be installed)")
+	f.IntVar(&o.auditReportMax, "audit-report-max-results", policyreport.DefaultMaxResults, "results per PolicyReport (the summary counts all findings)")
+	f.StringVar(&o.leaseNamespace, "leader-election-namespace", "", "namespace of the background audit's Lease (default: $POD_NAMESPACE, else the pod's own namespace)")
+	f.StringVar(&o.leaseName, "leader-election-id", "guardrails-audit", "name of the background audit's Lease")
 	return cmd
 }
 
@@ -97,13 +131,30 @@ func runServe(ctx context.Context, o serveOptions) error {
 	ctrl.SetLogger(log)
 	klog.SetLogger(log.WithName("client-go"))
 
-	cfg, err := config.Load(o.configPath)
+	reloader, err := configreload.Load(o.configPath, configreload.Options{
+		Interval: o.configCheckInterval,
+		Log:      log.WithName("config"),
+		OnChange: func(old, cur *config.Config) {
+			if old.Ingress.TLSSecretLookups != cur.Ingress.TLSSecretLookups {
+				log.WithName("config").Info("ingress.tlsSecretLookups changed: the Secret informer starts or stops only at the next restart")
+			}
+		},
+	})
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	if o.headerTimeout < 0 || o.idleTimeout < 0 || o.maxConnections < 0 {
 		return &exitError{code: 2, err: fmt.Errorf("--header-timeout, --idle-timeout and --max-connections cannot be negative (got %v, %v, %d; 0 is the default)",
 			o.headerTimeout, o.idleTimeout, o.maxConnections)}
+	}
+	cfg := reloader.Current().Load().Config()
+	if o.auditInterval > 0 && o.leaseNamespace == "" {
+		if o.leaseNamespace = audit.OwnNamespace(); o.leaseNamespace == "" {
+			return &exitError{code: 2, err: errors.New("--audit-interval: not running in a pod; name the Lease's namespace with --leader-election-namespace")}
+		}
+	}
+	if o.auditReports && o.auditInterval <= 0 {
+		return &exitError{code: 2, err: errors.New("--audit-policy-reports needs --audit-interval")}
 	}
 	if err := checkCertDir(o.certDir); err != nil {
 		return &exitError{code: 2, err: err}
@@ -118,8 +169,19 @@ func runServe(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	validator := admission.NewValidator(cfg, cache, admission.Options{})
-	mutator := admission.NewMutator(cfg, cache, admission.Options{})
+	// The preview and the background audit list with clients of their
+	// own: a long audit must not use up the rate limit of a preview that
+	// answers within an admission request.
+	ao := admission.Options{}
+	if o.namespacePreview {
+		previewClient, err := listClientFor(restConfig)
+		if err != nil {
+			return err
+		}
+		ao.Preview = audit.New(previewClient, cache)
+	}
+	validator := admission.NewValidatorFor(reloader.Current(), cache, ao)
+	mutator := admission.NewMutatorFor(reloader.Current(), cache, admission.Options{})
 	srv, err := admission.NewServer(admission.ServerOptions{
 		Host:           o.bindAddress,
 		Port:           o.port,
@@ -139,10 +201,13 @@ func runServe(ctx context.Context, o serveOptions) error {
 
 	shutdown := o.shutdownTimeout
 	mgr, err := manager.New(restConfig, manager.Options{
-		Logger:                  log,
-		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
-		HealthProbeBindAddress:  o.probeAddr,
-		LeaderElection:          false, // every replica serves
+		Logger:                 log,
+		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress: o.probeAddr,
+		// Every replica serves. The background audit elects its one
+		// auditor itself (internal/audit): the manager's election would
+		// end the process, admission included, when the Lease is lost.
+		LeaderElection:          false,
 		GracefulShutdownTimeout: &shutdown,
 	})
 	if err != nil {
@@ -155,6 +220,32 @@ func runServe(ctx context.Context, o serveOptions) error {
 	}
 	if err := mgr.Add(cache); err != nil {
 		return err
+	}
+	if err := mgr.Add(reloader); err != nil {
+		return err
+	}
+	if o.auditInterval > 0 {
+		auditClient, err := listClientFor(restConfig)
+		if err != nil {
+			return err
+		}
+		bo := audit.BackgroundOptions{
+			Interval:    o.auditInterval,
+			MaxResults:  o.auditReportMax,
+			WaitForSync: cache.WaitForSync,
+			Log:         log.WithName("audit"),
+			Lease:       &audit.LeaseOptions{Config: restConfig, Namespace: o.leaseNamespace, Name: o.leaseName},
+		}
+		if o.auditReports {
+			dyn, err := dynamic.NewForConfig(restConfig)
+			if err != nil {
+				return err
+			}
+			bo.Publisher = policyreport.NewWriter(dyn, o.auditReportMax, log.WithName("policyreport"))
+		}
+		if err := mgr.Add(audit.NewBackground(audit.New(auditClient, cache), reloader.Current(), bo)); err != nil {
+			return err
+		}
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
@@ -177,7 +268,8 @@ func runServe(ctx context.Context, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("starting", "version", version, "port", o.port, "certDir", o.certDir, "clientCA", o.clientCA != "",
-		"http2", o.enableHTTP2, "config", configSource(o.configPath), "clusterMode", cfg.ClusterMode)
+		"http2", o.enableHTTP2, "config", configSource(o.configPath), "clusterMode", cfg.ClusterMode,
+		"namespacePreview", o.namespacePreview, "auditInterval", o.auditInterval.String(), "policyReports", o.auditReports)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -220,6 +312,15 @@ func checkCertDir(dir string) error {
 		}
 	}
 	return nil
+}
+
+// listClientFor is the client of the audit's and the preview's LIST calls:
+// built-in kinds only, so protobuf (smaller, faster to decode than JSON).
+func listClientFor(cfg *rest.Config) (kubernetes.Interface, error) {
+	c := rest.CopyConfig(cfg)
+	c.ContentType = "application/vnd.kubernetes.protobuf"
+	c.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	return kubernetes.NewForConfig(c)
 }
 
 func loadRESTConfig(kubeconfig string) (*rest.Config, error) {

@@ -39,6 +39,25 @@
 // keeps the metadata changes they carry, so the validating handler judges
 // the stored object with the request's metadata.
 //
+// # Exemptions and the policy in force
+//
+// The handlers read the policy from a policy.Current (NewValidatorFor,
+// NewMutatorFor) that the server's configuration reloader replaces; each
+// request loads it once and is judged under that one policy. A request that
+// an exemption lets through (a rule it turned off would have reported the
+// object) carries the audit annotation "exempted" (the API server prefixes
+// it with the webhook's name: namespaced.validate.guardrails.dev/exempted)
+// whose value names each rule, the exemption's reason and its place in the
+// file, and counts in guardrails_exemptions_applied_total.
+//
+// # Preview
+//
+// An UPDATE of a Namespace that raises its mode to enforce (from warn,
+// audit or none; dry runs included) asks Options.Preview which existing
+// objects of the namespace enforce would deny and answers with warnings
+// naming them, capped, with the total (see preview.go). The listing is
+// bounded in objects and time, and never denies the change.
+//
 // # Internal errors
 //
 // controller-runtime answers panics and decode errors with allowed=false,
@@ -112,6 +131,9 @@ type Options struct {
 	NamespaceWait time.Duration
 	// Now replaces time.Now in latency metrics (tests).
 	Now func() time.Time
+	// Preview, when set, lists what a Namespace's change to a stricter
+	// mode would deny (see Previewer); nil: no preview.
+	Preview Previewer
 }
 
 // Limits of what goes back to the API server and the terminal.
@@ -134,21 +156,32 @@ const (
 // reconcilers). Its requests are never denied, whatever the configuration.
 const apiServerUser = "system:apiserver"
 
-// engine is what both handlers share: the policy, the cluster state and
-// the prelude that turns an AdmissionRequest into something to judge.
+// engine is what both handlers share: the policy in force, the cluster
+// state and the prelude that turns an AdmissionRequest into something to
+// judge.
 type engine struct {
-	pol    *policy.Policy
-	state  ClusterState
-	nsWait time.Duration
-	now    func() time.Time
+	// cur is the policy in force. A request loads it once (prepare) and
+	// is judged under that one policy, whatever reload happens meanwhile.
+	cur     *policy.Current
+	state   ClusterState
+	nsWait  time.Duration
+	now     func() time.Time
+	preview Previewer
 }
 
-func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
+// fixedPolicy is the policy of cfg over o.Rules (the catalogue when
+// empty), for handlers built from a configuration rather than a Current.
+func fixedPolicy(cfg *config.Config, o Options) *policy.Current {
+	return policy.NewCurrent(policy.New(cfg, o.Rules...))
+}
+
+func newEngine(cur *policy.Current, state ClusterState, o Options) *engine {
 	e := &engine{
-		pol:    policy.New(cfg, o.Rules...),
-		state:  state,
-		nsWait: o.NamespaceWait,
-		now:    o.Now,
+		cur:     cur,
+		state:   state,
+		nsWait:  o.NamespaceWait,
+		now:     o.Now,
+		preview: o.Preview,
 	}
 	if e.nsWait == 0 {
 		e.nsWait = 2 * time.Second
@@ -204,9 +237,9 @@ func isNamespaceKind(gk schema.GroupKind) bool {
 // cache. A namespace that is not in the cache, or a cache that is not
 // synced yet, is waited for up to Options.NamespaceWait: the API server
 // only calls the webhook for a namespace whose label it has seen.
-func (e *engine) resolveTarget(ctx context.Context, req admission.Request, gk schema.GroupKind) (target, error) {
+func (e *engine) resolveTarget(ctx context.Context, pol *policy.Policy, req admission.Request, gk schema.GroupKind) (target, error) {
 	if req.Namespace == "" || isNamespaceKind(gk) {
-		return target{mode: e.pol.ModeFor(gk, false, ""), scope: "cluster-scoped objects", failOpen: true}, nil
+		return target{mode: pol.ModeFor(gk, false, ""), scope: "cluster-scoped objects", failOpen: true}, nil
 	}
 	t := target{scope: fmt.Sprintf("namespace %q", req.Namespace)}
 	labels, err := e.namespaceLabels(ctx, req.Namespace)
@@ -216,7 +249,7 @@ func (e *engine) resolveTarget(ctx context.Context, req admission.Request, gk sc
 	np, _ := rules.NamespacePolicyOf(labels) // invalid values are served as enforce; namespace-mode-label reports them
 	// The failure policy is the namespace's own (it picks the webhook
 	// entry); the mode may be stricter for RBAC.
-	t.mode, t.failOpen = e.pol.ModeFor(gk, true, np.Mode), np.FailOpen()
+	t.mode, t.failOpen = pol.ModeFor(gk, true, np.Mode), np.FailOpen()
 	return t, nil
 }
 
@@ -252,8 +285,8 @@ type internalError struct {
 type scope struct {
 	// operations the handler judges.
 	operations []admissionv1.Operation
-	// kinds reports whether the handler judges a kind.
-	kinds func(schema.GroupKind) bool
+	// kinds reports whether the handler judges a kind under a policy.
+	kinds func(*policy.Policy, schema.GroupKind) bool
 	// metadataSubresources: the handler judges the UPDATEs of
 	// MetadataSubresources.
 	metadataSubresources bool
@@ -287,6 +320,8 @@ func (sc scope) judgesSubresource(req admission.Request, gk schema.GroupKind) bo
 
 // request is an admission request made ready to judge by prepare.
 type request struct {
+	// pol is the policy the request is judged under.
+	pol    *policy.Policy
 	req    admission.Request
 	gk     schema.GroupKind
 	who    policy.Requester
@@ -306,12 +341,12 @@ type request struct {
 // failure policy to decide about; the returned request always carries the
 // target found so far.
 func (e *engine) prepare(ctx context.Context, req admission.Request, sc scope) (r *request, skip bool, ie *internalError) {
-	r = &request{req: req, gk: schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}, who: requester(req)}
-	if !slices.Contains(sc.operations, req.Operation) || !sc.kinds(r.gk) || !sc.judgesSubresource(req, r.gk) {
+	r = &request{pol: e.cur.Load(), req: req, gk: schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}, who: requester(req)}
+	if !slices.Contains(sc.operations, req.Operation) || !sc.kinds(r.pol, r.gk) || !sc.judgesSubresource(req, r.gk) {
 		return r, true, nil
 	}
 	var err error
-	if r.target, err = e.resolveTarget(ctx, req, r.gk); err != nil {
+	if r.target, err = e.resolveTarget(ctx, r.pol, req, r.gk); err != nil {
 		return r, false, &internalError{kind: "lookup", err: err}
 	}
 	if r.target.mode == "" {

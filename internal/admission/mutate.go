@@ -21,6 +21,7 @@ import (
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/metrics"
+	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -49,7 +50,13 @@ var _ admission.Handler = (*Mutator)(nil)
 
 // NewMutator returns the mutating handler for cfg over state.
 func NewMutator(cfg *config.Config, state ClusterState, o Options) *Mutator {
-	return &Mutator{e: newEngine(cfg, state, o)}
+	return NewMutatorFor(fixedPolicy(cfg, o), state, o)
+}
+
+// NewMutatorFor returns the mutating handler working under the policy in
+// force in cur; o.Rules is not used.
+func NewMutatorFor(cur *policy.Current, state ClusterState, o Options) *Mutator {
+	return &Mutator{e: newEngine(cur, state, o)}
 }
 
 // Handle answers one AdmissionRequest, with a JSON patch when something
@@ -63,7 +70,7 @@ func (m *Mutator) Handle(ctx context.Context, req admission.Request) admission.R
 // template (a rollout of, say, CoreDNS during an unrelated edit), and a
 // Pod's spec is immutable after creation.
 func (m *Mutator) scope() scope {
-	return scope{operations: []admissionv1.Operation{admissionv1.Create}, kinds: isPodKind}
+	return scope{operations: []admissionv1.Operation{admissionv1.Create}, kinds: func(_ *policy.Policy, gk schema.GroupKind) bool { return isPodKind(gk) }}
 }
 
 // mutation is one reported change: the fields it set on the typed copy
@@ -94,8 +101,7 @@ func (m *Mutator) handle(ctx context.Context, req admission.Request) (resp admis
 	if resp, bad := malformed(req); bad {
 		return resp, metrics.ResultError
 	}
-	s := m.e.pol.Settings()
-	if !s.Priority.FillPriorityClass && !m.fillsRequests() {
+	if s := m.e.cur.Load().Settings(); !s.Priority.FillPriorityClass && !fillsRequests(s) {
 		return admission.Allowed(""), metrics.ResultSkipped
 	}
 	r, skip, ie := m.e.prepare(ctx, req, m.scope())
@@ -117,9 +123,8 @@ func (m *Mutator) handle(ctx context.Context, req admission.Request) (resp admis
 	return m.respond(ctx, r, m.plan(r))
 }
 
-func (m *Mutator) fillsRequests() bool {
-	rs := m.e.pol.Settings().Resources
-	return rs.FillDefaults && len(rs.Defaults) > 0
+func fillsRequests(s *rules.Settings) bool {
+	return s.Resources.FillDefaults && len(s.Resources.Defaults) > 0
 }
 
 // respond answers with the plan: in audit mode only audit annotations of
@@ -239,12 +244,12 @@ func (m *Mutator) plan(r *request) plan {
 	if !ok || ps.Spec == nil || origin.Mirror {
 		return p // the kubelet runs static pods whatever the API says
 	}
-	pol := m.e.pol
+	pol := r.pol
 	if pol.Settings().Priority.FillPriorityClass && pol.ActionOf(ruleCriticalAddon, r.cur.ref, r.who) != rules.ActionOff {
-		m.planPriority(&p, r.cur.ref, origin, ps)
+		m.planPriority(&p, pol.Settings(), r.cur.ref, origin, ps)
 	}
-	if m.fillsRequests() && pol.ActionOf(ruleResourceRequests, r.cur.ref, r.who) != rules.ActionOff {
-		m.planRequests(&p, r.cur.ref, ps)
+	if fillsRequests(pol.Settings()) && pol.ActionOf(ruleResourceRequests, r.cur.ref, r.who) != rules.ActionOff {
+		m.planRequests(&p, pol.Settings(), r.cur.ref, ps)
 	}
 	return p
 }
@@ -252,11 +257,11 @@ func (m *Mutator) plan(r *request) plan {
 // planPriority sets the priority class of a critical add-on that has none.
 // The add-on table counts only in the namespaces where add-ons live, so a
 // system class is never written into a tenant's workload.
-func (m *Mutator) planPriority(p *plan, ref rules.ObjectRef, origin rules.Origin, ps rules.PodSpecRef) {
+func (m *Mutator) planPriority(p *plan, s *rules.Settings, ref rules.ObjectRef, origin rules.Origin, ps rules.PodSpecRef) {
 	if ps.Spec.PriorityClassName != "" {
 		return // never overwrite
 	}
-	match, ok := rules.CriticalAddonOf(p.obj, ref, origin, m.e.pol.Settings())
+	match, ok := rules.CriticalAddonOf(p.obj, ref, origin, s)
 	if !ok || match.WantClass == "" {
 		return
 	}
@@ -304,8 +309,8 @@ func (m *Mutator) priorityOf(name string) (int32, corev1.PreemptionPolicy, error
 // planRequests fills, from the configured defaults, the requests that
 // resources-requests would report missing (rules.MissingRequests: limits,
 // pod-level resources and LimitRange defaults count as set).
-func (m *Mutator) planRequests(p *plan, ref rules.ObjectRef, ps rules.PodSpecRef) {
-	defaults := m.e.pol.Settings().Resources.Defaults
+func (m *Mutator) planRequests(p *plan, s *rules.Settings, ref rules.ObjectRef, ps rules.PodSpecRef) {
+	defaults := s.Resources.Defaults
 	names := slices.Sorted(maps.Keys(defaults))
 	gaps, err := rules.MissingRequests(ps, names, func() ([]*corev1.LimitRange, error) {
 		lrs, err := m.e.state.LimitRanges(ref.Namespace)

@@ -214,7 +214,7 @@ func TestMutateRequestDefaults(t *testing.T) {
 		cfg := withConfig(t, func(c *config.Config) {
 			c.Resources.FillDefaults = true
 			c.Resources.Defaults = map[corev1.ResourceName]string{"memory": "128Mi"}
-			c.Rules["resources-requests"] = config.RuleConfig{Exemptions: []config.Exemption{{Namespaces: []string{"team-enforce"}}}}
+			c.Rules["resources-requests"] = config.RuleConfig{Exemptions: []config.Exemption{{Namespaces: []string{"team-enforce"}, Reason: "test"}}}
 		})
 		if resp, _ := mutateTwice(t, NewMutator(cfg, testCluster(t), Options{}), req); len(resp.Patches) != 0 {
 			t.Errorf("patched an exempt object: %v", resp.Patches)

@@ -27,8 +27,10 @@ type verdict struct {
 	// whose owning workload was judged at its own admission.
 	demoted []demotedFinding
 	// exempted are the rules an exemption of the configuration turned off
-	// for this request.
+	// for this request while they would have reported it.
 	exempted []policy.Exempted
+	// notes are extra warnings (the preview of a stricter mode).
+	notes []string
 }
 
 // any reports whether the verdict holds any finding.
@@ -228,6 +230,21 @@ func auditAnnotations(fs []rules.Finding) map[string]string {
 		out[id] = truncate(strings.Join(byRule[id], "; "), maxAuditValueLen)
 	}
 	return out
+}
+
+// exemptedKey is the audit annotation of a request an exemption let
+// through; the API server prefixes it with the webhook's name (e.g.
+// namespaced.validate.guardrails.dev/exempted).
+const exemptedKey = "exempted"
+
+// exemptedAnnotation is the value of exemptedKey: one
+// `rule: reason (exemption)` per rule, joined with "; ".
+func exemptedAnnotation(xs []policy.Exempted) string {
+	parts := make([]string, 0, len(xs))
+	for _, x := range xs {
+		parts = append(parts, oneLine(fmt.Sprintf("%s: %s (%s)", x.Rule, x.Exemption.Reason, x.Exemption.ID)))
+	}
+	return truncate(strings.Join(parts, "; "), maxAuditValueLen)
 }
 
 // oneLine replaces control characters (newlines from hostile annotation

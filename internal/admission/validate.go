@@ -15,6 +15,7 @@ import (
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/metrics"
+	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -25,7 +26,14 @@ var _ admission.Handler = (*Validator)(nil)
 
 // NewValidator returns the validating handler for cfg over state.
 func NewValidator(cfg *config.Config, state ClusterState, o Options) *Validator {
-	return &Validator{e: newEngine(cfg, state, o)}
+	return NewValidatorFor(fixedPolicy(cfg, o), state, o)
+}
+
+// NewValidatorFor returns the validating handler judging under the policy
+// in force in cur (which the server's configuration reloader replaces);
+// o.Rules is not used.
+func NewValidatorFor(cur *policy.Current, state ClusterState, o Options) *Validator {
+	return &Validator{e: newEngine(cur, state, o)}
 }
 
 // Handle judges one AdmissionRequest.
@@ -37,7 +45,7 @@ func (v *Validator) Handle(ctx context.Context, req admission.Request) admission
 // some rule judges, and the metadata that updates of MetadataSubresources
 // carry.
 func (v *Validator) scope() scope {
-	return scope{operations: []admissionv1.Operation{admissionv1.Create, admissionv1.Update}, kinds: v.e.pol.Judges, metadataSubresources: true}
+	return scope{operations: []admissionv1.Operation{admissionv1.Create, admissionv1.Update}, kinds: (*policy.Policy).Judges, metadataSubresources: true}
 }
 
 func (v *Validator) handle(ctx context.Context, req admission.Request) (resp admission.Response, result string) {
@@ -62,6 +70,7 @@ func (v *Validator) handle(ctx context.Context, req admission.Request) (resp adm
 		var vd verdict
 		if vd, ie = v.judge(r); ie == nil {
 			v.demote(ctx, r, &vd)
+			v.preview(ctx, r, &vd)
 			return v.respond(ctx, r, vd)
 		}
 	}
@@ -78,7 +87,7 @@ func (v *Validator) judge(r *request) (verdict, *internalError) {
 	if r.old != nil {
 		in.Old = r.old.obj
 	}
-	res, err := v.e.pol.Evaluate(in, r.who)
+	res, err := r.pol.Evaluate(in, r.who)
 	if err != nil {
 		return verdict{}, ruleError(err)
 	}
@@ -101,7 +110,7 @@ func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
 		return
 	}
 	if r.old != nil {
-		oldRes, err := v.e.pol.Evaluate(v.input(*r.old), r.who)
+		oldRes, err := r.pol.Evaluate(v.input(*r.old), r.who)
 		if err == nil {
 			vd.demotePreexisting(oldRes.Findings)
 		} else {
@@ -139,7 +148,15 @@ func (v *Validator) respond(ctx context.Context, r *request, vd verdict) (admiss
 		metrics.DecisionsTotal.WithLabelValues(d.Rule, mode, string(rules.ActionWarn)).Inc()
 	}
 	count(vd.audit, rules.ActionAudit)
+	for _, x := range vd.exempted {
+		metrics.ExemptionsApplied.WithLabelValues(x.Rule, x.Exemption.ID).Inc()
+	}
 
+	if len(vd.exempted) > 0 {
+		logger(ctx).Info("exempted", "uid", r.req.UID,
+			"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
+			"user", r.who.User, "exemptions", exemptedAnnotation(vd.exempted))
+	}
 	if vd.any() {
 		logger(ctx).Info("findings", "uid", r.req.UID,
 			"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
@@ -154,8 +171,14 @@ func (v *Validator) respond(ctx context.Context, r *request, vd verdict) (admiss
 	} else {
 		resp = admission.Allowed("")
 	}
-	resp.Warnings = warnings(vd, nil)
+	resp.Warnings = warnings(vd, vd.notes)
 	resp.AuditAnnotations = auditAnnotations(vd.audit)
+	if len(vd.exempted) > 0 {
+		if resp.AuditAnnotations == nil {
+			resp.AuditAnnotations = map[string]string{}
+		}
+		resp.AuditAnnotations[exemptedKey] = exemptedAnnotation(vd.exempted)
+	}
 	if result == metrics.ResultAllowed && len(resp.Warnings) > 0 {
 		result = metrics.ResultWarned
 	}

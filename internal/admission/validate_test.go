@@ -190,11 +190,11 @@ func TestValidateExemptions(t *testing.T) {
 		ex   config.Exemption
 		req  admission.Request
 	}{
-		{"namespace", config.Exemption{Namespaces: []string{"team-*"}}, req},
-		{"name", config.Exemption{Names: []string{"web"}}, req},
-		{"user", config.Exemption{Users: []string{"alice@example.com"}}, req},
-		{"group", config.Exemption{Groups: []string{"developers"}}, req},
-		{"per-rule user", config.Exemption{Users: []string{"ci-bot"}}, asUser(req, "ci-bot")},
+		{"namespace", config.Exemption{Namespaces: []string{"team-*"}, Reason: "test"}, req},
+		{"name", config.Exemption{Names: []string{"web"}, Reason: "test"}, req},
+		{"user", config.Exemption{Users: []string{"alice@example.com"}, Reason: "test"}, req},
+		{"group", config.Exemption{Groups: []string{"developers"}, Reason: "test"}, req},
+		{"per-rule user", config.Exemption{Users: []string{"ci-bot"}, Reason: "test"}, asUser(req, "ci-bot")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := withConfig(t, func(c *config.Config) {
@@ -209,7 +209,7 @@ func TestValidateExemptions(t *testing.T) {
 	}
 	t.Run("not matching", func(t *testing.T) {
 		cfg := withConfig(t, func(c *config.Config) {
-			c.Exemptions = append(c.Exemptions, config.Exemption{Namespaces: []string{"other"}, Groups: []string{"developers"}})
+			c.Exemptions = append(c.Exemptions, config.Exemption{Namespaces: []string{"other"}, Groups: []string{"developers"}, Reason: "test"})
 		})
 		wantDenied(t, validate(t, NewValidator(cfg, testCluster(t), Options{}), req), memoryLine)
 	})

@@ -6,10 +6,13 @@ package config
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -53,14 +56,82 @@ type RuleConfig struct {
 // its values). Namespace and name values may end in "*" to match a prefix.
 type Exemption struct {
 	Namespaces []string `json:"namespaces,omitempty" validate:"dive,required"`
-	Names      []string `json:"names,omitempty" validate:"dive,required"`
-	Users      []string `json:"users,omitempty" validate:"dive,required"`
-	Groups     []string `json:"groups,omitempty" validate:"dive,required"`
-	// Reason documents why the exemption exists.
-	Reason string `json:"reason,omitempty"`
+	// Kinds are object kinds as in the object's kind field (Deployment,
+	// ClusterRoleBinding); each must be a kind some rule judges.
+	Kinds  []string `json:"kinds,omitempty" validate:"dive,required,judgedkind"`
+	Names  []string `json:"names,omitempty" validate:"dive,required"`
+	Users  []string `json:"users,omitempty" validate:"dive,required"`
+	Groups []string `json:"groups,omitempty" validate:"dive,required"`
+	// Reason says why the exemption exists. Required: it goes into the
+	// audit annotation of every request the exemption lets through.
+	Reason string `json:"reason" validate:"required"`
+	// Expires, when set, ends the exemption: from that instant on it is
+	// ignored (and reported at load).
+	Expires *Date `json:"expires,omitempty"`
+}
+
+// Expired reports whether the exemption has an expiry at or before now.
+func (e *Exemption) Expired(now time.Time) bool {
+	return e.Expires != nil && !now.Before(e.Expires.Time)
+}
+
+// Date is the expiry of an exemption: a date (2026-03-01, meaning
+// 00:00 UTC that day) or an RFC 3339 time (2026-03-01T18:00:00+01:00).
+type Date struct{ time.Time }
+
+// DateLayout is the layout of a date without time.
+const DateLayout = "2006-01-02"
+
+// UnmarshalJSON reads a date or an RFC 3339 time.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("expires: want a date (2026-03-01) or an RFC 3339 time, got %s", b)
+	}
+	if t, err := time.Parse(DateLayout, s); err == nil {
+		d.Time = t
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("expires: %q is neither a date (2026-03-01) nor an RFC 3339 time (2026-03-01T18:00:00Z)", s)
+	}
+	d.Time = t
+	return nil
+}
+
+// MarshalJSON writes a date when the time is midnight UTC, else RFC 3339.
+func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+func (d Date) String() string {
+	if d.Equal(d.Truncate(24*time.Hour)) && d.Location() == time.UTC {
+		return d.Format(DateLayout)
+	}
+	return d.Format(time.RFC3339)
 }
 
 var validate = newValidator()
+
+// judgedKinds are the kinds some rule of the catalogue judges: what an
+// exemption's kinds may name.
+var judgedKinds = func() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range rules.Catalogue() {
+		for _, gk := range r.Kinds {
+			m[gk.Kind] = true
+		}
+	}
+	return m
+}()
+
+func judgedKindList() string {
+	ks := make([]string, 0, len(judgedKinds))
+	for k := range judgedKinds {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
+}
 
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
@@ -69,9 +140,12 @@ func newValidator() *validator.Validate {
 		_, ok := rules.Lookup(fl.Field().String())
 		return ok
 	})
+	_ = v.RegisterValidation("judgedkind", func(fl validator.FieldLevel) bool {
+		return judgedKinds[fl.Field().String()]
+	})
 	v.RegisterStructValidation(func(sl validator.StructLevel) {
 		e := sl.Current().Interface().(Exemption)
-		if len(e.Namespaces)+len(e.Names)+len(e.Users)+len(e.Groups) == 0 {
+		if len(e.Namespaces)+len(e.Kinds)+len(e.Names)+len(e.Users)+len(e.Groups) == 0 {
 			sl.ReportError(e.Reason, "reason", "reason", "nonempty", "")
 		}
 	}, Exemption{})
@@ -155,7 +229,12 @@ func describe(fe validator.FieldError) string {
 	}
 	switch fe.Tag() {
 	case "required":
+		if strings.HasSuffix(ns, ".reason") {
+			return fmt.Sprintf("%s: required: say why the exemption exists (it is recorded with every request it lets through)", ns)
+		}
 		return fmt.Sprintf("%s: required", ns)
+	case "judgedkind":
+		return fmt.Sprintf("%s: %q is not a kind any rule judges (one of %s)", ns, fe.Value(), judgedKindList())
 	case "required_if":
 		return fmt.Sprintf("%s: required when fillDefaults is true", ns)
 	case "oneof":
@@ -165,7 +244,7 @@ func describe(fe validator.FieldError) string {
 	case "ruleid":
 		return fmt.Sprintf("%s: unknown rule id %q (see `webhook rules`)", ns, fe.Value())
 	case "nonempty":
-		return fmt.Sprintf("%s: an exemption needs at least one of namespaces, names, users, groups", strings.TrimSuffix(ns, ".reason"))
+		return fmt.Sprintf("%s: an exemption needs at least one of namespaces, kinds, names, users, groups", strings.TrimSuffix(ns, ".reason"))
 	case "quantity":
 		return fmt.Sprintf("%s: %q is not a Kubernetes quantity", ns, fe.Value())
 	case "min":
@@ -184,4 +263,28 @@ func (c *Config) RuleSettings() *rules.Settings {
 		s.Resources.Required = rules.DefaultSettings().Resources.Required
 	}
 	return &s
+}
+
+// ExpiredExemptions describes, one line each, the exemptions of c that
+// have expired at now: they are ignored. Callers log or print them when
+// they load a configuration.
+func (c *Config) ExpiredExemptions(now time.Time) []string {
+	var out []string
+	add := func(prefix string, es []Exemption) {
+		for i := range es {
+			if es[i].Expired(now) {
+				out = append(out, fmt.Sprintf("%s[%d] (%s) expired on %s: ignored", prefix, i, es[i].Reason, es[i].Expires))
+			}
+		}
+	}
+	add("exemptions", c.Exemptions)
+	ids := make([]string, 0, len(c.Rules))
+	for id := range c.Rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		add("rules."+id+".exemptions", c.Rules[id].Exemptions)
+	}
+	return out
 }

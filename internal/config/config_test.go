@@ -2,8 +2,10 @@ package config
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -38,7 +40,12 @@ func TestParseErrors(t *testing.T) {
 		{"bad quantity", base + "clusterMode: warn\nresources:\n  fillDefaults: true\n  defaults: {cpu: lots}\n", `resources.defaults[cpu]: "lots" is not a Kubernetes quantity`},
 		{"defaults missing", base + "clusterMode: warn\nresources:\n  fillDefaults: true\n", "resources.defaults: required when fillDefaults is true"},
 		{"wrong kind", "apiVersion: guardrails.dev/v1alpha1\nkind: Settings\nclusterMode: warn\n", `kind: must be "Config", got "Settings"`},
-		{"empty exemption", base + "clusterMode: warn\nexemptions:\n- reason: everyone\n", "exemptions[0]: an exemption needs at least one of namespaces, names, users, groups"},
+		{"empty exemption", base + "clusterMode: warn\nexemptions:\n- reason: everyone\n", "exemptions[0]: an exemption needs at least one of namespaces, kinds, names, users, groups"},
+		{"no reason", base + "clusterMode: warn\nexemptions:\n- users: [ci]\n", "exemptions[0].reason: required: say why"},
+		{"no reason in a rule", base + "clusterMode: warn\nrules:\n  ingress-tls:\n    exemptions:\n    - users: [ci]\n      reason: \"\"\n", "rules[ingress-tls].exemptions[0].reason: required"},
+		{"unknown kind", base + "clusterMode: warn\nexemptions:\n- kinds: [Deploymnet]\n  reason: typo\n", `exemptions[0].kinds[0]: "Deploymnet" is not a kind any rule judges`},
+		{"bad expiry", base + "clusterMode: warn\nexemptions:\n- users: [ci]\n  reason: r\n  expires: next week\n", `expires: "next week" is neither a date (2026-03-01) nor an RFC 3339 time`},
+		{"expiry not a string", base + "clusterMode: warn\nexemptions:\n- users: [ci]\n  reason: r\n  expires: 20260301\n", "expires: want a date"},
 		{"not yaml", "{{{", "config test.yaml"},
 		{"shared host without namespaces", base + "clusterMode: warn\ningress:\n  sharedHosts:\n  - hosts: [a.example.com]\n", "ingress.sharedHosts[0].namespaces: needs at least 1 entry"},
 		{"shared host with an empty host", base + "clusterMode: warn\ningress:\n  sharedHosts:\n  - hosts: [\"\"]\n    namespaces: [a]\n", "ingress.sharedHosts[0].hosts[0]: required"},
@@ -138,5 +145,51 @@ func TestDefaultDocumentsEveryParameter(t *testing.T) {
 				t.Errorf("rule %s: parameter %s is not written out in default.yaml", r.ID, key)
 			}
 		}
+	}
+}
+
+func TestExemptionExpiry(t *testing.T) {
+	c, err := Parse([]byte(`apiVersion: guardrails.dev/v1alpha1
+kind: Config
+clusterMode: enforce
+exemptions:
+- users: [ci]
+  reason: forever
+- namespaces: [legacy]
+  reason: migration to requests
+  expires: 2026-03-01
+rules:
+  ingress-tls:
+    exemptions:
+    - namespaces: [edge]
+      reason: certificates from the load balancer
+      expires: "2026-03-01T12:00:00+01:00"
+`), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Exemptions[1].Expires.Time; !got.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("a date expires at 00:00 UTC; got %v", got)
+	}
+	if got := c.Rules["ingress-tls"].Exemptions[0].Expires.Time; !got.Equal(time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC)) {
+		t.Errorf("an RFC 3339 time keeps its offset; got %v", got)
+	}
+	for _, tc := range []struct {
+		now  time.Time
+		want []string
+	}{
+		{time.Date(2026, 2, 28, 23, 0, 0, 0, time.UTC), nil},
+		{time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), []string{"exemptions[1] (migration to requests) expired on 2026-03-01: ignored"}},
+		{time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), []string{
+			"exemptions[1] (migration to requests) expired on 2026-03-01: ignored",
+			"rules.ingress-tls.exemptions[0] (certificates from the load balancer) expired on 2026-03-01T12:00:00+01:00: ignored",
+		}},
+	} {
+		if got := c.ExpiredExemptions(tc.now); !slices.Equal(got, tc.want) {
+			t.Errorf("ExpiredExemptions(%v) = %q, want %q", tc.now, got, tc.want)
+		}
+	}
+	if c.Exemptions[0].Expired(time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Error("an exemption without expires expired")
 	}
 }

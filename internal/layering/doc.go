@@ -6,7 +6,11 @@
 //	config
 //	policy                        rules + config: actions and exemptions
 //	manifest, inputview, report   the CLI path: files in, reports out
-//	clustercache, admission       the server path: informers, handlers
+//	configreload                  policy + config: the policy in force of the server
+//	clustercache                  the server's informers
+//	audit, policyreport           a live cluster judged (webhook audit, the
+//	                              background audit, the namespace preview)
+//	admission                     the handlers (the preview calls audit)
 //	cmd/webhook                   wires either path into the binary
 //
 // rules imports no other Guardrails package; the CLI path and the server

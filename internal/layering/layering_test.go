@@ -42,6 +42,15 @@ var forbidden = []arrow{
 	{"internal/clustercache", "internal/manifest", "the server's cache must not depend on the file reader"},
 	{"internal/clustercache", "internal/inputview", "the server's cache must not depend on the CLI's view"},
 	{"internal/clustercache", "internal/admission", "the cache is below the handlers"},
+	{"internal/audit", "internal/admission", "the audit is below the handlers (the preview calls it)"},
+	{"internal/audit", "internal/manifest", "the audit reads the cluster, never files"},
+	{"internal/audit", "internal/inputview", "the audit reads the cluster, never the CLI's view"},
+	{"internal/audit", "internal/report", "the audit hands objects over; the CLI writes reports"},
+	{"internal/audit", "internal/clustercache", "the audit reads the cluster state through its State interface"},
+	{"internal/policyreport", "internal/admission", "reports are written from the audit, not the handlers"},
+	{"internal/policyreport", "internal/report", "PolicyReports are not the CLI's reports"},
+	{"internal/configreload", "internal/admission", "the reloader is below the handlers that read its policy"},
+	{"internal/configreload", "internal/audit", "the reloader knows only the configuration and the policy"},
 	{"", "cmd/", "nothing imports the binary"},
 	{"", "hack/", "nothing imports the tools under hack/"},
 }
@@ -151,6 +160,8 @@ func TestLayeringCatches(t *testing.T) {
 		{"internal/policy", "internal/metrics"},
 		{"internal/report", "cmd/webhook"},
 		{"internal/sandbox", "hack/load"},
+		{"internal/audit", "internal/admission"},
+		{"internal/audit", "internal/report"},
 	} {
 		got := violations(map[string]map[string][]string{tc.from: {tc.to: {"x.go"}}})
 		if len(got) == 0 {
@@ -163,6 +174,8 @@ func TestLayeringCatches(t *testing.T) {
 		{"cmd/webhook", "internal/admission"},
 		{"hack/load", "internal/admission"},
 		{"hack/load/sub", "hack/load"},
+		{"internal/admission", "internal/audit"},
+		{"internal/policyreport", "internal/audit"},
 	} {
 		if got := violations(map[string]map[string][]string{tc.from: {tc.to: {"x.go"}}}); len(got) > 0 {
 			t.Errorf("%s → %s reported: %v", tc.from, tc.to, got)

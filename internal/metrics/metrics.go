@@ -66,6 +66,69 @@ var (
 	}, []string{"handler", "kind", "outcome"})
 )
 
+var (
+	// ExemptionsApplied counts, by rule and exemption (named by its place
+	// in the configuration file, e.g. rules.resources-requests.exemptions[0]),
+	// the requests an exemption let through: the rule would have reported
+	// findings.
+	ExemptionsApplied = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "guardrails_exemptions_applied_total",
+		Help: "Requests an exemption of the configuration let through (the rule would have reported findings), by rule and exemption (its place in the file).",
+	}, []string{"rule", "exemption"})
+
+	// ConfigReloads counts configurations loaded and put in force after a
+	// change of the file.
+	ConfigReloads = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "guardrails_config_reloads_total",
+		Help: "Configuration file changes loaded and put in force.",
+	})
+
+	// ConfigReloadErrors counts changed configuration files that could not
+	// be loaded (the previous configuration stays in force).
+	ConfigReloadErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "guardrails_config_reload_errors_total",
+		Help: "Configuration file changes that failed to load or validate; the previous configuration stays in force.",
+	})
+)
+
+// Background audit (webhook serve --audit-interval), set by the replica
+// that holds the audit lease.
+var (
+	// AuditViolations is the number of findings of the last complete audit
+	// by rule, namespace ("" for cluster-scoped objects) and severity (the
+	// action in the namespace's mode: deny, warn, audit).
+	AuditViolations = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "guardrails_audit_violations",
+		Help: "Findings of the last complete background audit, by rule, namespace (empty for cluster-scoped objects) and severity in the namespace's mode (deny, warn, audit).",
+	}, []string{"rule", "namespace", "severity"})
+
+	// AuditLastCompleted is the time the last complete audit finished.
+	AuditLastCompleted = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "guardrails_audit_last_completed_timestamp_seconds",
+		Help: "Unix time at which the last complete background audit finished.",
+	})
+
+	// AuditObjects is the number of objects the last complete audit judged.
+	AuditObjects = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "guardrails_audit_objects",
+		Help: "Objects judged by the last complete background audit.",
+	})
+
+	// AuditDuration is how long the last complete audit took.
+	AuditDuration = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "guardrails_audit_duration_seconds",
+		Help: "Duration of the last complete background audit.",
+	})
+
+	// AuditRuns counts audit runs by result (completed, failed).
+	AuditRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "guardrails_audit_runs_total",
+		Help: "Background audit runs by result (completed, failed).",
+	}, []string{"result"})
+)
+
 func init() {
-	crmetrics.Registry.MustRegister(RequestsTotal, DecisionsTotal, RequestDuration, InternalErrors)
+	crmetrics.Registry.MustRegister(RequestsTotal, DecisionsTotal, RequestDuration, InternalErrors,
+		ExemptionsApplied, ConfigReloads, ConfigReloadErrors,
+		AuditViolations, AuditLastCompleted, AuditObjects, AuditDuration, AuditRuns)
 }

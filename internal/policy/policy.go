@@ -21,6 +21,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -36,12 +38,14 @@ type Requester struct {
 	Groups []string
 }
 
-// Policy evaluates objects under one configuration.
+// Policy evaluates objects under one configuration. It is immutable once
+// built: a new configuration makes a new Policy (see Current).
 type Policy struct {
 	cfg      *config.Config
 	settings *rules.Settings
 	rules    []*rules.Rule
 	byKind   map[schema.GroupKind][]*rules.Rule
+	now      func() time.Time
 }
 
 // New returns a Policy for cfg over rs, or over the whole catalogue when
@@ -50,7 +54,7 @@ func New(cfg *config.Config, rs ...*rules.Rule) *Policy {
 	if len(rs) == 0 {
 		rs = rules.Catalogue()
 	}
-	p := &Policy{cfg: cfg, settings: cfg.RuleSettings(), rules: rs, byKind: map[schema.GroupKind][]*rules.Rule{}}
+	p := &Policy{cfg: cfg, settings: cfg.RuleSettings(), rules: rs, byKind: map[schema.GroupKind][]*rules.Rule{}, now: time.Now}
 	for _, r := range rs {
 		for _, gk := range r.Kinds {
 			p.byKind[gk] = append(p.byKind[gk], r)
@@ -58,6 +62,17 @@ func New(cfg *config.Config, rs ...*rules.Rule) *Policy {
 	}
 	return p
 }
+
+// WithClock makes the policy read the time (for exemptions' expiry) from
+// now instead of time.Now, and returns it. Call it before sharing p.
+func (p *Policy) WithClock(now func() time.Time) *Policy {
+	p.now = now
+	return p
+}
+
+// Config is the configuration the policy was built from. Read it, never
+// modify it.
+func (p *Policy) Config() *config.Config { return p.cfg }
 
 // Rules returns the rules the policy evaluates, in catalogue order.
 func (p *Policy) Rules() []*rules.Rule { return p.rules }
@@ -128,14 +143,15 @@ type Decision struct {
 }
 
 // Decide returns rule r's action for the object ref sent by who: off when
-// an exemption matches (global ones first, then the rule's own), else the
-// configured action.
+// an exemption matches (global ones first, then the rule's own; expired
+// ones are ignored), else the configured action.
 func (p *Policy) Decide(r *rules.Rule, ref rules.ObjectRef, who Requester) Decision {
-	if e := firstMatch(p.cfg.Exemptions, "exemptions", ref, who); e != nil {
+	now := p.now()
+	if e := firstMatch(p.cfg.Exemptions, "exemptions", ref, who, now); e != nil {
 		return Decision{Action: rules.ActionOff, Exemption: e}
 	}
 	if rc, ok := p.cfg.Rules[r.ID]; ok {
-		if e := firstMatch(rc.Exemptions, fmt.Sprintf("rules.%s.exemptions", r.ID), ref, who); e != nil {
+		if e := firstMatch(rc.Exemptions, fmt.Sprintf("rules.%s.exemptions", r.ID), ref, who, now); e != nil {
 			return Decision{Action: rules.ActionOff, Exemption: e}
 		}
 	}
@@ -157,43 +173,61 @@ func (p *Policy) ActionOf(id string, ref rules.ObjectRef, who Requester) rules.A
 	return p.Action(r, ref, who)
 }
 
-// Exempted is a rule that judges the object but was turned off for it by an
-// exemption.
+// Exempted is a rule that an exemption turned off for the object while
+// the rule would have reported it: what the exemption let through.
 type Exempted struct {
 	Rule      string
 	Exemption Exemption
+	// Findings is how many findings the rule would have reported; 0 when
+	// the rule failed (panicked) on the object.
+	Findings int
 }
 
 // Result is what Evaluate found.
 type Result struct {
 	Findings []rules.Finding
 	// Exempted lists, in catalogue order, the rules an exemption turned off
-	// for this object and requester.
+	// for this object and requester that would have reported findings. A
+	// matching exemption of a rule that finds nothing let nothing through
+	// and is not listed.
 	Exempted []Exempted
 }
 
 // Evaluate runs every rule that judges in's kind, with the action Decide
 // gives it. in.Settings is filled from the configuration and in.Origin
-// from the requester (Requester.Origin). A rule an exemption turns off
-// still reports its unwaivable findings (rules.Rule.Unwaivable), as
-// warnings at most. A rule that panics ends the evaluation with a
-// *rules.PanicError and what was found so far.
+// from the requester (Requester.Origin). A rule that panics ends the
+// evaluation with a *rules.PanicError and what was found so far.
+//
+// A rule that an exemption turns off runs afterwards on its own, with its
+// configured action, so that Result.Exempted says what the exemption let
+// through; its findings are not returned, and its panics count as
+// something let through, never as an error (an exemption is also the
+// break-glass for a rule that misbehaves). Such a rule still reports its
+// unwaivable findings (rules.Rule.Unwaivable), as warnings at most.
 func (p *Policy) Evaluate(in *rules.Input, who Requester) (Result, error) {
 	in.Settings = p.settings
 	in.Origin = who.Origin(in.Object)
 	gk := schema.FromAPIVersionAndKind(in.Ref.APIVersion, in.Ref.Kind).GroupKind()
-	var res Result
-	var waived []*rules.Rule
+	var exempted, waived []*rules.Rule
+	var by []*Exemption
 	fs, err := rules.Evaluate(p.RulesFor(gk), in, func(r *rules.Rule) rules.Action {
 		d := p.Decide(r, in.Ref, who)
-		if d.Exemption != nil {
-			res.Exempted = append(res.Exempted, Exempted{Rule: r.ID, Exemption: *d.Exemption})
+		if d.Exemption != nil && p.ConfiguredAction(r) != rules.ActionOff {
+			exempted, by = append(exempted, r), append(by, d.Exemption)
 			if r.Unwaivable != nil {
 				waived = append(waived, r)
 			}
 		}
 		return d.Action
 	})
+	res := Result{}
+	for i, r := range exempted {
+		action := p.ConfiguredAction(r)
+		would, perr := rules.Evaluate([]*rules.Rule{r}, in, func(*rules.Rule) rules.Action { return action })
+		if len(would) > 0 || perr != nil {
+			res.Exempted = append(res.Exempted, Exempted{Rule: r.ID, Exemption: *by[i], Findings: len(would)})
+		}
+	}
 	for _, r := range waived {
 		if err != nil {
 			break
@@ -310,11 +344,11 @@ var aggregationControllers = map[string]bool{
 // role.
 func (r Requester) AggregationController() bool { return aggregationControllers[r.User] }
 
-// firstMatch returns the first exemption of es that matches, named by its
-// place under prefix.
-func firstMatch(es []config.Exemption, prefix string, ref rules.ObjectRef, who Requester) *Exemption {
+// firstMatch returns the first exemption of es that matches and has not
+// expired at now, named by its place under prefix.
+func firstMatch(es []config.Exemption, prefix string, ref rules.ObjectRef, who Requester, now time.Time) *Exemption {
 	for i := range es {
-		if match(&es[i], ref, who) {
+		if !es[i].Expired(now) && match(&es[i], ref, who) {
 			return &Exemption{ID: fmt.Sprintf("%s[%d]", prefix, i), Reason: es[i].Reason}
 		}
 	}
@@ -322,10 +356,13 @@ func firstMatch(es []config.Exemption, prefix string, ref rules.ObjectRef, who R
 }
 
 func match(e *config.Exemption, ref rules.ObjectRef, who Requester) bool {
-	if len(e.Namespaces) == 0 && len(e.Names) == 0 && len(e.Users) == 0 && len(e.Groups) == 0 {
+	if len(e.Namespaces) == 0 && len(e.Kinds) == 0 && len(e.Names) == 0 && len(e.Users) == 0 && len(e.Groups) == 0 {
 		return false // an empty exemption exempts nothing
 	}
 	if len(e.Namespaces) > 0 && !matchPattern(e.Namespaces, ref.Namespace) {
+		return false
+	}
+	if len(e.Kinds) > 0 && !slices.Contains(e.Kinds, ref.Kind) {
 		return false
 	}
 	if len(e.Names) > 0 && !matchPattern(e.Names, ref.Name) {
@@ -348,3 +385,23 @@ func matchPattern(patterns []string, s string) bool {
 		return p == s
 	})
 }
+
+// Current is the policy in force: the one pointer that the admission
+// handlers, the namespace preview and the background audit read, and that
+// the configuration reloader replaces. Readers take one Load per request
+// or audit run and use that Policy throughout, so a reload never mixes two
+// configurations in one decision.
+type Current struct{ p atomic.Pointer[Policy] }
+
+// NewCurrent returns a Current holding p.
+func NewCurrent(p *Policy) *Current {
+	c := &Current{}
+	c.p.Store(p)
+	return c
+}
+
+// Load returns the policy in force.
+func (c *Current) Load() *Policy { return c.p.Load() }
+
+// Store puts p in force.
+func (c *Current) Store(p *Policy) { c.p.Store(p) }

@@ -3,6 +3,7 @@ package policy
 import (
 	"slices"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,8 +19,20 @@ kind: Config
 clusterMode: enforce
 exemptions:
 - users: ["system:apiserver"]
+  reason: the API server
 - namespaces: ["kube-*"]
   names: ["coredns"]
+  reason: CoreDNS sizes itself
+- namespaces: [legacy]
+  kinds: [CronJob]
+  names: ["report-*"]
+  reason: the reports are rewritten next quarter
+- namespaces: [old]
+  reason: expired
+  expires: 2020-01-01
+- namespaces: [soon]
+  reason: until noon
+  expires: "2030-06-01T12:00:00Z"
 rules:
   ingress-tls: {action: deny}
   resources-requests:
@@ -27,14 +40,16 @@ rules:
     exemptions:
     - groups: [platform]
       namespaces: [batch]
+      reason: platform batch jobs
   namespace-mode-label:
     exemptions:
     - groups: ["system:masters"]
+      reason: admins
 `), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := New(cfg)
+	p := New(cfg).WithClock(func() time.Time { return time.Date(2030, 6, 1, 11, 59, 0, 0, time.UTC) })
 	get := func(id string) *rules.Rule {
 		r, ok := rules.Lookup(id)
 		if !ok {
@@ -63,6 +78,11 @@ rules:
 		{"rule exemption only for its rule", "ingress-tls", rules.ObjectRef{Namespace: "batch", Name: "x"}, ops, rules.ActionDeny},
 		{"masters may lower the mode", "namespace-mode-label", rules.ObjectRef{Name: "team-a"}, Requester{User: "root", Groups: []string{"system:masters"}}, rules.ActionOff},
 		{"tenant may not", "namespace-mode-label", rules.ObjectRef{Name: "team-a"}, alice, rules.ActionDeny},
+		{"kind + name + namespace", "resources-requests", rules.ObjectRef{Kind: "CronJob", Namespace: "legacy", Name: "report-daily"}, alice, rules.ActionOff},
+		{"other kind", "resources-requests", rules.ObjectRef{Kind: "Deployment", Namespace: "legacy", Name: "report-daily"}, alice, rules.ActionWarn},
+		{"kind, other name", "resources-requests", rules.ObjectRef{Kind: "CronJob", Namespace: "legacy", Name: "web"}, alice, rules.ActionWarn},
+		{"expired exemption ignored", "resources-requests", rules.ObjectRef{Kind: "Pod", Namespace: "old", Name: "x"}, alice, rules.ActionWarn},
+		{"not expired yet", "resources-requests", rules.ObjectRef{Kind: "Pod", Namespace: "soon", Name: "x"}, alice, rules.ActionOff},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := p.Action(get(tc.rule), tc.ref, tc.who); got != tc.want {

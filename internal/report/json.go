@@ -32,6 +32,9 @@ type jsonSummary struct {
 	Objects int `json:"objects"`
 	Deny    int `json:"deny"`
 	Warn    int `json:"warn"`
+	// Audit is only present when there are audit findings (`webhook
+	// audit` of namespaces in audit mode).
+	Audit int `json:"audit,omitempty"`
 }
 
 // jsonWriter prints one object:
@@ -97,7 +100,7 @@ func (j *jsonWriter) Close(s Summary) error {
 	if j.n > 0 {
 		j.bw.WriteString("\n")
 	}
-	b, err := marshal(jsonSummary{Objects: s.Objects, Deny: s.Deny, Warn: s.Warn})
+	b, err := marshal(jsonSummary{Objects: s.Objects, Deny: s.Deny, Warn: s.Warn, Audit: s.Audit})
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,9 @@ func (j *junitWriter) flushSuite() {
 }
 
 func caseName(ref rules.ObjectRef, doc, item int) string {
+	if doc == 0 && ref.Kind != "" {
+		return objectLabel(ref) // read from a cluster
+	}
 	where := fmt.Sprintf("doc %d", doc)
 	if item > 0 {
 		where += fmt.Sprintf(" item %d", item)
@@ -114,8 +117,8 @@ func findingText(fs []rules.Finding, sev rules.Action) string {
 }
 
 func (j *junitWriter) Object(o *Object) error {
-	s := j.suiteFor(o.File)
-	tc := junitTestCase{Classname: o.File, Name: caseName(o.Ref, o.Doc, o.ListItem)}
+	s := j.suiteFor(group(o))
+	tc := junitTestCase{Classname: group(o), Name: caseName(o.Ref, o.Doc, o.ListItem)}
 	s.Tests++
 	switch {
 	case o.Skipped != "":
@@ -137,7 +140,7 @@ func (j *junitWriter) Object(o *Object) error {
 			tc.Failure = &junitMessage{Message: msg, Type: "deny", Text: findingText(o.Findings, rules.ActionDeny)}
 			s.Failures++
 		}
-		if out := findingText(o.Findings, rules.ActionWarn); out != "" {
+		if out := findingText(o.Findings, rules.ActionWarn) + findingText(o.Findings, rules.ActionAudit); out != "" {
 			tc.SystemOut = &junitText{Text: out}
 		}
 	}

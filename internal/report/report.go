@@ -19,10 +19,15 @@ var Formats = []string{"text", "json", "junit", "sarif"}
 
 // Object is one checked (or skipped) object of the input.
 type Object struct {
-	// File is the input file as given or found ("-" for stdin).
+	// File is the input file as given or found ("-" for stdin); empty
+	// for objects read from a cluster (`webhook audit`).
 	File string
+	// Group is the heading the text and JUnit formats list the object
+	// under ("namespace shop (mode enforce)" for an audit); File when
+	// empty.
+	Group string
 	// Doc is the document number in File, from 1; List items carry the
-	// List's document number.
+	// List's document number. 0 for objects read from a cluster.
 	Doc int
 	// Line is the document's first line, 0 when unknown.
 	Line int
@@ -71,11 +76,26 @@ func (p *Problem) String() string {
 // Summary counts the results. Objects counts checked objects (not skipped
 // ones, not problems).
 type Summary struct {
-	Objects  int
-	Deny     int
-	Warn     int
+	Objects int
+	Deny    int
+	Warn    int
+	// Audit counts findings that an audit-mode namespace only records
+	// (`webhook audit`; `webhook check` has none).
+	Audit    int
 	Skipped  int
 	Problems int
+	// Namespaces, when set, is printed by the text format as a table
+	// after the findings (`webhook audit`).
+	Namespaces []NamespaceRow
+}
+
+// NamespaceRow is one line of the per-namespace table: what was judged in
+// a namespace ("" for cluster-scoped objects) and in which mode.
+type NamespaceRow struct {
+	Namespace         string
+	Mode              string
+	Objects           int
+	Deny, Warn, Audit int
 }
 
 // Add counts o.
@@ -91,6 +111,8 @@ func (s *Summary) Add(o *Object) {
 			s.Deny++
 		case rules.ActionWarn:
 			s.Warn++
+		case rules.ActionAudit:
+			s.Audit++
 		}
 	}
 }
@@ -137,6 +159,14 @@ func New(format string, w io.Writer, opts Options) (Writer, error) {
 		return newSARIFWriter(w, opts), nil
 	}
 	return nil, fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+// group is the heading of o: Group, else File.
+func group(o *Object) string {
+	if o.Group != "" {
+		return o.Group
+	}
+	return o.File
 }
 
 // objectLabel is "Kind namespace/name", "Kind name" without namespace.

@@ -91,7 +91,7 @@ type sarifProps struct {
 }
 
 type sarifLocation struct {
-	PhysicalLocation sarifPhysical     `json:"physicalLocation"`
+	PhysicalLocation *sarifPhysical    `json:"physicalLocation,omitempty"`
 	LogicalLocations []sarifLogicalLoc `json:"logicalLocations,omitempty"`
 }
 
@@ -192,10 +192,15 @@ func marshalIndent(v any, prefix string) ([]byte, error) {
 	return []byte(out.String()), nil
 }
 
+// location is where a finding is: the file and line, and the object. An
+// object read from a cluster has no file: only its logical location.
 func location(file string, line int, ref rules.ObjectRef) sarifLocation {
-	loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(file)}}}
-	if line > 0 {
-		loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+	var loc sarifLocation
+	if file != "" {
+		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(file)}}
+		if line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+		}
 	}
 	if ref.Kind != "" {
 		loc.LogicalLocations = []sarifLogicalLoc{{Name: ref.Name, FullyQualifiedName: qualifiedName(ref), Kind: "resource"}}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"text/tabwriter"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -51,9 +52,13 @@ func (t *textWriter) Object(o *Object) error {
 	if len(o.Findings) == 0 {
 		return nil
 	}
-	t.file(o.File)
+	t.file(group(o))
 	w := t.out()
-	fmt.Fprintf(w, "  %s %s\n", docLabelNoLine(o.Doc, o.ListItem), objectLabelWithLine(o.Ref, o.Line))
+	if o.Doc > 0 {
+		fmt.Fprintf(w, "  %s %s\n", docLabelNoLine(o.Doc, o.ListItem), objectLabelWithLine(o.Ref, o.Line))
+	} else {
+		fmt.Fprintf(w, "  %s\n", objectLabel(o.Ref))
+	}
 	for i := range o.Findings {
 		f := &o.Findings[i]
 		fmt.Fprintf(w, "    %s [%s] %s\n", severityWord(f.Severity), f.Rule, findingLine(f))
@@ -93,7 +98,14 @@ func (t *textWriter) Close(s Summary) error {
 	if t.any {
 		fmt.Fprintln(w)
 	}
+	if len(s.Namespaces) > 0 {
+		namespaceTable(w, s.Namespaces)
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "%s, %d deny, %d warn", plural(s.Objects, "object"), s.Deny, s.Warn)
+	if s.Audit > 0 {
+		fmt.Fprintf(w, ", %d audit", s.Audit)
+	}
 	if s.Skipped > 0 {
 		fmt.Fprintf(w, "; %d skipped (unknown kinds)", s.Skipped)
 	}
@@ -112,4 +124,22 @@ func objectLabelWithLine(r rules.ObjectRef, line int) string {
 		return fmt.Sprintf("%s (line %d)", objectLabel(r), line)
 	}
 	return objectLabel(r)
+}
+
+// namespaceTable prints the per-namespace summary:
+//
+//	NAMESPACE        MODE     OBJECTS  DENY  WARN  AUDIT
+//	(cluster-scoped) enforce  12       1     0     0
+//	shop             enforce  40       3     1     0
+func namespaceTable(w io.Writer, rows []NamespaceRow) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAMESPACE\tMODE\tOBJECTS\tDENY\tWARN\tAUDIT")
+	for _, r := range rows {
+		ns := r.Namespace
+		if ns == "" {
+			ns = "(cluster-scoped)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", ns, r.Mode, r.Objects, r.Deny, r.Warn, r.Audit)
+	}
+	tw.Flush()
 }

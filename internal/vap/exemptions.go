@@ -2,6 +2,7 @@ package vap
 
 import (
 	"strings"
+	"time"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 )
@@ -9,10 +10,13 @@ import (
 // exemptions returns the CEL condition that matches a request exempted
 // from rule by cfg (the exemptions of every rule and the rule's own), or
 // "" when there are none. It reads what internal/policy matches on: the
-// object's namespace and name (generateName, else the request's name, when
-// the object has none; a Namespace object has no namespace) and the
-// requester's user name and groups.
+// object's namespace, kind and name (generateName, else the request's
+// name, when the object has none; a Namespace object has no namespace) and
+// the requester's user name and groups. CEL in the API server has no
+// clock: exemptions expired when the policies are generated are left out,
+// the others stay until the policies are generated again.
 func exemptions(cfg *config.Config, rule string, namespaceKind bool) string {
+	now := time.Now()
 	es := append([]config.Exemption(nil), cfg.Exemptions...)
 	if rc, ok := cfg.Rules[rule]; ok {
 		es = append(es, rc.Exemptions...)
@@ -25,9 +29,15 @@ func exemptions(cfg *config.Config, rule string, namespaceKind bool) string {
 		"(has(object.metadata.generateName) && object.metadata.generateName != '' ? object.metadata.generateName : request.name))"
 	var alts []string
 	for _, e := range es {
+		if e.Expired(now) {
+			continue
+		}
 		var all []string
 		if len(e.Namespaces) > 0 {
 			all = append(all, patterns(ns, e.Namespaces))
+		}
+		if len(e.Kinds) > 0 {
+			all = append(all, "request.kind.kind in "+strList(e.Kinds))
 		}
 		if len(e.Names) > 0 {
 			all = append(all, patterns(name, e.Names))

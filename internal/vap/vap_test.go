@@ -230,6 +230,8 @@ rules:
   ingress-wildcard-host:
     exemptions:
     - {namespaces: [edge, "tenant-*"], names: [catch-all], reason: r}
+    - {namespaces: [gone], reason: expired, expires: 2001-01-01}
+    - {kinds: [Ingress], namespaces: [lab], reason: r, expires: 2999-01-01}
 `)
 		c := conditions(got["ingress-wildcard-host"])["not-exempted"]
 		for _, want := range []string{
@@ -237,6 +239,7 @@ rules:
 			`request.userInfo.groups.exists(g, g in ['platform', 'o\'neil'])`,
 			`request.namespace in ['edge']`, `request.namespace.startsWith('tenant-')`,
 			`object.metadata.name : (has(object.metadata.generateName)`, `in ['catch-all']`,
+			`request.kind.kind in ['Ingress']`,
 		} {
 			if !strings.Contains(c, want) {
 				t.Errorf("not-exempted lacks %q:\n%s", want, c)
@@ -244,6 +247,9 @@ rules:
 		}
 		if !strings.HasPrefix(c, "!(") {
 			t.Errorf("not-exempted is not a negation: %s", c)
+		}
+		if strings.Contains(c, "'gone'") {
+			t.Errorf("an expired exemption was generated: %s", c)
 		}
 		if c := conditions(got["ingress-snippet"])["not-exempted"]; strings.Contains(c, "edge") || !strings.Contains(c, "ci-bot") {
 			t.Errorf("ingress-snippet's exemptions: %s", c)
