@@ -15,6 +15,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap/zapcore"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -29,6 +30,7 @@ import (
 	"github.com/guardrails-dev/guardrails/internal/admission"
 	"github.com/guardrails-dev/guardrails/internal/clustercache"
 	"github.com/guardrails-dev/guardrails/internal/config"
+	"github.com/guardrails-dev/guardrails/internal/events"
 )
 
 type serveOptions struct {
@@ -45,6 +47,7 @@ type serveOptions struct {
 	readTimeout     time.Duration
 	writeTimeout    time.Duration
 	shutdownTimeout time.Duration
+	events          bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -80,6 +83,8 @@ once at start: restart the server to apply a change.`,
 	f.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time allowed to read one request body")
 	f.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "time allowed to answer one request")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "time allowed to drain in-flight requests on SIGTERM")
+	f.BoolVar(&o.events, "events", false, "record a Kubernetes Event on the judged object for every audit and warn finding of an admitted request "+
+		"(rate-limited per namespace, de-duplicated; never on dry runs). Needs create and patch on events")
 	return cmd
 }
 
@@ -108,7 +113,18 @@ func runServe(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	validator := admission.NewValidator(cfg, cache, admission.Options{})
+	var recorder *events.Recorder
+	vopts := admission.Options{}
+	if o.events {
+		cs, err := kubernetes.NewForConfig(restConfig)
+		if err != nil {
+			return err
+		}
+		host, _ := os.Hostname() // the pod's name
+		recorder = events.New(cs, host)
+		vopts.Events = recorder
+	}
+	validator := admission.NewValidator(cfg, cache, vopts)
 	mutator := admission.NewMutator(cfg, cache, admission.Options{})
 	srv, err := admission.NewServer(admission.ServerOptions{
 		Host:         o.bindAddress,
@@ -143,6 +159,11 @@ func runServe(ctx context.Context, o serveOptions) error {
 	if err := mgr.Add(cache); err != nil {
 		return err
 	}
+	if recorder != nil {
+		if err := mgr.Add(recorder); err != nil {
+			return err
+		}
+	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
@@ -164,7 +185,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("starting", "version", version, "port", o.port, "certDir", o.certDir, "clientCA", o.clientCA != "",
-		"http2", o.enableHTTP2, "config", configSource(o.configPath), "clusterMode", cfg.ClusterMode)
+		"http2", o.enableHTTP2, "config", configSource(o.configPath), "clusterMode", cfg.ClusterMode, "events", o.events)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -66,6 +66,7 @@ import (
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -101,6 +102,18 @@ type Options struct {
 	NamespaceWait time.Duration
 	// Now replaces time.Now in latency metrics (tests).
 	Now func() time.Time
+	// Events, when set, records a Kubernetes Event for every audit and
+	// warn finding of an admitted request (webhook serve --events).
+	Events EventRecorder
+}
+
+// EventRecorder records the findings of admitted requests as Kubernetes
+// Events (internal/events). Dry-run requests are never recorded: the
+// webhook configurations declare sideEffects NoneOnDryRun when it is on.
+type EventRecorder interface {
+	// Finding records one finding, of action audit or warn, about the
+	// object ref refers to; line is `[rule-id] field: message (hint)`.
+	Finding(ref *corev1.ObjectReference, action rules.Action, line string)
 }
 
 // Limits of what goes back to the API server and the terminal.
@@ -130,6 +143,7 @@ type engine struct {
 	state  ClusterState
 	nsWait time.Duration
 	now    func() time.Time
+	events EventRecorder
 }
 
 func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
@@ -138,6 +152,7 @@ func newEngine(cfg *config.Config, state ClusterState, o Options) *engine {
 		state:  state,
 		nsWait: o.NamespaceWait,
 		now:    o.Now,
+		events: o.Events,
 	}
 	if e.nsWait == 0 {
 		e.nsWait = 2 * time.Second

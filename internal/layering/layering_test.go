@@ -40,6 +40,8 @@ var forbidden = []arrow{
 	{"internal/clustercache", "internal/manifest", "the server's cache must not depend on the file reader"},
 	{"internal/clustercache", "internal/inputview", "the server's cache must not depend on the CLI's view"},
 	{"internal/clustercache", "internal/admission", "the cache is below the handlers"},
+	{"internal/admission", "internal/events", "the handlers record Events through admission.EventRecorder; serve wires the recorder"},
+	{"internal/events", "!internal/rules", "the Event recorder knows only the rules' vocabulary"},
 	{"", "cmd/", "nothing imports the binary"},
 	{"", "hack/", "nothing imports the tools under hack/"},
 }
