@@ -34,7 +34,9 @@ Input (-f, repeatable, at least one):
   -      standard input (buffered to a temporary file: it is read twice).
 
 Objects of kinds Guardrails does not know (CRDs) are skipped, not errors.
-Empty and comment-only documents are skipped and not numbered.
+Empty and comment-only documents are skipped and not numbered. A document
+whose YAML aliases expand it to more than 4 times its size (and more than
+4 MiB) is not decoded: it is bad input ("billion laughs").
 
 Cross-object rules see the other objects of the input and nothing else:
 LimitRanges (default requests), IngressClasses (default class), Ingresses

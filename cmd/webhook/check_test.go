@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -428,6 +429,35 @@ func TestExamples(t *testing.T) {
 	}
 }
 
+// aliasBomb is a ConfigMap after a good one whose YAML aliases repeat one
+// 64 KiB string 100 times: 66 KiB of YAML for 6 MiB of JSON (go-yaml's own
+// alias check counts nodes, and lets it through).
+var aliasBomb = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n---\n" +
+	"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a: &a " + strings.Repeat("x", 64<<10) + "\n" +
+	aliasKeys(100)
+
+func aliasKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  k%d: *a\n", i)
+	}
+	return b.String()
+}
+
+// TestCheckAliasBomb: the document is refused before it is decoded, named
+// by file and document number, and the rest of the file is checked.
+func TestCheckAliasBomb(t *testing.T) {
+	out, errs, code := runCLI(t, aliasBomb, "check", "-f", "-")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s%s", code, out, errs)
+	}
+	for _, s := range []string{"doc 2 (line 5)\n    ERROR YAML: aliases expand this document", "1 object, 0 deny, 0 warn; 1 error"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+}
+
 // TestCheckBinary builds the binary and runs it as CI would.
 func TestCheckBinary(t *testing.T) {
 	if testing.Short() {
@@ -445,6 +475,10 @@ func TestCheckBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bomb := filepath.Join(t.TempDir(), "bomb.yaml")
+	if err := os.WriteFile(bomb, []byte(aliasBomb), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args  []string
 		stdin []byte
@@ -456,6 +490,8 @@ func TestCheckBinary(t *testing.T) {
 		{[]string{"check", "-f", td + "bad-docs.yaml"}, nil, 2, "ERROR not a Kubernetes object"},
 		{[]string{"check", "-f", "-", "-o", "json"}, deny, 1, `"file":"-","document":1`},
 		{[]string{"check"}, nil, 2, ""},
+		{[]string{"check", "-f", bomb}, nil, 2, "doc 2 (line 5)\n    ERROR YAML: aliases expand this document from 66.1 KiB to about 6.3 MiB, beyond the limit of 4.0 MiB"},
+		{[]string{"check", "-f", bomb, "-o", "json"}, nil, 2, "bomb.yaml: doc 2 (line 5): YAML: aliases expand this document"},
 	} {
 		cmd := exec.Command(bin, tc.args...)
 		cmd.Stdin = bytes.NewReader(tc.stdin)

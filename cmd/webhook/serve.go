@@ -48,6 +48,9 @@ type serveOptions struct {
 	writeTimeout    time.Duration
 	shutdownTimeout time.Duration
 	events          bool
+	headerTimeout   time.Duration
+	idleTimeout     time.Duration
+	maxConnections  int
 }
 
 func newServeCmd() *cobra.Command {
@@ -85,6 +88,9 @@ once at start: restart the server to apply a change.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "time allowed to drain in-flight requests on SIGTERM")
 	f.BoolVar(&o.events, "events", false, "record a Kubernetes Event on the judged object for every audit and warn finding of an admitted request "+
 		"(rate-limited per namespace, de-duplicated; never on dry runs). Needs create and patch on events")
+	f.DurationVar(&o.headerTimeout, "header-timeout", admission.DefaultHeaderTimeout, "time allowed for the TLS handshake and a request's headers")
+	f.DurationVar(&o.idleTimeout, "idle-timeout", admission.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
+	f.IntVar(&o.maxConnections, "max-connections", admission.DefaultMaxConnections, "open connections per replica (about 35 KiB each when idle); more wait to be accepted")
 	return cmd
 }
 
@@ -99,6 +105,10 @@ func runServe(ctx context.Context, o serveOptions) error {
 	cfg, err := config.Load(o.configPath)
 	if err != nil {
 		return &exitError{code: 2, err: err}
+	}
+	if o.headerTimeout < 0 || o.idleTimeout < 0 || o.maxConnections < 0 {
+		return &exitError{code: 2, err: fmt.Errorf("--header-timeout, --idle-timeout and --max-connections cannot be negative (got %v, %v, %d; 0 is the default)",
+			o.headerTimeout, o.idleTimeout, o.maxConnections)}
 	}
 	if err := checkCertDir(o.certDir); err != nil {
 		return &exitError{code: 2, err: err}
@@ -127,14 +137,17 @@ func runServe(ctx context.Context, o serveOptions) error {
 	validator := admission.NewValidator(cfg, cache, vopts)
 	mutator := admission.NewMutator(cfg, cache, admission.Options{})
 	srv, err := admission.NewServer(admission.ServerOptions{
-		Host:         o.bindAddress,
-		Port:         o.port,
-		CertDir:      o.certDir,
-		ClientCA:     o.clientCA,
-		EnableHTTP2:  o.enableHTTP2,
-		ReadTimeout:  o.readTimeout,
-		WriteTimeout: o.writeTimeout,
-		Logger:       log.WithName("webhook"),
+		Host:           o.bindAddress,
+		Port:           o.port,
+		CertDir:        o.certDir,
+		ClientCA:       o.clientCA,
+		EnableHTTP2:    o.enableHTTP2,
+		ReadTimeout:    o.readTimeout,
+		WriteTimeout:   o.writeTimeout,
+		HeaderTimeout:  o.headerTimeout,
+		IdleTimeout:    o.idleTimeout,
+		MaxConnections: o.maxConnections,
+		Logger:         log.WithName("webhook"),
 	}, validator, mutator)
 	if err != nil {
 		return &exitError{code: 2, err: err}

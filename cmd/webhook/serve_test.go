@@ -35,6 +35,8 @@ func TestServeBadStart(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud"}, `--log-level "loud"`},
 		{[]string{"serve", "--config", bad}, `clusterMode: "strict" is not one of [enforce, warn, audit]`},
 		{[]string{"serve", "extra"}, "unknown command"},
+		{[]string{"serve", "--idle-timeout", "-1s"}, "cannot be negative (got 10s, -1s, 4096; 0 is the default)"},
+		{[]string{"serve", "--max-connections", "-5"}, "cannot be negative (got 10s, 30s, -5; 0 is the default)"},
 	} {
 		_, stderr, code := runCLI(t, "", tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {

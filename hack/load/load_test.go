@@ -15,7 +15,7 @@ import (
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, Options{Duration: 500 * time.Millisecond, Round: 250 * time.Millisecond, Concurrency: 2, Ingresses: 2000})
+	rep, err := Run(ctx, Options{Duration: 500 * time.Millisecond, Round: 250 * time.Millisecond, Concurrency: 2, Ingresses: 2000, Hostile: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,10 +62,25 @@ func TestRun(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("kinds %q, want %q", names, want)
 	}
+	// The hostile scenario: the normal clients with and without the
+	// hostile ones, and the hostile requests.
+	h, ok := doc["hostile"].(map[string]any)
+	if !ok {
+		t.Fatalf("no hostile report in %v", doc)
+	}
+	has(h, "hostile", "clients", "kind", "roundsPerSide", "normalAlone", "normalWithHostile", "normalWithHostileToBaseline",
+		"hostile", "hostileToBaseline", "ratios", "baselineRatios")
+	for _, side := range []string{"normalAlone", "normalWithHostile", "normalWithHostileToBaseline", "hostile", "hostileToBaseline"} {
+		if s := h[side].(map[string]any); s["requests"].(float64) == 0 {
+			t.Errorf("hostile %s: no requests", side)
+		}
+	}
+	has(h["ratios"].(map[string]any), "hostile ratios", "p50", "p99", "throughput")
+
 	// The text report names every kind.
 	var sb strings.Builder
 	printText(&sb, rep)
-	for _, n := range want {
+	for _, n := range append(want, "hostile to", "ingress-hostile") {
 		if !strings.Contains(sb.String(), n) {
 			t.Errorf("text report lacks %s:\n%s", n, sb.String())
 		}
@@ -113,6 +128,20 @@ func TestWrongVerdictIsAnError(t *testing.T) {
 			t.Errorf("%s: a UID mismatch went unnoticed: %v", sc.name, err)
 		}
 	}
+	// The hostile request: admitted with warnings, checked.
+	hs, err := hostileScenario()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.do(context.Background(), &hs, false); err != nil {
+		t.Errorf("%s: %v", hs.name, err)
+	}
+	wrong := hs
+	wrong.check = denied("ingress-annotation")
+	if _, err := srv.do(context.Background(), &wrong, false); err == nil {
+		t.Errorf("%s: a wrong expected verdict went unnoticed", hs.name)
+	}
+
 	// A path that is not served answers 404: an error.
 	bad := scs[0]
 	bad.path = "/nowhere"

@@ -12,7 +12,16 @@
 // expected verdict); the exit code is 1 when any request failed and never
 // depends on timing.
 //
-//	go run ./hack/load [--duration 10s] [--concurrency 16] [--ingresses 10000] [--round 500ms] [--json]
+// Then the hostile scenario: H more clients send, back to back, the
+// largest Ingress a tenant can send (250 KiB of unknown ingress-nginx
+// annotation names, internal/hostile) next to the C normal clients, in
+// rounds interleaved with rounds of the normal clients alone; the report
+// gives the normal clients' latency with and without the hostile ones and
+// the ratio. The hostile requests go to Guardrails, and in rounds of their
+// own to the baseline endpoint: what receiving and decoding them costs
+// any handler on this server stack.
+//
+//	go run ./hack/load [--duration 10s] [--concurrency 16] [--ingresses 10000] [--round 500ms] [--hostile 2] [--json]
 package main
 
 import (
@@ -45,6 +54,9 @@ type Options struct {
 	Round       time.Duration
 	Concurrency int
 	Ingresses   int
+	// Hostile is the number of hostile clients of the hostile scenario;
+	// 0 skips it.
+	Hostile int
 }
 
 // Report is the result of a run (--json prints it).
@@ -64,6 +76,31 @@ type Report struct {
 	// preflight (one request of each kind, sequentially, before the load).
 	Errors       int      `json:"errors"`
 	ErrorSamples []string `json:"errorSamples"`
+	// Hostile is the hostile scenario; absent with --hostile 0.
+	Hostile *HostileReport `json:"hostile,omitempty"`
+}
+
+// HostileReport compares the normal clients' requests to Guardrails with
+// and without the hostile clients next to them. With the hostile requests
+// sent to the baseline endpoint instead, it shows what merely receiving
+// them costs on this server stack.
+type HostileReport struct {
+	Clients int `json:"clients"`
+	// Kind is the hostile request's scenario.
+	Kind   string `json:"kind"`
+	Rounds int    `json:"roundsPerSide"`
+	// The normal clients' requests (all kinds): alone, next to hostile
+	// requests to Guardrails, next to hostile requests to the baseline.
+	Alone                 Stats `json:"normalAlone"`
+	WithHostile           Stats `json:"normalWithHostile"`
+	WithHostileToBaseline Stats `json:"normalWithHostileToBaseline"`
+	// The hostile clients' requests, to Guardrails and to the baseline.
+	Hostile           Stats `json:"hostile"`
+	HostileToBaseline Stats `json:"hostileToBaseline"`
+	// Ratios are normalWithHostile/normalAlone, BaselineRatios
+	// normalWithHostileToBaseline/normalAlone.
+	Ratios         Ratios `json:"ratios"`
+	BaselineRatios Ratios `json:"baselineRatios"`
 }
 
 // KindReport compares both targets on one kind of request (or all).
@@ -82,10 +119,11 @@ func main() {
 	flag.DurationVar(&o.Round, "round", 500*time.Millisecond, "length of one interleaved round")
 	flag.IntVar(&o.Concurrency, "concurrency", 16, "concurrent clients (keep-alive connections)")
 	flag.IntVar(&o.Ingresses, "ingresses", 10000, "Ingresses in the cluster view (the conflict index)")
+	flag.IntVar(&o.Hostile, "hostile", 2, "hostile clients of the hostile scenario, next to the normal ones (0 skips it)")
 	flag.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	flag.Parse()
-	if flag.NArg() > 0 || o.Duration <= 0 || o.Round <= 0 || o.Concurrency < 1 || o.Ingresses < 0 {
-		fmt.Fprintln(os.Stderr, "usage: load [--duration D>0] [--round R>0] [--concurrency C>=1] [--ingresses N>=0] [--json]")
+	if flag.NArg() > 0 || o.Duration <= 0 || o.Round <= 0 || o.Concurrency < 1 || o.Ingresses < 0 || o.Hostile < 0 {
+		fmt.Fprintln(os.Stderr, "usage: load [--duration D>0] [--round R>0] [--concurrency C>=1] [--ingresses N>=0] [--hostile H>=0] [--json]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -202,11 +240,119 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Overall = KindReport{Kind: "overall", Baseline: summarize(b.all, b.nerr, b.time), Guardrails: summarize(g.all, g.nerr, g.time)}
 	rep.Overall.Ratios = ratios(rep.Overall.Guardrails, rep.Overall.Baseline)
+	if o.Hostile > 0 {
+		hs, err := hostileScenario()
+		if err != nil {
+			return nil, err
+		}
+		rep.Hostile = t.runHostile(ctx, scs, &hs, o, rounds, errs)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	rep.Errors, rep.ErrorSamples = errs.n, errs.samples
 	if rep.ErrorSamples == nil {
 		rep.ErrorSamples = []string{}
 	}
 	return rep, nil
+}
+
+// runHostile runs the hostile scenario: rounds of the normal clients
+// alone, with o.Hostile clients sending hs back to back to the baseline
+// endpoint, and with them sending it to Guardrails, interleaved (alone,
+// baseline, guardrails, guardrails, baseline, alone, …). The normal
+// clients always talk to Guardrails.
+func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o Options, rounds int, errs *errorLog) *HostileReport {
+	hc := t.newClient(o.Hostile)
+	defer hc.CloseIdleConnections()
+	for _, base := range []bool{true, false} { // preflight
+		if _, err := t.doWith(ctx, hc, hs, base); err != nil {
+			errs.add(targetName(base), hs.name, err)
+		}
+	}
+	type acc struct {
+		lat  []time.Duration
+		nerr int
+		time time.Duration
+	}
+	const (
+		alone = iota
+		toBaseline
+		toGuardrails
+	)
+	var normal, hostile [3]acc
+	// loadedRound runs the normal clients for d, next to the hostile ones
+	// when side is not alone, and returns the normal clients' samples.
+	loadedRound := func(d time.Duration, side int) []sample {
+		if side == alone {
+			return t.round(ctx, scs, false, o.Concurrency, d)
+		}
+		base := side == toBaseline
+		hctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		out := make([][]sample, o.Hostile)
+		var wg sync.WaitGroup
+		for h := range o.Hostile {
+			wg.Go(func() {
+				for hctx.Err() == nil {
+					lat, err := t.doWith(context.WithoutCancel(hctx), hc, hs, base)
+					out[h] = append(out[h], sample{latency: lat, err: err})
+				}
+			})
+		}
+		ns := t.round(ctx, scs, false, o.Concurrency, d)
+		wg.Wait()
+		a := &hostile[side]
+		for _, ss := range out {
+			for _, s := range ss {
+				if s.err != nil {
+					a.nerr++
+					errs.add(targetName(base), hs.name, s.err)
+					continue
+				}
+				a.lat = append(a.lat, s.latency)
+			}
+		}
+		return ns
+	}
+	// Warm-up (not measured).
+	warm := min(o.Round, 500*time.Millisecond)
+	for _, side := range []int{toBaseline, toGuardrails} {
+		for _, s := range loadedRound(warm, side) {
+			if s.err != nil {
+				errs.add("guardrails", scs[s.kind].name, s.err)
+			}
+		}
+	}
+	hostile = [3]acc{}
+	for r := 0; r < rounds && ctx.Err() == nil; r++ {
+		order := []int{alone, toBaseline, toGuardrails}
+		if r%2 == 1 {
+			order = []int{toGuardrails, toBaseline, alone}
+		}
+		for _, side := range order {
+			start := time.Now()
+			samples := loadedRound(o.Round, side)
+			elapsed := time.Since(start)
+			normal[side].time += elapsed
+			hostile[side].time += elapsed
+			for _, s := range samples {
+				if s.err != nil {
+					normal[side].nerr++
+					errs.add("guardrails", scs[s.kind].name, s.err)
+					continue
+				}
+				normal[side].lat = append(normal[side].lat, s.latency)
+			}
+		}
+	}
+	sum := func(a acc) Stats { return summarize(a.lat, a.nerr, a.time) }
+	hr := &HostileReport{Clients: o.Hostile, Kind: hs.name, Rounds: rounds,
+		Alone: sum(normal[alone]), WithHostileToBaseline: sum(normal[toBaseline]), WithHostile: sum(normal[toGuardrails]),
+		HostileToBaseline: sum(hostile[toBaseline]), Hostile: sum(hostile[toGuardrails])}
+	hr.Ratios = ratios(hr.WithHostile, hr.Alone)
+	hr.BaselineRatios = ratios(hr.WithHostileToBaseline, hr.Alone)
+	return hr
 }
 
 // round runs c clients against one target for d and returns every
@@ -237,6 +383,11 @@ func (t *target) round(ctx context.Context, scs []scenario, base bool, c int, d 
 // do posts one review and checks the answer. The latency covers sending
 // the request and reading the whole answer; the checks run after.
 func (t *target) do(ctx context.Context, sc *scenario, base bool) (time.Duration, error) {
+	return t.doWith(ctx, t.client, sc, base)
+}
+
+// doWith is do over client.
+func (t *target) doWith(ctx context.Context, client *http.Client, sc *scenario, base bool) (time.Duration, error) {
 	path := sc.path
 	if base {
 		path = BaselinePath
@@ -247,7 +398,7 @@ func (t *target) do(ctx context.Context, sc *scenario, base bool) (time.Duration
 	}
 	req.Header.Set("Content-Type", "application/json")
 	start := time.Now()
-	resp, err := t.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err
 	}
@@ -338,5 +489,26 @@ func printText(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "\nratios are guardrails/baseline (latency >1x: slower; req/s <1x: fewer). errors: %d\n", r.Errors)
 	for _, s := range r.ErrorSamples {
 		fmt.Fprintln(w, "  ", s)
+	}
+	if h := r.Hostile; h != nil {
+		fmt.Fprintf(w, "\nhostile: %d clients send %s (a 250 KiB Ingress of unknown annotation names) back to back, to guardrails or to the baseline, next to the %d normal clients (to guardrails), %d interleaved rounds each side\n\n",
+			h.Clients, h.Kind, c.Concurrency, h.Rounds)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "clients\thostile to\trequests\terrors\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\t")
+		row := func(name, to string, s Stats) {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", name, to, s.Requests, s.Errors, s.Throughput, s.P50, s.P90, s.P99, s.Max)
+		}
+		ratio := func(to string, rs Ratios) {
+			fmt.Fprintf(tw, "ratio\t%s\t\t\t%.2fx\t%.2fx\t\t%.2fx\t\t\n", to, rs.Throughput, rs.P50, rs.P99)
+		}
+		row("normal", "(none)", h.Alone)
+		row("normal", "guardrails", h.WithHostile)
+		ratio("guardrails", h.Ratios)
+		row("normal", "baseline", h.WithHostileToBaseline)
+		ratio("baseline", h.BaselineRatios)
+		row(h.Kind, "guardrails", h.Hostile)
+		row(h.Kind, "baseline", h.HostileToBaseline)
+		tw.Flush()
+		fmt.Fprintln(w, "\nratios are normal clients next to the hostile ones / normal clients alone; \"baseline\": the hostile requests go to the endpoint that only decodes them.")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/guardrails-dev/guardrails/internal/hostile"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -277,3 +278,25 @@ func resultMessage(r *admissionv1.AdmissionResponse) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// hostileScenario is the hostile tenant's request: a CREATE of the largest
+// Ingress the API server admits, 250 KiB of unknown ingress-nginx
+// annotation names (hostile.Ingress), in an enforce namespace. Guardrails
+// admits it with warnings: the first names with suggestions, the rest
+// counted.
+func hostileScenario() (scenario, error) {
+	uid := types.UID("00000000-0000-4000-8000-0000000000ff")
+	body, err := reviewBody(uid, admissionv1.Create, hostile.Ingress(nsEnforce, "flood"), nil)
+	if err != nil {
+		return scenario{}, err
+	}
+	return scenario{name: "ingress-hostile", path: "/validate", body: body, uid: uid, check: func(r *admissionv1.AdmissionResponse) error {
+		if err := allowed(r); err != nil {
+			return err
+		}
+		if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[len(r.Warnings)-1], "more warnings") {
+			return fmt.Errorf("want warnings about unknown annotations, counted; got %q", r.Warnings)
+		}
+		return nil
+	}}, nil
+}

@@ -31,6 +31,19 @@ type target struct {
 	url    string
 	client *http.Client
 	stop   func() error
+	roots  *x509.CertPool
+}
+
+// newClient returns a client of the server keeping up to conns
+// connections alive.
+func (t *target) newClient(conns int) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: t.roots, MinVersion: tls.VersionTLS12},
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     time.Minute,
+	}}
 }
 
 // startServer starts the admission server as `webhook serve` wires it
@@ -81,14 +94,9 @@ func startServer(ctx context.Context, n, conns int) (*target, error) {
 
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(ca.CertPEM)
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-		MaxIdleConns:        conns,
-		MaxIdleConnsPerHost: conns,
-		MaxConnsPerHost:     conns,
-		IdleConnTimeout:     time.Minute,
-	}}
-	t := &target{url: fmt.Sprintf("https://127.0.0.1:%d", port), client: client}
+	t := &target{url: fmt.Sprintf("https://127.0.0.1:%d", port), roots: roots}
+	client := t.newClient(conns)
+	t.client = client
 	t.stop = func() error {
 		cancel()
 		client.CloseIdleConnections()

@@ -203,6 +203,7 @@ func auditAnnotations(fs []rules.Finding) map[string]string {
 	if len(fs) == 0 {
 		return nil
 	}
+	fs = rules.CapPerRule(fs)
 	byRule := map[string][]string{}
 	var ids []string
 	for _, f := range fs {

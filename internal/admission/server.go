@@ -1,17 +1,14 @@
 package admission
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/go-logr/logr"
-	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -30,7 +27,7 @@ type ServerOptions struct {
 	Host string
 	Port int
 	// CertDir holds tls.crt and tls.key; controller-runtime's certwatcher
-	// reloads them when they change. Required.
+	// reloads them when they change.
 	CertDir string
 	// ClientCA is a PEM file of CAs: when set, clients (the API server)
 	// must present a certificate signed by one of them.
@@ -44,36 +41,29 @@ type ServerOptions struct {
 	// waits at most 30s for a webhook.
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
+	// HeaderTimeout bounds the TLS handshake and the reading of request
+	// headers, IdleTimeout a keep-alive connection's wait for its next
+	// request, MaxConnections the open connections (defaults
+	// DefaultHeaderTimeout, DefaultIdleTimeout, DefaultMaxConnections).
+	HeaderTimeout  time.Duration
+	IdleTimeout    time.Duration
+	MaxConnections int
 	// Logger for the webhooks.
 	Logger logr.Logger
 }
 
 // NewServer returns controller-runtime's webhook server with /validate and
 // /mutate: TLS 1.2 or later, certificates reloaded from disk, optional
-// client certificate verification, HTTP/1.1 unless EnableHTTP2.
-//
-// The certificate watcher is the server's own rather than the one
-// controller-runtime would make, so that the expiry of the certificate
-// being served, rotations included, is exported
-// (guardrails_serving_certificate_expiry_timestamp_seconds). It reads
-// tls.crt and tls.key here: a missing or bad pair is an error now, not
-// at Start.
+// client certificate verification, HTTP/1.1 unless EnableHTTP2, and
+// bounded connections (header and idle timeouts, a cap) and requests with
+// large bodies served a few at a time (see connServer).
 func NewServer(o ServerOptions, v *Validator, m *Mutator) (webhook.Server, error) {
-	if o.CertDir == "" {
-		return nil, fmt.Errorf("admission: no certificate directory")
-	}
-	cw, err := certwatcher.New(filepath.Join(o.CertDir, "tls.crt"), filepath.Join(o.CertDir, "tls.key"))
-	if err != nil {
-		return nil, fmt.Errorf("serving certificate in %s: %w", o.CertDir, err)
-	}
-	cw.RegisterCallback(recordExpiry)
 	tlsOpts := []func(*tls.Config){
 		func(c *tls.Config) {
 			c.MinVersion = tls.VersionTLS12
 			if !o.EnableHTTP2 {
 				c.NextProtos = []string{"http/1.1"}
 			}
-			c.GetCertificate = cw.GetCertificate
 		},
 	}
 	if o.ClientCA != "" {
@@ -96,11 +86,16 @@ func NewServer(o ServerOptions, v *Validator, m *Mutator) (webhook.Server, error
 	if o.WriteTimeout == 0 {
 		o.WriteTimeout = 30 * time.Second
 	}
-	srv := webhook.NewServer(webhook.Options{
-		Host:    o.Host,
-		Port:    o.Port,
-		TLSOpts: tlsOpts,
-	})
+	if o.HeaderTimeout == 0 {
+		o.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
+	srv := newConnServer(o, tlsOpts)
 	for path, h := range map[string]admission.Handler{ValidatePath: v, MutatePath: m} {
 		hook := &admission.Webhook{Handler: h}
 		sh, err := admission.StandaloneWebhook(hook, admission.StandaloneOptions{Logger: o.Logger.WithValues("webhook", path)})
@@ -109,37 +104,7 @@ func NewServer(o ServerOptions, v *Validator, m *Mutator) (webhook.Server, error
 		}
 		srv.Register(path, WithDeadlines(sh, o.ReadTimeout, o.WriteTimeout))
 	}
-	return &watchedServer{Server: srv, certs: cw, log: o.Logger}, nil
-}
-
-// watchedServer is the webhook server with its certificate watcher: Start
-// runs both. It is still a webhook.Server, so the manager starts it with
-// the webhooks (first) and stops it last.
-type watchedServer struct {
-	webhook.Server
-	certs *certwatcher.CertWatcher
-	log   logr.Logger
-}
-
-func (s *watchedServer) Start(ctx context.Context) error {
-	go func() {
-		if err := s.certs.Start(ctx); err != nil {
-			s.log.Error(err, "certificate watcher stopped; a renewed certificate will not be picked up")
-		}
-	}()
-	return s.Server.Start(ctx)
-}
-
-// recordExpiry exports the notAfter of the certificate the watcher loaded
-// (and the server now presents).
-func recordExpiry(c tls.Certificate) {
-	leaf := c.Leaf
-	if leaf == nil && len(c.Certificate) > 0 {
-		leaf, _ = x509.ParseCertificate(c.Certificate[0])
-	}
-	if leaf != nil {
-		metrics.ServingCertificateExpiry.Set(float64(leaf.NotAfter.Unix()))
-	}
+	return srv, nil
 }
 
 // WithDeadlines sets the read and write deadlines of the connection for
@@ -154,4 +119,16 @@ func WithDeadlines(h http.Handler, read, write time.Duration) http.Handler {
 		_ = rc.SetWriteDeadline(now.Add(write))
 		h.ServeHTTP(w, r)
 	})
+}
+
+// recordExpiry exports the notAfter of the certificate the watcher loaded
+// (and the server now presents).
+func recordExpiry(c tls.Certificate) {
+	leaf := c.Leaf
+	if leaf == nil && len(c.Certificate) > 0 {
+		leaf, _ = x509.ParseCertificate(c.Certificate[0])
+	}
+	if leaf != nil {
+		metrics.ServingCertificateExpiry.Set(float64(leaf.NotAfter.Unix()))
+	}
 }

@@ -258,15 +258,16 @@ type logFinding struct {
 }
 
 func logFindings(v verdict) []logFinding {
+	v.capPerRule() // v is a copy
 	out := make([]logFinding, 0, len(v.deny)+len(v.warn)+len(v.audit)+len(v.demoted))
 	add := func(fs []rules.Finding, action string) {
 		for _, f := range fs {
-			out = append(out, logFinding{Rule: f.Rule, Action: action, Field: f.Field, Message: f.Message})
+			out = append(out, logFinding{Rule: f.Rule, Action: action, Field: f.Field, Message: truncate(f.Message, maxLogMessageLen)})
 		}
 	}
 	add(v.deny, "deny")
 	for _, d := range v.demoted {
-		out = append(out, logFinding{Rule: d.Rule, Action: "warn (" + d.why + ")", Field: d.Field, Message: d.Message})
+		out = append(out, logFinding{Rule: d.Rule, Action: "warn (" + d.why + ")", Field: d.Field, Message: truncate(d.Message, maxLogMessageLen)})
 	}
 	add(v.warn, "warn")
 	add(v.audit, "audit")

@@ -14,9 +14,9 @@ import (
 	"github.com/go-playground/validator/v10"
 	"k8s.io/apimachinery/pkg/api/resource"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
+	"github.com/guardrails-dev/guardrails/internal/safeyaml"
 )
 
 //go:embed default.yaml
@@ -108,7 +108,7 @@ func Load(path string) (*Config, error) {
 // a misspelt key must not silently do nothing.
 func Parse(data []byte, source string) (*Config, error) {
 	var c Config
-	js, err := yaml.YAMLToJSONStrict(data)
+	js, err := safeyaml.ToJSONStrict(data)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", source, err)
 	}

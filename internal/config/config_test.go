@@ -40,6 +40,8 @@ func TestParseErrors(t *testing.T) {
 		{"wrong kind", "apiVersion: guardrails.dev/v1alpha1\nkind: Settings\nclusterMode: warn\n", `kind: must be "Config", got "Settings"`},
 		{"empty exemption", base + "clusterMode: warn\nexemptions:\n- reason: everyone\n", "exemptions[0]: an exemption needs at least one of namespaces, names, users, groups"},
 		{"not yaml", "{{{", "config test.yaml"},
+		{"alias bomb", base + "clusterMode: warn\nnotes: &n " + strings.Repeat("x", 64<<10) + "\nmore: [" + strings.Repeat("*n, ", 100) + "*n]\n",
+			"config test.yaml: aliases expand this document from 65.0 KiB to about 6.4 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml), "test.yaml")
@@ -50,6 +52,26 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestParseAnchors: anchors used with measure are fine in a configuration.
+func TestParseAnchors(t *testing.T) {
+	c, err := Parse([]byte(`apiVersion: guardrails.dev/v1alpha1
+kind: Config
+clusterMode: warn
+exemptions:
+- {reason: platform team, namespaces: &platform [infra, monitoring]}
+rules:
+  ingress-tls:
+    exemptions:
+    - {reason: platform team, namespaces: *platform}
+`), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Rules["ingress-tls"].Exemptions[0].Namespaces; len(got) != 2 || got[1] != "monitoring" {
+		t.Errorf("aliased namespaces = %q", got)
 	}
 }
 

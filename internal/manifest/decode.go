@@ -10,9 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
+	"github.com/guardrails-dev/guardrails/internal/safeyaml"
 )
 
 // ErrUnknownKind is returned by Decode for kinds the scheme does not know
@@ -28,7 +28,7 @@ var codecs = serializer.NewCodecFactory(scheme.Scheme)
 // the scheme and a descriptive error for anything that is not a Kubernetes
 // object.
 func Decode(data []byte) (runtime.Object, rules.ObjectRef, error) {
-	js, err := yaml.YAMLToJSON(data)
+	js, err := safeyaml.ToJSON(data)
 	if err != nil {
 		return nil, rules.ObjectRef{}, err
 	}

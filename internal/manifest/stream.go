@@ -18,9 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
+	"github.com/guardrails-dev/guardrails/internal/safeyaml"
 )
 
 // DefaultMaxDocumentSize caps one document (a YAML document between "---"
@@ -357,8 +357,8 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 	js := doc.Data
 	if !doc.JSON {
 		var err error
-		if js, err = yaml.YAMLToJSON(doc.Data); err != nil {
-			return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: fmt.Errorf("YAML: %w", cleanYAMLError(err, doc.dataLine))})
+		if js, err = safeyaml.ToJSON(doc.Data); err != nil {
+			return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: yamlError(err, doc.dataLine)})
 		}
 	}
 	if t := bytes.TrimSpace(js); bytes.Equal(t, []byte("null")) {
@@ -489,6 +489,16 @@ func fillTypeMeta(raw json.RawMessage, apiVersion, kind string) json.RawMessage 
 		return raw
 	}
 	return out
+}
+
+// yamlError words an error of the YAML decoding: the alias check's errors
+// as they are, the parser's with the file's line numbers.
+func yamlError(err error, dataLine int) error {
+	var ee *safeyaml.ExpansionError
+	if errors.As(err, &ee) || errors.Is(err, safeyaml.ErrSelfReference) {
+		return fmt.Errorf("YAML: %w", err)
+	}
+	return fmt.Errorf("YAML: %w", cleanYAMLError(err, dataLine))
 }
 
 var yamlLineRE = regexp.MustCompile(`\bline (\d+)\b`)

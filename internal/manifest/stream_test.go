@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand"
 	"os"
@@ -305,6 +306,31 @@ a: [1
 	}
 	if got[8].Err != want[8].Err {
 		t.Errorf("YAML error with file line: got %q, want %q", got[8].Err, want[8].Err)
+	}
+}
+
+// TestDecodeDocumentAliasExpansion: a document whose YAML aliases expand
+// it far beyond its size is an error of that document, found before it is
+// decoded; the documents around it are decoded as usual, and anchors used
+// with measure pass.
+func TestDecodeDocumentAliasExpansion(t *testing.T) {
+	var bomb strings.Builder
+	bomb.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a: &a " + strings.Repeat("x", 64<<10) + "\n")
+	for i := range 100 {
+		fmt.Fprintf(&bomb, "  k%d: *a\n", i)
+	}
+	in := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before}\n---\n" + bomb.String() +
+		"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: after}\ndata: {a: &v value, b: *v}\n"
+	got := decodeAll(t, in, nil)
+	if len(got) != 3 || got[0].Name != "before" || got[2].Name != "after" || got[0].Err != "" || got[2].Err != "" {
+		t.Fatalf("got %+v", got)
+	}
+	if got[1].Doc != 2 || !strings.HasPrefix(got[1].Err, "YAML: aliases expand this document from 66.1 KiB to about 6.3 MiB, beyond the limit of 4.0 MiB") {
+		t.Errorf("got %+v", got[1])
+	}
+	// Decode (one document, as the tests' fixtures use it) refuses it too.
+	if _, _, err := Decode([]byte(bomb.String())); err == nil || !strings.Contains(err.Error(), "aliases expand") {
+		t.Errorf("Decode: %v", err)
 	}
 }
 

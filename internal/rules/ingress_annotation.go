@@ -21,7 +21,11 @@ import (
 //
 // An unknown name under the prefix (a typo) and an annotation the controller
 // no longer reads are violations capped at warn: the controller silently
-// ignores them.
+// ignores them. The first maxListedUnknown unknown names (in sorted
+// order) are reported one by one with the closest known name, the rest in
+// one violation on metadata.annotations that counts them: an Ingress can
+// carry thousands of annotations, and warnings deny nothing that a full
+// list would have to show.
 //
 // Snippet annotations are known names and pass here; ingress-snippet judges
 // them. Annotations of other controllers pass.
@@ -40,6 +44,11 @@ var ingressAnnotation = &Rule{
 	Check: checkIngressAnnotation,
 }
 
+// maxListedUnknown is how many unknown names are reported one by one: with
+// the violation counting the rest, as many findings as a report lists
+// per rule (MaxFindingsPerRule).
+const maxListedUnknown = MaxFindingsPerRule - 1
+
 func checkIngressAnnotation(in *Input) []Violation {
 	ing, ok := in.Object.(*networkingv1.Ingress)
 	if !ok || ing == nil {
@@ -48,6 +57,7 @@ func checkIngressAnnotation(in *Input) []Violation {
 	keys := slices.Sorted(maps.Keys(ing.Annotations))
 
 	var out []Violation
+	unknown := 0
 	annotations := field.NewPath("metadata", "annotations")
 	for _, key := range keys {
 		entry, under := lookupNgxAnnotation(key)
@@ -58,6 +68,10 @@ func checkIngressAnnotation(in *Input) []Violation {
 		value := ing.Annotations[key]
 		switch {
 		case entry == nil:
+			unknown++
+			if unknown > maxListedUnknown {
+				continue // counted below
+			}
 			name := key[len(ingressNginxPrefix):]
 			msg := fmt.Sprintf("unknown ingress-nginx annotation %q; the controller ignores it", key)
 			if s := closestNgxAnnotation(name); s != "" {
@@ -89,6 +103,15 @@ func checkIngressAnnotation(in *Input) []Violation {
 				out = append(out, *v)
 			}
 		}
+	}
+	if more := unknown - maxListedUnknown; more > 0 {
+		out = append(out, Violation{
+			Field: annotations,
+			Message: fmt.Sprintf("%d more unknown ingress-nginx %s, not listed; the controller ignores them",
+				more, plural(more, "annotation", "annotations")),
+			Hint:   "Fix or remove the annotation names ingress-nginx does not know; the first ones are listed.",
+			AtMost: ActionWarn,
+		})
 	}
 	return out
 }

@@ -330,28 +330,26 @@ func lookupNgxAnnotation(key string) (entry *ngxAnnotation, underPrefix bool) {
 
 // closestNgxAnnotation returns the supported annotation name closest to name
 // by edit distance (case-insensitive), or "" when none is close enough to be
-// a likely typo.
+// a likely typo (more than a quarter of the name's length, at least 2).
+// Names whose length alone puts them too far are not compared, and a
+// comparison stops once it cannot beat the best so far.
 func closestNgxAnnotation(name string) string {
 	name = strings.ToLower(name)
 	if s, ok := ngxMisnomers[name]; ok {
 		return s
 	}
-	best, bestDist := "", -1
+	limit := max(len(name)/4, 2)
+	best, bestDist := "", limit+1
 	for _, a := range ngxAnnotations {
 		if a.typ == ngxRemoved {
 			continue
 		}
-		d := ngxEditDistance(name, a.name)
-		if bestDist < 0 || d < bestDist {
+		if diff := len(a.name) - len(name); diff >= bestDist || -diff >= bestDist {
+			continue // the distance is at least the difference in length
+		}
+		if d := ngxEditDistanceWithin(name, a.name, bestDist-1); d < bestDist {
 			best, bestDist = a.name, d
 		}
-	}
-	limit := len(name) / 4
-	if limit < 2 {
-		limit = 2
-	}
-	if bestDist < 0 || bestDist > limit {
-		return ""
 	}
 	return best
 }
@@ -367,6 +365,12 @@ var ngxMisnomers = map[string]string{
 
 // ngxEditDistance is the Levenshtein distance between a and b (bytes).
 func ngxEditDistance(a, b string) int {
+	return ngxEditDistanceWithin(a, b, len(a)+len(b))
+}
+
+// ngxEditDistanceWithin is ngxEditDistance when it is at most bound, and
+// bound+1 as soon as a row of the table shows it cannot be.
+func ngxEditDistanceWithin(a, b string, bound int) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -374,16 +378,21 @@ func ngxEditDistance(a, b string) int {
 	}
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
+		rowMin := cur[0]
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > bound {
+			return bound + 1
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return min(prev[len(b)], bound+1)
 }
 
 // quoteNgxValue quotes a value for a message, truncated when long.

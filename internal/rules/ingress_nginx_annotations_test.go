@@ -280,6 +280,62 @@ func TestClosestNgxAnnotation(t *testing.T) {
 	}
 }
 
+// TestClosestNgxAnnotationPruning: skipping names by length and stopping
+// comparisons early give the same suggestion as comparing every name in
+// full, on typos of every known name.
+func TestClosestNgxAnnotationPruning(t *testing.T) {
+	reference := func(name string) string {
+		name = strings.ToLower(name)
+		if s, ok := ngxMisnomers[name]; ok {
+			return s
+		}
+		best, bestDist := "", -1
+		for _, a := range ngxAnnotations {
+			if a.typ == ngxRemoved {
+				continue
+			}
+			if d := ngxEditDistance(name, a.name); bestDist < 0 || d < bestDist {
+				best, bestDist = a.name, d
+			}
+		}
+		if bestDist > max(len(name)/4, 2) {
+			return ""
+		}
+		return best
+	}
+	n := 0
+	for _, a := range ngxAnnotations {
+		for _, typo := range []string{a.name, a.name + "s", "x" + a.name, a.name[1:], strings.ToUpper(a.name[:1]) + a.name[2:],
+			strings.ReplaceAll(a.name, "-", ""), strings.ReplaceAll(a.name, "-", "_"), a.name + "-extra-words", "z"} {
+			n++
+			if got, want := closestNgxAnnotation(typo), reference(typo); got != want {
+				t.Errorf("closestNgxAnnotation(%q) = %q, comparing all in full gives %q", typo, got, want)
+			}
+		}
+	}
+	if n < 1000 {
+		t.Errorf("only %d names tried", n)
+	}
+}
+
+func TestNgxEditDistanceWithin(t *testing.T) {
+	for _, c := range []struct {
+		a, b  string
+		bound int
+		want  int
+	}{
+		{"kitten", "sitting", 3, 3},
+		{"kitten", "sitting", 2, 3},
+		{"kitten", "sitting", 0, 1},
+		{"proxy-body-size", "proxy-read-timeout", 4, 5},
+		{"", "abc", 5, 3},
+	} {
+		if got := ngxEditDistanceWithin(c.a, c.b, c.bound); got != c.want {
+			t.Errorf("ngxEditDistanceWithin(%q, %q, %d) = %d, want %d", c.a, c.b, c.bound, got, c.want)
+		}
+	}
+}
+
 func TestNgxEditDistance(t *testing.T) {
 	cases := []struct {
 		a, b string

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -71,14 +70,17 @@ func checkIngressSnippet(in *Input) []Violation {
 	if !ok || ing == nil {
 		return nil
 	}
-	keys := slices.Sorted(maps.Keys(ing.Annotations))
+	var keys []string // sorted below: only the snippets, of maybe thousands of annotations
+	for key, value := range ing.Annotations {
+		if snippetController(key) != "" && strings.TrimSpace(value) != "" {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
 
 	var out []Violation
 	for _, key := range keys {
 		controller := snippetController(key)
-		if controller == "" || strings.TrimSpace(ing.Annotations[key]) == "" {
-			continue
-		}
 		// The field path names the whole key; the message uses its short name
 		// so that a kubectl warning (cut at 256 characters) keeps the why.
 		short := key[strings.LastIndexByte(key, '/')+1:]

@@ -1,0 +1,125 @@
+package admission
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLargeRequestLimit: large requests are served one at a time (one
+// slot), small ones at once, even while large ones wait.
+func TestLargeRequestLimit(t *testing.T) {
+	entered := make(chan string, 10)
+	release := make(chan struct{})
+	h := newLargeRequestLimit(1000, 1, time.Minute).wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- r.URL.Path
+		if r.URL.Path != "/small" {
+			<-release
+		}
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	var once sync.Once
+	releaseAll := func() { once.Do(func() { close(release) }) }
+	defer releaseAll() // before srv.Close, which waits for the handlers
+	done := make(chan string, 10)
+	post := func(path string, size int) {
+		go func() {
+			var body io.Reader = bytes.NewReader(make([]byte, max(size, 0)))
+			if size < 0 {
+				body = io.MultiReader(bytes.NewReader(make([]byte, 100))) // no Content-Length: chunked
+			}
+			resp, err := http.Post(srv.URL+path, "application/json", body)
+			if err != nil {
+				done <- path + ": " + err.Error()
+				return
+			}
+			resp.Body.Close()
+			done <- path
+		}()
+	}
+	next := func() string {
+		select {
+		case p := <-entered:
+			return p
+		case <-time.After(10 * time.Second):
+			t.Fatal("no request reached the handler")
+			return ""
+		}
+	}
+
+	post("/large-1", 5000)
+	if p := next(); p != "/large-1" {
+		t.Fatalf("entered %s", p)
+	}
+	post("/large-2", 5000)
+	post("/small", 100)
+	if p := next(); p != "/small" {
+		t.Fatalf("entered %s while the slot was taken, want /small", p)
+	}
+	if p := <-done; p != "/small" {
+		t.Fatalf("done %s", p)
+	}
+	post("/chunked", -1)
+	time.Sleep(100 * time.Millisecond) // let both wait for the slot
+	select {
+	case p := <-entered:
+		t.Fatalf("%s entered while /large-1 held the slot", p)
+	default:
+	}
+	// Released one by one: each waiting request enters alone.
+	seen := map[string]bool{}
+	for range 2 {
+		release <- struct{}{}
+		p := next()
+		if p != "/large-2" && p != "/chunked" || seen[p] {
+			t.Fatalf("entered %s", p)
+		}
+		seen[p] = true
+		select {
+		case p := <-entered:
+			t.Fatalf("%s entered while another large request held the slot", p)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	releaseAll()
+	for range 3 {
+		if p := <-done; p != "/large-1" && p != "/large-2" && p != "/chunked" {
+			t.Errorf("done %s", p)
+		}
+	}
+}
+
+// TestLargeRequestLimitWait: a large request that finds no slot within
+// its timeout gets 429 Too Many Requests, unread.
+func TestLargeRequestLimitWait(t *testing.T) {
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	h := newLargeRequestLimit(1000, 1, time.Minute).wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		entered <- struct{}{}
+		<-release
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer close(release)
+	go func() {
+		if resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(make([]byte, 5000))); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	// The API server's timeout, shorter than the limit's own.
+	resp, err := http.Post(srv.URL+"/validate?timeout=200ms", "application/json", bytes.NewReader(make([]byte, 5000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "too many large requests (bodies over 1000 bytes) in progress: this one was not served within 200ms") {
+		t.Errorf("HTTP %d %q", resp.StatusCode, body)
+	}
+}
