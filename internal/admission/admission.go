@@ -126,6 +126,9 @@ const (
 	// MaxWarningLen is the length of one warning (the API server
 	// truncates longer ones to 256 characters when the total is large).
 	MaxWarningLen = 256
+	// MaxEventsPerRequest is the number of Events one request records
+	// (--events), then one Event with the count of the rest.
+	MaxEventsPerRequest = 10
 	// maxDenyLineLen caps one line of a denial.
 	maxDenyLineLen = 512
 	// maxAuditValueLen caps one audit annotation value.

@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -92,4 +93,33 @@ func TestValidateEvents(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestValidateEventsCapped: a request with many findings records
+// MaxEventsPerRequest Events and one with the count of the rest.
+func TestValidateEventsCapped(t *testing.T) {
+	req := editObjects(t, inNamespace(t, loadReview(t, "deployment-create.json"), "team-audit"), func(obj map[string]any) {
+		spec := obj["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+		c := spec["containers"].([]any)[0].(map[string]any)
+		var cs []any
+		for i := range 8 {
+			cc := map[string]any{}
+			for k, v := range c {
+				cc[k] = v
+			}
+			cc["name"] = fmt.Sprintf("app-%d", i)
+			delete(cc, "resources")
+			cs = append(cs, cc)
+		}
+		spec["containers"] = cs
+	})
+	ev := &fakeEvents{}
+	v := NewValidator(config.Default(), testCluster(t), Options{Events: ev})
+	wantAllowed(t, validate(t, v, req))
+	if len(ev.got) != MaxEventsPerRequest+1 {
+		t.Fatalf("%d events, want %d and the count", len(ev.got), MaxEventsPerRequest+1)
+	}
+	if last := ev.got[MaxEventsPerRequest].line; last != "[guardrails] ... and 6 more findings (run `webhook check` on the manifest for the full list)" {
+		t.Errorf("last event %q", last)
+	}
 }

@@ -184,14 +184,25 @@ func (v *Validator) recordEvents(r *request, vd verdict) {
 	if m, ok := r.cur.obj.(metav1.Object); ok {
 		ref.UID = m.GetUID()
 	}
+	n := 0
+	record := func(action rules.Action, line string) {
+		if n < MaxEventsPerRequest {
+			v.e.events.Finding(ref, action, line)
+		}
+		n++
+	}
 	for _, f := range vd.audit {
-		v.e.events.Finding(ref, rules.ActionAudit, findingLine(f, true))
+		record(rules.ActionAudit, findingLine(f, true))
 	}
 	for _, d := range vd.demoted {
-		v.e.events.Finding(ref, rules.ActionWarn, findingLine(d.Finding, true)+" ("+d.why+")")
+		record(rules.ActionWarn, findingLine(d.Finding, true)+" ("+d.why+")")
 	}
 	for _, f := range vd.warn {
-		v.e.events.Finding(ref, rules.ActionWarn, findingLine(f, true))
+		record(rules.ActionWarn, findingLine(f, true))
+	}
+	if n > MaxEventsPerRequest {
+		v.e.events.Finding(ref, rules.ActionWarn, fmt.Sprintf("[guardrails] ... and %d more %s (run `webhook check` on the manifest for the full list)",
+			n-MaxEventsPerRequest, plural(n-MaxEventsPerRequest, "finding", "findings")))
 	}
 }
 
