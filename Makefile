@@ -21,7 +21,7 @@ K8S_LDFLAGS  := -s -w -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION)
 E2E_PKGS     := $(if $(wildcard e2e),./e2e/...) ./internal/sandbox/...
 E2E_TIMEOUT  ?= 20m
 
-.PHONY: load docker-build all build test unit e2e lint fmt vet readme vap bench control-plane run perf-cli perf-profile corpus
+.PHONY: load docker-build all build test unit e2e lint fmt vet readme vap bench control-plane run perf-cli perf-profile corpus helm helm-check chart
 
 all: build
 
@@ -42,14 +42,50 @@ vet:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e $(E2E_PKGS)
 
-unit: ## unit tests (no control plane needed)
-	$(GO) test -count=1 ./...
+unit: ## unit tests (no control plane needed; the chart's tests use bin/helm when it is there)
+	HELM=$(if $(wildcard $(HELM)),$(abspath $(HELM))) $(GO) test -count=1 ./...
 
 e2e: control-plane build ## end-to-end tests against a real kube-apiserver + etcd (builds them when missing)
 	KUBEBUILDER_ASSETS=$(abspath $(K8S_BIN)) GUARDRAILS_WEBHOOK_BINARY=$(abspath $(BIN)/webhook) \
+		HELM=$(if $(wildcard $(HELM)),$(abspath $(HELM))) \
 		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) $(E2E_PKGS)
 
-test: lint unit e2e ## everything CI runs
+test: lint helm-check unit e2e ## everything CI runs (builds bin/helm when missing)
+
+# Helm, for the chart (deploy/helm/guardrails): built from the Go module
+# proxy into bin/ when missing, pinned, with the version and the
+# Kubernetes version (its client-go's, v0.37 -> 1.37) that `helm version`,
+# `helm template` and `helm lint` report, as Helm's own Makefile sets them.
+HELM_VERSION := v3.22.0
+HELM         := $(BIN)/helm
+HELM_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37 \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37
+CHART        := deploy/helm/guardrails
+
+helm: $(HELM) ## build bin/helm when missing
+
+$(HELM):
+	@echo "building helm $(HELM_VERSION) from the Go module proxy into $(dir $@) (several minutes the first time)…"
+	@mkdir -p $(BIN)
+	GOBIN=$(abspath $(BIN)) CGO_ENABLED=0 $(GO) install -trimpath -ldflags "$(HELM_LDFLAGS)" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+helm-check: $(HELM) ## helm lint and helm template of the chart: default values, every certificate mode, every component
+	$(HELM) lint --strict $(CHART)
+	$(HELM) lint --strict $(CHART) --set certificate.mode=generated --set events.enabled=true --set secretLookups.enabled=true \
+		--set monitoring.serviceMonitor.enabled=true --set monitoring.prometheusRule.enabled=true --set monitoring.dashboard.enabled=true
+	@for args in "" "--set certificate.mode=generated" \
+		"--set certificate.mode=existingSecret --set certificate.existingSecret.name=tls --set certificate.existingSecret.caBundle=$$(printf -- '-----BEGIN CERTIFICATE-----\n' | base64 -w0)"; do \
+		echo "$(HELM) template guardrails $(CHART) -n guardrails-system $$args"; \
+		$(HELM) template guardrails $(CHART) -n guardrails-system $$args > /dev/null || exit 1; \
+	done
+
+chart: ## copy deploy/'s files that the chart renders into its files/ (a test keeps them equal)
+	cp internal/config/default.yaml $(CHART)/files/config.yaml
+	cp deploy/base/webhooks.yaml $(CHART)/files/webhooks.yaml
+	cp deploy/components/api-server-fallback/policies.yaml $(CHART)/files/api-server-fallback.yaml
+	cp deploy/components/monitoring/prometheusrule.yaml $(CHART)/files/prometheusrule.yaml
+	cp deploy/components/monitoring/dashboard.json $(CHART)/files/dashboard.json
 
 control-plane: $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd ## build kube-apiserver and etcd into bin/k8s when missing
 
@@ -115,9 +151,11 @@ corpus: ## run_realworld.py and run_peers.py of $(SHARED)/corpus against bin/web
 	grep -E '^(STRICTER|LOOSER|ERROR) ' $(BIN)/corpus/peers.txt || true; echo; \
 	awk 'p; /^$$/{p=1}' $(BIN)/corpus/peers.txt
 
-readme: build ## regenerate the README rules table
+readme: build ## regenerate the README rules table and the chart README's values table (from values.yaml)
 	@$(BIN)/webhook rules --markdown > /tmp/rules.md
 	@awk 'BEGIN{p=1} /<!-- rules:begin -->/{print; system("cat /tmp/rules.md"); p=0} /<!-- rules:end -->/{p=1} p' README.md > README.md.new && mv README.md.new README.md
+	@$(GO) run ./hack/chartdoc --chart $(CHART)
 
-vap: build ## regenerate deploy/components/api-server-fallback/policies.yaml (`webhook vap` of the embedded configuration)
+vap: build ## regenerate deploy/components/api-server-fallback/policies.yaml (`webhook vap` of the embedded configuration) and the chart's copy
 	@$(BIN)/webhook vap > deploy/components/api-server-fallback/policies.yaml
+	@cp deploy/components/api-server-fallback/policies.yaml $(CHART)/files/api-server-fallback.yaml

@@ -218,6 +218,8 @@ func setup() error {
 			"e2e-tenant":      {modeLabel: "enforce"},
 			"e2e-tenant-warn": {modeLabel: "warn"},
 		},
+		// Audit and warn findings become Events (e2e/events_test.go).
+		WebhookArgs: []string{"--events"},
 		// Output to webhook.log, kube-apiserver.log, etcd.log in Dir.
 	})
 	if err != nil {

@@ -33,6 +33,7 @@ import (
 	"github.com/guardrails-dev/guardrails/internal/clustercache"
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/configreload"
+	"github.com/guardrails-dev/guardrails/internal/events"
 	"github.com/guardrails-dev/guardrails/internal/policyreport"
 )
 
@@ -50,6 +51,7 @@ type serveOptions struct {
 	readTimeout     time.Duration
 	writeTimeout    time.Duration
 	shutdownTimeout time.Duration
+	events          bool
 	headerTimeout   time.Duration
 	idleTimeout     time.Duration
 	maxConnections  int
@@ -110,6 +112,8 @@ policy-reports).`,
 	f.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time allowed to read one request body")
 	f.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "time allowed to answer one request")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "time allowed to drain in-flight requests on SIGTERM")
+	f.BoolVar(&o.events, "events", false, "record a Kubernetes Event on the judged object for every audit and warn finding of an admitted request "+
+		"(rate-limited per namespace, de-duplicated; never on dry runs). Needs create and patch on events")
 	f.DurationVar(&o.headerTimeout, "header-timeout", admission.DefaultHeaderTimeout, "time allowed for the TLS handshake and a request's headers")
 	f.DurationVar(&o.idleTimeout, "idle-timeout", admission.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
 	f.IntVar(&o.maxConnections, "max-connections", admission.DefaultMaxConnections, "open connections per replica (about 35 KiB each when idle); more wait to be accepted")
@@ -180,6 +184,16 @@ func runServe(ctx context.Context, o serveOptions) error {
 		}
 		ao.Preview = audit.New(previewClient, cache)
 	}
+	var recorder *events.Recorder
+	if o.events {
+		cs, err := kubernetes.NewForConfig(restConfig)
+		if err != nil {
+			return err
+		}
+		host, _ := os.Hostname() // the pod's name
+		recorder = events.New(cs, host)
+		ao.Events = recorder
+	}
 	validator := admission.NewValidatorFor(reloader.Current(), cache, ao)
 	mutator := admission.NewMutatorFor(reloader.Current(), cache, admission.Options{})
 	srv, err := admission.NewServer(admission.ServerOptions{
@@ -220,6 +234,11 @@ func runServe(ctx context.Context, o serveOptions) error {
 	}
 	if err := mgr.Add(cache); err != nil {
 		return err
+	}
+	if recorder != nil {
+		if err := mgr.Add(recorder); err != nil {
+			return err
+		}
 	}
 	if err := mgr.Add(reloader); err != nil {
 		return err
@@ -269,7 +288,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 	defer stop()
 	log.Info("starting", "version", version, "port", o.port, "certDir", o.certDir, "clientCA", o.clientCA != "",
 		"http2", o.enableHTTP2, "config", configSource(o.configPath), "clusterMode", cfg.ClusterMode,
-		"namespacePreview", o.namespacePreview, "auditInterval", o.auditInterval.String(), "policyReports", o.auditReports)
+		"namespacePreview", o.namespacePreview, "auditInterval", o.auditInterval.String(), "policyReports", o.auditReports, "events", o.events)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

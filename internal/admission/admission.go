@@ -134,6 +134,18 @@ type Options struct {
 	// Preview, when set, lists what a Namespace's change to a stricter
 	// mode would deny (see Previewer); nil: no preview.
 	Preview Previewer
+	// Events, when set, records a Kubernetes Event for every audit and
+	// warn finding of an admitted request (webhook serve --events).
+	Events EventRecorder
+}
+
+// EventRecorder records the findings of admitted requests as Kubernetes
+// Events (internal/events). Dry-run requests are never recorded: the
+// webhook configurations declare sideEffects NoneOnDryRun when it is on.
+type EventRecorder interface {
+	// Finding records one finding, of action audit or warn, about the
+	// object ref refers to; line is `[rule-id] field: message (hint)`.
+	Finding(ref *corev1.ObjectReference, action rules.Action, line string)
 }
 
 // Limits of what goes back to the API server and the terminal.
@@ -146,6 +158,9 @@ const (
 	// MaxWarningLen is the length of one warning (the API server
 	// truncates longer ones to 256 characters when the total is large).
 	MaxWarningLen = 256
+	// MaxEventsPerRequest is the number of Events one request records
+	// (--events), then one Event with the count of the rest.
+	MaxEventsPerRequest = 10
 	// maxDenyLineLen caps one line of a denial.
 	maxDenyLineLen = 512
 	// maxAuditValueLen caps one audit annotation value.
@@ -167,6 +182,7 @@ type engine struct {
 	nsWait  time.Duration
 	now     func() time.Time
 	preview Previewer
+	events  EventRecorder
 }
 
 // fixedPolicy is the policy of cfg over o.Rules (the catalogue when
@@ -182,6 +198,7 @@ func newEngine(cur *policy.Current, state ClusterState, o Options) *engine {
 		nsWait:  o.NamespaceWait,
 		now:     o.Now,
 		preview: o.Preview,
+		events:  o.Events,
 	}
 	if e.nsWait == 0 {
 		e.nsWait = 2 * time.Second

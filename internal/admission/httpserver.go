@@ -42,7 +42,8 @@ const (
 // a cap on open connections, and large requests served a few at a time
 // (largeRequestLimit, over every path). The TLS setup is DefaultServer's:
 // TLSOpts over a config offering h2, the serving certificate from
-// controller-runtime's certwatcher (reloaded from disk).
+// controller-runtime's certwatcher (reloaded from disk), whose expiry it
+// exports.
 type connServer struct {
 	*webhook.DefaultServer
 	mux *http.ServeMux
@@ -81,6 +82,9 @@ func (s *connServer) Start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// The expiry of the certificate being served, at start and after
+		// every rotation (guardrails_serving_certificate_expiry_timestamp_seconds).
+		w.RegisterCallback(recordExpiry)
 		cfg.GetCertificate = w.GetCertificate
 		go func() {
 			if err := w.Start(ctx); err != nil {

@@ -11,6 +11,8 @@ import (
 	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/guardrails-dev/guardrails/internal/metrics"
 )
 
 // Paths of the two handlers.
@@ -117,4 +119,16 @@ func WithDeadlines(h http.Handler, read, write time.Duration) http.Handler {
 		_ = rc.SetWriteDeadline(now.Add(write))
 		h.ServeHTTP(w, r)
 	})
+}
+
+// recordExpiry exports the notAfter of the certificate the watcher loaded
+// (and the server now presents).
+func recordExpiry(c tls.Certificate) {
+	leaf := c.Leaf
+	if leaf == nil && len(c.Certificate) > 0 {
+		leaf, _ = x509.ParseCertificate(c.Certificate[0])
+	}
+	if leaf != nil {
+		metrics.ServingCertificateExpiry.Set(float64(leaf.NotAfter.Unix()))
+	}
 }

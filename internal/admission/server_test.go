@@ -19,11 +19,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	admissionv1 "k8s.io/api/admission/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/guardrails-dev/guardrails/certs"
 	"github.com/guardrails-dev/guardrails/internal/config"
+	"github.com/guardrails-dev/guardrails/internal/metrics"
 )
 
 // reviewBody returns the AdmissionReview JSON of req.
@@ -316,4 +318,83 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestServingCertificateExpiryMetric: the expiry gauge is the notAfter of
+// the certificate the server presents, at start and after a renewed
+// certificate replaces it on disk (what cert-manager and the kubelet do).
+func TestServingCertificateExpiryMetric(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	dir := t.TempDir()
+	ca, err := certs.NewCA("expiry-test-ca", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(validity time.Duration) *x509.Certificate {
+		t.Helper()
+		certPEM, keyPEM, err := ca.Issue(certs.Options{DNSNames: []string{"localhost"}, IPs: []net.IP{net.ParseIP("127.0.0.1")}, Validity: validity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The key first: the watcher reloads when either file changes.
+		if err := certs.WriteFileAtomic(filepath.Join(dir, certs.KeyFile), keyPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := certs.WriteFileAtomic(filepath.Join(dir, certs.CertFile), certPEM, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := tls.X509KeyPair(certPEM, keyPEM)
+		return c.Leaf
+	}
+	gauge := func() float64 { return testutil.ToFloat64(metrics.ServingCertificateExpiry) }
+
+	first := write(24 * time.Hour)
+	port := freePort(t)
+	state := testCluster(t)
+	srv, err := NewServer(ServerOptions{Host: "127.0.0.1", Port: port, CertDir: dir},
+		NewValidator(config.Default(), state, Options{}), NewMutator(config.Default(), state, Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Start(ctx) }()
+	defer func() {
+		cancel()
+		select {
+		case <-stopped:
+		case <-time.After(10 * time.Second):
+			t.Error("server did not shut down")
+		}
+	}()
+
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca.CertPEM)
+	served := func() (*x509.Certificate, error) {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{RootCAs: roots, ServerName: "localhost"})
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0], nil
+	}
+	waitFor := func(want *x509.Certificate) {
+		t.Helper()
+		var got *x509.Certificate
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			got, err = served()
+			if err == nil && got.SerialNumber.Cmp(want.SerialNumber) == 0 && gauge() == float64(want.NotAfter.Unix()) {
+				return
+			}
+		}
+		t.Fatalf("serving %v (err %v), expiry gauge %v; want serial %v and expiry %v", got, err, gauge(), want.SerialNumber, want.NotAfter.Unix())
+	}
+	waitFor(first)
+	renewed := write(72 * time.Hour)
+	if renewed.NotAfter.Unix() == first.NotAfter.Unix() {
+		t.Fatal("test setup: the renewed certificate has the same expiry")
+	}
+	waitFor(renewed)
 }

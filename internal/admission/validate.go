@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -182,7 +184,53 @@ func (v *Validator) respond(ctx context.Context, r *request, vd verdict) (admiss
 	if result == metrics.ResultAllowed && len(resp.Warnings) > 0 {
 		result = metrics.ResultWarned
 	}
+	if result != metrics.ResultDenied {
+		v.recordEvents(r, vd)
+	}
 	return resp, result
+}
+
+// recordEvents records the audit and warn findings of an admitted request
+// as Events on the judged object (--events). A dry run records nothing:
+// it must have no side effects.
+func (v *Validator) recordEvents(r *request, vd verdict) {
+	if v.e.events == nil || (r.req.DryRun != nil && *r.req.DryRun) {
+		return
+	}
+	ref := &corev1.ObjectReference{
+		APIVersion: r.cur.ref.APIVersion,
+		Kind:       r.cur.ref.Kind,
+		Namespace:  r.cur.ref.Namespace,
+		Name:       r.cur.ref.Name,
+	}
+	if isNamespaceKind(r.gk) || r.req.Namespace == "" {
+		ref.Namespace = ""
+	}
+	// The API server assigns the UID before validating admission, on
+	// CREATE too: kubectl describe finds the Event by it.
+	if m, ok := r.cur.obj.(metav1.Object); ok {
+		ref.UID = m.GetUID()
+	}
+	n := 0
+	record := func(action rules.Action, line string) {
+		if n < MaxEventsPerRequest {
+			v.e.events.Finding(ref, action, line)
+		}
+		n++
+	}
+	for _, f := range vd.audit {
+		record(rules.ActionAudit, findingLine(f, true))
+	}
+	for _, d := range vd.demoted {
+		record(rules.ActionWarn, findingLine(d.Finding, true)+" ("+d.why+")")
+	}
+	for _, f := range vd.warn {
+		record(rules.ActionWarn, findingLine(f, true))
+	}
+	if n > MaxEventsPerRequest {
+		v.e.events.Finding(ref, rules.ActionWarn, fmt.Sprintf("[guardrails] ... and %d more %s (run `webhook check` on the manifest for the full list)",
+			n-MaxEventsPerRequest, plural(n-MaxEventsPerRequest, "finding", "findings")))
+	}
 }
 
 // ruleError turns an evaluation error into an internal error.

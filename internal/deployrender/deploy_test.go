@@ -51,6 +51,17 @@ type rendered struct {
 	// secretLookups: the secret-lookups component is in.
 	secretLookups bool
 	certManager   bool
+	// events: the events component is in (RBAC for Events, sideEffects
+	// NoneOnDryRun, --events).
+	events bool
+	// chart: rendered by `helm template` from the chart.
+	chart bool
+	// tlsSecret is the Secret the pods mount (default
+	// guardrails-webhook-tls).
+	tlsSecret string
+	// externalCA is the caBundle (PEM) of an install whose Secret is not
+	// among the rendered objects (the chart's existingSecret mode).
+	externalCA []byte
 }
 
 var (
@@ -59,9 +70,10 @@ var (
 	renderErr  error
 )
 
-// installs renders the overlays once per test binary: cert-manager,
-// self-signed (with generated certificates) and cert-manager with the
-// secret-lookups component.
+// installs renders the variants once per test binary: the overlays
+// (cert-manager, self-signed with generated certificates), cert-manager
+// with each optional component, and the Helm chart with its default
+// values and each certificate mode (chartInstalls).
 func installs(t *testing.T) []*rendered {
 	t.Helper()
 	renderOnce.Do(func() {
@@ -70,25 +82,37 @@ func installs(t *testing.T) []*rendered {
 			renderErr = err
 			return
 		}
-		add := func(name string, docs []byte, err error, lookups, cm bool) {
+		add := func(r *rendered, docs []byte, err error) {
 			if err != nil && renderErr == nil {
-				renderErr = fmt.Errorf("%s: %w", name, err)
+				renderErr = fmt.Errorf("%s: %w", r.name, err)
 			}
 			if err != nil {
 				return
 			}
 			objs, err := Objects(docs)
 			if err != nil && renderErr == nil {
-				renderErr = fmt.Errorf("%s: %w", name, err)
+				renderErr = fmt.Errorf("%s: %w", r.name, err)
 			}
-			renders = append(renders, &rendered{name: name, docs: docs, objs: objs, secretLookups: lookups, certManager: cm})
+			if r.tlsSecret == "" {
+				r.tlsSecret = "guardrails-webhook-tls"
+			}
+			r.docs, r.objs = docs, objs
+			renders = append(renders, r)
 		}
 		docs, err := Build(filepath.Join(root, CertManagerDir))
-		add("cert-manager", docs, err, false, true)
+		add(&rendered{name: "cert-manager", certManager: true}, docs, err)
 		docs, err = BuildSelfSigned(root)
-		add("self-signed", docs, err, false, false)
+		add(&rendered{name: "self-signed"}, docs, err)
 		docs, err = Build(filepath.Join(root, "deploy/testdata/with-secret-lookups"))
-		add("cert-manager+secret-lookups", docs, err, true, true)
+		add(&rendered{name: "cert-manager+secret-lookups", secretLookups: true, certManager: true}, docs, err)
+		docs, err = Build(filepath.Join(root, "deploy/testdata/with-events"))
+		add(&rendered{name: "cert-manager+events", events: true, certManager: true}, docs, err)
+		docs, err = Build(filepath.Join(root, "deploy/testdata/with-monitoring"))
+		add(&rendered{name: "cert-manager+monitoring", certManager: true}, docs, err)
+		for _, c := range chartInstalls(root) {
+			docs, err := c.render()
+			add(c.r, docs, err)
+		}
 	})
 	if renderErr != nil {
 		t.Fatal(renderErr)
@@ -296,8 +320,14 @@ type common struct {
 func checkCommon(t *testing.T, r *rendered, c common, path string) {
 	t.Helper()
 	where := r.name + " " + c.name
-	if c.sideEffects == nil || *c.sideEffects != admissionregistrationv1.SideEffectClassNone {
-		t.Errorf("%s: sideEffects %v, want None (server-side dry-run)", where, c.sideEffects)
+	// None, or NoneOnDryRun when the webhook records Events (never on a
+	// dry run): either way server-side dry-run works.
+	wantSE := admissionregistrationv1.SideEffectClassNone
+	if r.events {
+		wantSE = admissionregistrationv1.SideEffectClassNoneOnDryRun
+	}
+	if c.sideEffects == nil || *c.sideEffects != wantSE {
+		t.Errorf("%s: sideEffects %v, want %s (server-side dry-run)", where, fmtPtr(c.sideEffects), wantSE)
 	}
 	if !reflect.DeepEqual(c.versions, []string{"v1"}) {
 		t.Errorf("%s: admissionReviewVersions %v", where, c.versions)
@@ -353,15 +383,18 @@ func TestWebhookConfigurations(t *testing.T) {
 					}
 				}
 			} else {
-				secret := mustFind(t, r, "Secret", "guardrails-webhook-tls", &corev1.Secret{})
+				ca := r.externalCA
+				if ca == nil {
+					ca = mustFind(t, r, "Secret", r.tlsSecret, &corev1.Secret{}).Data["ca.crt"]
+				}
 				for _, wh := range v.Webhooks {
-					if !bytes.Equal(wh.ClientConfig.CABundle, secret.Data["ca.crt"]) {
-						t.Errorf("%s: caBundle is not the Secret's ca.crt", wh.Name)
+					if !bytes.Equal(wh.ClientConfig.CABundle, ca) {
+						t.Errorf("%s: caBundle is not the CA of the serving certificate", wh.Name)
 					}
 				}
 				for _, wh := range m.Webhooks {
-					if !bytes.Equal(wh.ClientConfig.CABundle, secret.Data["ca.crt"]) {
-						t.Errorf("%s: caBundle is not the Secret's ca.crt", wh.Name)
+					if !bytes.Equal(wh.ClientConfig.CABundle, ca) {
+						t.Errorf("%s: caBundle is not the CA of the serving certificate", wh.Name)
 					}
 				}
 			}
@@ -637,7 +670,7 @@ func TestWorkload(t *testing.T) {
 			for _, v := range ps.Volumes {
 				vols[v.Name] = v
 			}
-			if mounts["certs"].MountPath != args["cert-dir"] || vols["certs"].Secret == nil || vols["certs"].Secret.SecretName != "guardrails-webhook-tls" {
+			if mounts["certs"].MountPath != args["cert-dir"] || vols["certs"].Secret == nil || vols["certs"].Secret.SecretName != r.tlsSecret {
 				t.Errorf("--cert-dir=%s, certs mount %+v, volume %+v", args["cert-dir"], mounts["certs"], vols["certs"])
 			}
 			if filepath.Join(mounts["config"].MountPath, "config.yaml") != args["config"] || vols["config"].ConfigMap == nil {
@@ -664,11 +697,11 @@ func TestWorkload(t *testing.T) {
 				}
 				secret, _, _ := unstructured.NestedString(crt.Object, "spec", "secretName")
 				names, _, _ := unstructured.NestedStringSlice(crt.Object, "spec", "dnsNames")
-				if secret != "guardrails-webhook-tls" || !reflect.DeepEqual(names, []string{"guardrails-webhook.guardrails-system.svc", "guardrails-webhook.guardrails-system.svc.cluster.local"}) {
+				if secret != r.tlsSecret || !reflect.DeepEqual(names, []string{"guardrails-webhook.guardrails-system.svc", "guardrails-webhook.guardrails-system.svc.cluster.local"}) {
 					t.Errorf("Certificate: secretName %q dnsNames %v", secret, names)
 				}
-			} else {
-				s := mustFind(t, r, "Secret", "guardrails-webhook-tls", &corev1.Secret{})
+			} else if r.externalCA == nil {
+				s := mustFind(t, r, "Secret", r.tlsSecret, &corev1.Secret{})
 				if s.Type != corev1.SecretTypeTLS || len(s.Data["tls.crt"]) == 0 || len(s.Data["tls.key"]) == 0 || len(s.Data["ca.crt"]) == 0 || len(s.Data) != 3 {
 					t.Errorf("Secret %s: type %s, keys %v (want tls.crt, tls.key, ca.crt only: never the CA key)", s.Name, s.Type, keys(secretKeys(s)))
 				}
@@ -747,8 +780,23 @@ func TestRBAC(t *testing.T) {
 					roles++
 				}
 			}
-			if roles != 2 {
-				t.Errorf("%d ClusterRoles and ClusterRoleBindings, want one of each", roles)
+			wantRoles := 2
+			if r.events {
+				wantRoles = 4
+				// Events only: create, and patch for the count of a
+				// repeated Event.
+				er := mustFind(t, r, "ClusterRole", ClusterRoleName+"-events", &rbacv1.ClusterRole{})
+				wantRules := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}}}
+				if !reflect.DeepEqual(er.Rules, wantRules) {
+					t.Errorf("events ClusterRole rules %+v, want %+v", er.Rules, wantRules)
+				}
+				erb := mustFind(t, r, "ClusterRoleBinding", ClusterRoleName+"-events", &rbacv1.ClusterRoleBinding{})
+				if erb.RoleRef.Name != er.Name || !reflect.DeepEqual(erb.Subjects, []rbacv1.Subject{{Kind: "ServiceAccount", Name: "guardrails-webhook", Namespace: Namespace}}) {
+					t.Errorf("events ClusterRoleBinding %+v", erb)
+				}
+			}
+			if roles != wantRoles {
+				t.Errorf("%d ClusterRoles and ClusterRoleBindings, want %d", roles, wantRoles)
 			}
 			cr := mustFind(t, r, "ClusterRole", ClusterRoleName, &rbacv1.ClusterRole{})
 			want := clustercache.RBACRulesFor(clustercache.Options{SecretLookups: r.secretLookups})
@@ -780,17 +828,22 @@ func TestRBAC(t *testing.T) {
 	}
 }
 
-// TestCertManagerCRDStubs: the test stubs define every cert-manager kind
-// the cert-manager overlay uses, with the right group, version and scope.
+// TestCertManagerCRDStubs: the test stubs define every cert-manager and
+// prometheus-operator kind the installs use, with the right group, version
+// and scope.
 func TestCertManagerCRDStubs(t *testing.T) {
 	root := repoRoot(t)
-	b, err := os.ReadFile(filepath.Join(root, CertManagerCRDs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := Objects(b)
-	if err != nil {
-		t.Fatal(err)
+	var objs []*unstructured.Unstructured
+	for _, f := range []string{CertManagerCRDs, PrometheusOperatorCRDs} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := Objects(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, o...)
 	}
 	defined := map[string]bool{}
 	for _, o := range objs {
@@ -811,7 +864,7 @@ func TestCertManagerCRDStubs(t *testing.T) {
 	for _, r := range installs(t) {
 		for _, o := range r.objs {
 			gv := o.GetAPIVersion()
-			if strings.HasPrefix(gv, "cert-manager.io/") && !defined[gv+"/"+o.GetKind()] {
+			if (strings.HasPrefix(gv, "cert-manager.io/") || strings.HasPrefix(gv, "monitoring.coreos.com/")) && !defined[gv+"/"+o.GetKind()] {
 				t.Errorf("%s: %s %s has no stub CRD", r.name, gv, o.GetKind())
 			}
 		}

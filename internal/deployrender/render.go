@@ -32,12 +32,15 @@ import (
 
 // Directories of deploy/, relative to the repository root.
 const (
-	BaseDir           = "deploy/base"
-	CertManagerDir    = "deploy/cert-manager"
-	SelfSignedDir     = "deploy/self-signed"
-	SecretLookupsDir  = "deploy/components/secret-lookups"
-	CertManagerCRDs   = "deploy/testdata/cert-manager-crds.stub.yaml"
-	selfSignedCertDir = "certs" // inside SelfSignedDir
+	BaseDir          = "deploy/base"
+	CertManagerDir   = "deploy/cert-manager"
+	SelfSignedDir    = "deploy/self-signed"
+	SecretLookupsDir = "deploy/components/secret-lookups"
+	CertManagerCRDs  = "deploy/testdata/cert-manager-crds.stub.yaml"
+	// PrometheusOperatorCRDs are test stubs of ServiceMonitor and
+	// PrometheusRule (the monitoring component, the chart's monitoring.*).
+	PrometheusOperatorCRDs = "deploy/testdata/prometheus-operator-crds.stub.yaml"
+	selfSignedCertDir      = "certs" // inside SelfSignedDir
 )
 
 // Names of the objects deploy/base defines.

@@ -51,6 +51,8 @@ var forbidden = []arrow{
 	{"internal/policyreport", "internal/report", "PolicyReports are not the CLI's reports"},
 	{"internal/configreload", "internal/admission", "the reloader is below the handlers that read its policy"},
 	{"internal/configreload", "internal/audit", "the reloader knows only the configuration and the policy"},
+	{"internal/admission", "internal/events", "the handlers record Events through admission.EventRecorder; serve wires the recorder"},
+	{"internal/events", "!internal/rules", "the Event recorder knows only the rules' vocabulary"},
 	{"", "cmd/", "nothing imports the binary"},
 	{"", "hack/", "nothing imports the tools under hack/"},
 }

@@ -50,11 +50,12 @@ var (
 	}, []string{"rule", "mode", "action"})
 
 	// RequestDuration observes the time spent in the handler (decode,
-	// rules, response), by handler.
+	// rules, response), by handler. The buckets reach past the webhooks'
+	// timeouts (3s and 5s), so that a p99 near them can be told apart.
 	RequestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "guardrails_admission_duration_seconds",
 		Help:    "Time spent answering one admission request, by handler.",
-		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
+		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 	}, []string{"handler"})
 
 	// InternalErrors counts internal errors by handler and kind (panic,
@@ -64,6 +65,15 @@ var (
 		Name: "guardrails_internal_errors_total",
 		Help: "Internal errors by handler, kind (panic, decode, lookup) and outcome (denied, admitted).",
 	}, []string{"handler", "kind", "outcome"})
+
+	// ServingCertificateExpiry is the expiry (notAfter, Unix seconds) of
+	// the serving certificate the webhook server presents, read from the
+	// certificate as loaded by the server's certificate watcher: it moves
+	// when a renewed certificate is picked up from disk.
+	ServingCertificateExpiry = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "guardrails_serving_certificate_expiry_timestamp_seconds",
+		Help: "Expiry (notAfter) of the serving certificate the webhook presents, in seconds since the Unix epoch; follows certificate rotation.",
+	})
 )
 
 var (
@@ -130,5 +140,5 @@ var (
 func init() {
 	crmetrics.Registry.MustRegister(RequestsTotal, DecisionsTotal, RequestDuration, InternalErrors,
 		ExemptionsApplied, ConfigReloads, ConfigReloadErrors,
-		AuditViolations, AuditLastCompleted, AuditObjects, AuditDuration, AuditRuns)
+		AuditViolations, AuditLastCompleted, AuditObjects, AuditDuration, AuditRuns, ServingCertificateExpiry)
 }
