@@ -41,6 +41,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"text/tabwriter"
@@ -134,6 +135,8 @@ func main() {
 	flag.IntVar(&m.Bindings, "bindings", 0, "RoleBindings and ClusterRoleBindings in the cluster view (the bindings index)")
 	flag.IntVar(&m.Hostile, "hostile", 2, "hostile clients of the hostile scenario, next to the normal ones, run once on the configuration of the most Ingresses and clients (0 skips it)")
 	flag.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and clients: one process) to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
 	m.Ingresses, m.Concurrency = ingresses, concurrency
 	if flag.NArg() > 0 || m.Duration <= 0 || m.Round <= 0 || slices.Min(m.Concurrency) < 1 || slices.Min(m.Ingresses) < 0 || m.Bindings < 0 || m.Hostile < 0 {
@@ -142,6 +145,27 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	rep, err := RunMatrix(ctx, m, func(r *Report) {
 		if !asJSON {
 			printText(os.Stdout, r)
@@ -160,6 +184,7 @@ func main() {
 		printSummary(os.Stdout, rep)
 	}
 	if rep.Errors > 0 {
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
