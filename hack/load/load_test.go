@@ -57,6 +57,11 @@ func TestRun(t *testing.T) {
 		}
 		has(k["ratios"].(map[string]any), name+" ratios", "p50", "p99", "throughput")
 	}
+	for _, target := range []string{"baseline", "guardrails"} {
+		if cpu, _ := doc["overall"].(map[string]any)[target].(map[string]any)["cpuPerRequestUs"].(float64); cpu <= 0 {
+			t.Errorf("overall %s: CPU per request %v", target, cpu)
+		}
+	}
 	want := []string{"deployment-good", "deployment-bad", "ingress-annotated", "ingress-conflict",
 		"clusterrolebinding", "namespace-update", "mutate-coredns", "clusterrole-widened", "overall"}
 	if !slices.Equal(names, want) {

@@ -244,6 +244,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		all  []time.Duration
 		nerr int
 		time time.Duration
+		cpu  time.Duration // CPU time of the process
 	}
 	accs := map[bool]*acc{}
 	for _, base := range []bool{true, false} {
@@ -257,9 +258,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		for _, base := range order {
 			a := accs[base]
-			start := time.Now()
+			start, cpu0 := time.Now(), processCPU()
 			samples := t.round(ctx, scs, base, o.Concurrency, o.Round)
 			a.time += time.Since(start)
+			a.cpu += processCPU() - cpu0
 			for _, s := range samples {
 				if s.err != nil {
 					a.errs[s.kind]++
@@ -284,6 +286,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Kinds[i] = kr
 	}
 	rep.Overall = KindReport{Kind: "overall", Baseline: summarize(b.all, b.nerr, b.time), Guardrails: summarize(g.all, g.nerr, g.time)}
+	rep.Overall.Baseline.CPUPerRequest = cpuPerRequest(b.cpu, rep.Overall.Baseline.Requests)
+	rep.Overall.Guardrails.CPUPerRequest = cpuPerRequest(g.cpu, rep.Overall.Guardrails.Requests)
 	rep.Overall.Ratios = ratios(rep.Overall.Guardrails, rep.Overall.Baseline)
 	if o.Hostile > 0 {
 		hs, err := hostileScenario()
@@ -531,7 +535,10 @@ func printText(w io.Writer, r *Report) {
 		fmt.Fprintf(tw, "\tratio\t\t\t%.2fx\t%.2fx\t\t%.2fx\t\t\n", k.Ratios.Throughput, k.Ratios.P50, k.Ratios.P99)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nratios are guardrails/baseline (latency >1x: slower; req/s <1x: fewer). errors: %d\n", r.Errors)
+	o := r.Overall
+	fmt.Fprintf(w, "\nCPU per request (the whole process: server and clients): baseline %.1f µs, guardrails %.1f µs, ratio %.2fx\n",
+		o.Baseline.CPUPerRequest, o.Guardrails.CPUPerRequest, o.Ratios.CPU)
+	fmt.Fprintf(w, "ratios are guardrails/baseline (latency >1x: slower; req/s <1x: fewer). errors: %d\n", r.Errors)
 	for _, s := range r.ErrorSamples {
 		fmt.Fprintln(w, "  ", s)
 	}

@@ -83,16 +83,17 @@ func met(r Ratios) bool {
 func printSummary(w io.Writer, m *MatrixReport) {
 	fmt.Fprintf(w, "summary: guardrails/baseline, all kinds of requests (goals: req/s >= %.2fx, p50 and p99 <= %.1fx)\n\n", goalThroughput, goalLatency)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "ingresses\tbindings\tclients\treq/s\tp50\tp99\tgoals\t")
+	fmt.Fprintln(tw, "ingresses\tbindings\tclients\treq/s\tp50\tp99\tgoals\tCPU/request\t")
 	for _, r := range m.Runs {
 		c, rs := r.Config, r.Overall.Ratios
 		verdict := "met"
 		if !met(rs) {
 			verdict = "NOT met"
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%.2fx\t%.2fx\t%.2fx\t%s\t\n", c.Ingresses, c.Bindings, c.Concurrency, rs.Throughput, rs.P50, rs.P99, verdict)
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%.2fx\t%.2fx\t%.2fx\t%s\t%.2fx\t\n", c.Ingresses, c.Bindings, c.Concurrency, rs.Throughput, rs.P50, rs.P99, verdict, rs.CPU)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "(CPU/request: CPU time of the whole process per request, guardrails/baseline; the steadier figure on a shared machine)")
 	for _, r := range m.Runs {
 		if h := r.Hostile; h != nil {
 			verdict := "met"
