@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-logr/logr"
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -131,7 +132,9 @@ func fillsRequests(s *rules.Settings) bool {
 // what would be set; else a JSON patch from the request's object to the
 // mutated copy, with warnings.
 func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Response, string) {
-	log := logger(ctx).WithValues("uid", r.req.UID, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name)
+	log := func() logr.Logger {
+		return logger(ctx).WithValues("uid", r.req.UID, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name)
+	}
 	if len(p.muts) == 0 {
 		resp := admission.Allowed("")
 		resp.Warnings = warnings(verdict{}, p.notes)
@@ -153,7 +156,7 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 		for id, ts := range audit {
 			resp.AuditAnnotations[id] = truncate(strings.Join(ts, "; "), maxAuditValueLen)
 		}
-		log.Info("mutation not applied in audit mode", "mutations", texts)
+		log().Info("mutation not applied in audit mode", "mutations", texts)
 		return resp, metrics.ResultAllowed
 	}
 
@@ -174,7 +177,7 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 		all = append(all, "[guardrails] "+s)
 	}
 	resp.Warnings = warnings(verdict{}, append(all, p.notes...))
-	log.Info("mutated", "mutations", texts)
+	log().Info("mutated", "mutations", texts)
 	return resp, metrics.ResultPatched
 }
 

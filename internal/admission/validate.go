@@ -162,15 +162,18 @@ func (v *Validator) respond(ctx context.Context, r *request, vd verdict) (admiss
 		metrics.ExemptionsApplied.WithLabelValues(x.Rule, x.Exemption.ID).Inc()
 	}
 
-	if len(vd.exempted) > 0 {
-		logger(ctx).Info("exempted", "uid", r.req.UID,
-			"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
-			"user", r.who.User, "exemptions", exemptedAnnotation(vd.exempted))
-	}
-	if vd.any() {
-		logger(ctx).Info("findings", "uid", r.req.UID,
-			"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
-			"user", r.who.User, "mode", r.target.mode, "denied", len(vd.deny) > 0, "findings", logFindings(vd))
+	// The log lines are built only when the logger writes them.
+	if log := logger(ctx); log.Enabled() {
+		if len(vd.exempted) > 0 {
+			log.Info("exempted", "uid", r.req.UID,
+				"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
+				"user", r.who.User, "exemptions", exemptedAnnotation(vd.exempted))
+		}
+		if vd.any() {
+			log.Info("findings", "uid", r.req.UID,
+				"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
+				"user", r.who.User, "mode", r.target.mode, "denied", len(vd.deny) > 0, "findings", logFindings(vd))
+		}
 	}
 
 	var resp admission.Response
