@@ -309,7 +309,8 @@ func TestAlerts(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"GuardrailsWebhookDown", "GuardrailsWebhookNotReady", "GuardrailsAdmissionLatencyHigh",
-		"GuardrailsInternalErrors", "GuardrailsDenialsRisingSharply", "GuardrailsServingCertificateExpiresSoon"} {
+		"GuardrailsInternalErrors", "GuardrailsDenialsRisingSharply", "GuardrailsServingCertificateExpiresSoon",
+		"GuardrailsConfigReloadFailing", "GuardrailsAuditNotCompleting"} {
 		if !seen[want] {
 			t.Errorf("no alert %s", want)
 		}
