@@ -231,3 +231,27 @@ func TestBaseStaysLeastPrivilege(t *testing.T) {
 		}
 	}
 }
+
+// TestChartPolicyReportsWithoutCRDs: audit.policyReports.installCRDs=false
+// (Kyverno or Policy Reporter installed the CRDs) leaves the CRDs out and
+// keeps the grant to write the reports.
+func TestChartPolicyReportsWithoutCRDs(t *testing.T) {
+	helm := helmBinary(t)
+	docs, err := HelmTemplate(helm, filepath.Join(repoRoot(t), ChartDir), "guardrails", Namespace,
+		"--set", "audit.enabled=true", "--set", "audit.policyReports.enabled=true", "--set", "audit.policyReports.installCRDs=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := Objects(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if o.GetKind() == "CustomResourceDefinition" {
+			t.Errorf("CRD %s rendered with installCRDs=false", o.GetName())
+		}
+	}
+	if Find(objs, "ClusterRole", "guardrails-policy-reports") == nil {
+		t.Error("no ClusterRole guardrails-policy-reports")
+	}
+}
