@@ -31,9 +31,8 @@ var suiteAddonNamespaces = []string{
 
 // writeSuiteConfig writes the webhook's configuration for the suite into
 // dir: the embedded default with priority.addonNamespaces set to
-// suiteAddonNamespaces and an ingress.sharedHosts entry that lets
-// ownTenant serve sharedHost (e2e/ingress_ownership_test.go), checked by
-// the same parser the webhook uses.
+// suiteAddonNamespaces and ingress.sharedHosts letting ownTenant serve
+// sharedHost, checked by the same parser the webhook uses.
 func writeSuiteConfig(dir string) (string, error) {
 	var doc map[string]any
 	if err := yaml.Unmarshal(config.DefaultYAML(), &doc); err != nil {
