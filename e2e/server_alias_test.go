@@ -91,6 +91,25 @@ func TestServerAliasAttacks(t *testing.T) {
 		mustNotExist(t, aliasTenant, "ingress", "grab-alias")
 	})
 
+	// The owner's own alias makes the host the owner's: the webhook's
+	// Ingress cache keeps the annotation.
+	t.Run("host-held-as-alias", func(t *testing.T) {
+		const held = "held.alias.e2e.example.com"
+		mustOK(t, admin(t, "apply", "-f", writeTemp(t, "alias-holder.yaml", []byte(ownIngress(aliasOwner, "holder", "nginx", "holder.alias.e2e.example.com", "/", "Prefix",
+			map[string]string{"nginx.ingress.kubernetes.io/server-alias": held})))))
+		file := writeTemp(t, "grab-held.yaml", []byte(ownIngress(aliasTenant, "grab-held", "nginx", held, "/", "Prefix", nil)))
+		var last result
+		if !eventually(15*time.Second, func() bool {
+			last = as(t, aliasUser, "apply", "--dry-run=server", "-f", file)
+			return isWebhookDenial(last)
+		}) {
+			t.Fatalf("a host the owner holds as a server-alias was never denied to the tenant:\n%s", last)
+		}
+		mustDeny(t, last, finding{"ingress-conflict", "spec.rules[0].host"})
+		mustDeny(t, as(t, aliasUser, "apply", "-f", file), finding{"ingress-conflict", "spec.rules[0].host"})
+		mustNotExist(t, aliasTenant, "ingress", "grab-held")
+	})
+
 	t.Run("pattern-alias", func(t *testing.T) {
 		for _, pattern := range []string{"~^.+$", "*.e2e.example.com", ".e2e.example.com"} {
 			file := writeTemp(t, "pattern-alias.yaml", []byte(ownIngress(aliasTenant, "pattern-alias", "nginx", "p.alias.e2e.example.com", "/", "Prefix",
