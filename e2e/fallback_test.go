@@ -133,6 +133,7 @@ var beyondFallback = map[string]string{
 	"rbac-cluster-admin/eq-nodes-proxy":                      "the ClusterRole's rules",
 	"rbac-cluster-admin/eq-serviceaccount-token":             "the ClusterRole's rules",
 	"rbac-cluster-admin/eq-validating-webhooks":              "the ClusterRole's rules",
+	"rbac-cluster-admin/rb-kube-system-impersonate":          "the ClusterRole's rules",
 }
 
 // rejectedByAPIServer are fixtures the API server rejects before either

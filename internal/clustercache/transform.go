@@ -21,8 +21,8 @@ import (
 
 // IngressAnnotationsKept are the annotations TransformIngress keeps: the
 // ones the conflict index reads (rules.IngressClassOf, rules.IngressIsCanary,
-// rules.ShareHostWith) plus use-regex, which decides how ingress-nginx
-// matches paths. If the
+// rules.ShareHostWith, rules.IngressHosts: server-alias names are hosts)
+// plus use-regex, which decides how ingress-nginx matches paths. If the
 // index starts reading another annotation, add it here (the test
 // TestTransformIngressKeepsIndexInputs compares indexes built from full and
 // trimmed fixtures).
@@ -31,6 +31,7 @@ var IngressAnnotationsKept = []string{
 	"nginx.ingress.kubernetes.io/canary",
 	"nginx.ingress.kubernetes.io/use-regex",
 	rules.ShareHostAnnotation,
+	rules.ServerAliasAnnotation,
 }
 
 func identity(m *metav1.ObjectMeta) metav1.ObjectMeta {

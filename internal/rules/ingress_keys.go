@@ -69,6 +69,30 @@ func ShareHostWith(ing *networkingv1.Ingress) []string {
 	return out
 }
 
+// ServerAliasAnnotation is ingress-nginx's server-alias: more names for the
+// server of the Ingress's hosts (nginx's server_name), comma-separated.
+const ServerAliasAnnotation = ingressNginxPrefix + "server-alias"
+
+// ServerAliases returns the names of ing's server-alias annotation,
+// trimmed, in the order written, without empty entries.
+func ServerAliases(ing *networkingv1.Ingress) []string {
+	var out []string
+	for _, a := range strings.Split(ing.Annotations[ServerAliasAnnotation], ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// IsServerNamePattern reports whether an nginx server name matches more
+// than one host: a regular expression ("~…"), a wildcard ("*.example.com",
+// "www.example.*") or the ".example.com" shorthand for example.com and
+// all its subdomains.
+func IsServerNamePattern(name string) bool {
+	return strings.HasPrefix(name, "~") || strings.Contains(name, "*") || strings.HasPrefix(name, ".")
+}
+
 // NormalizeHost returns host the way controllers compare it: lower-cased
 // (DNS names are case-insensitive) and without a trailing dot (the fully
 // qualified "shop.example.com." is the same name).
@@ -89,8 +113,10 @@ type IngressHostClaim struct {
 // even without http (ingress-nginx then routes the host to the Ingress's
 // default backend); a rule without host but with http serves the
 // catch-all "". An Ingress with a defaultBackend and no rules serves the
-// catch-all too (field spec.defaultBackend). A host may appear more than
-// once.
+// catch-all too (field spec.defaultBackend). Then each name of the
+// server-alias annotation that is not a pattern (field
+// metadata.annotations[nginx.ingress.kubernetes.io/server-alias]). A host
+// may appear more than once.
 func IngressHosts(ing *networkingv1.Ingress) []IngressHostClaim {
 	if ing == nil {
 		return nil
@@ -105,6 +131,16 @@ func IngressHosts(ing *networkingv1.Ingress) []IngressHostClaim {
 	}
 	if len(ing.Spec.Rules) == 0 && ing.Spec.DefaultBackend != nil {
 		out = append(out, IngressHostClaim{Host: "", Field: field.NewPath("spec", "defaultBackend")})
+	}
+	// ingress-nginx answers for each server-alias name too, as long as no
+	// Ingress serves that name as a host: the alias takes a host before
+	// its owner serves it, or whenever the owner's Ingress is replaced.
+	// Patterns are catch-alls, ingress-wildcard-host's business.
+	aliasField := field.NewPath("metadata", "annotations").Key(ServerAliasAnnotation)
+	for _, a := range ServerAliases(ing) {
+		if !IsServerNamePattern(a) {
+			out = append(out, IngressHostClaim{Host: NormalizeHost(a), Field: aliasField})
+		}
 	}
 	return out
 }

@@ -20,7 +20,12 @@ import (
 //     newly added hosts of other teams — a catch-all one level down;
 //   - spec.defaultBackend on an Ingress without rules: ingress-nginx (and
 //     Traefik) make it the controller-wide default backend, i.e. a
-//     catch-all for every unknown host.
+//     catch-all for every unknown host;
+//   - metadata.annotations[nginx.ingress.kubernetes.io/server-alias]: a
+//     name that is an nginx pattern ("~regex", "*.example.com",
+//     "www.example.*", ".example.com") adds a catch-all to the Ingress's
+//     server. ingress-nginx drops an alias only when it equals a host that
+//     an Ingress serves, never a pattern.
 //
 // Passes: named hosts; a defaultBackend next to rules (ingress-nginx
 // scopes it to the Ingress's own hosts); rules without host and without
@@ -29,8 +34,9 @@ var ingressWildcardHost = &Rule{
 	ID:            "ingress-wildcard-host",
 	DefaultAction: ActionDeny,
 	Kinds:         ingressKinds,
-	Summary:       "catch-all rules (no host, * or *.domain) outside allowed namespaces",
-	Why: "A rule without host, a bare \"*\" host, a wildcard host such as \"*.example.com\" or a rule-less defaultBackend " +
+	Summary:       "catch-all rules (no host, * or *.domain, pattern server-aliases) outside allowed namespaces",
+	Why: "A rule without host, a bare \"*\" host, a wildcard host such as \"*.example.com\", a rule-less defaultBackend " +
+		"or a wildcard or regex name in ingress-nginx's server-alias annotation " +
 		"catches the traffic of every host (or subdomain) the controller serves that no other Ingress claims, " +
 		"including mistyped and newly added hosts of other teams.",
 	Fix: "Set spec.rules[].host to the host the application serves; catch-alls belong in the namespaces " +
@@ -67,6 +73,16 @@ func checkIngressWildcardHost(in *Input) []Violation {
 				Field:   fp,
 				Message: fmt.Sprintf("rule %d has no host, so it catches requests for every host", i),
 				Hint:    hint,
+			})
+		}
+	}
+	aliasField := field.NewPath("metadata", "annotations").Key(ServerAliasAnnotation)
+	for _, a := range ServerAliases(ing) {
+		if IsServerNamePattern(a) {
+			out = append(out, Violation{
+				Field:   aliasField,
+				Message: fmt.Sprintf("server-alias \"%s\" is a pattern, which catches requests for every host it matches that no other Ingress names", a),
+				Hint:    "list only exact host names in server-alias; catch-alls and wildcard hosts are allowed only in the namespaces listed in wildcardHostNamespaces",
 			})
 		}
 	}

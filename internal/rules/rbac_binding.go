@@ -83,6 +83,17 @@ func (b *Binding) Role() (key RoleKey, ok bool) {
 // cluster-scoped resources (a ClusterRoleBinding), not in one namespace.
 func (b *Binding) clusterWide() bool { return b.Kind == KindClusterRoleBinding }
 
+// scope says where b grants its role.
+func (b *Binding) scope() rbacScope {
+	switch {
+	case b.clusterWide():
+		return rbacScopeCluster
+	case b.Namespace == rbacSystemNamespace:
+		return rbacScopeSystem
+	}
+	return rbacScopeNamespace
+}
+
 // where says where a binding applies: "" for a ClusterRoleBinding,
 // ` in namespace "x"` for a RoleBinding.
 func (b *Binding) where() string {

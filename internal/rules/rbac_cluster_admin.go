@@ -166,7 +166,7 @@ func checkRBACClusterAdminBinding(in *Input, b *Binding) []Violation {
 	if builtin {
 		rules = rbacWithoutBuiltinPowers(rules)
 	}
-	if h, ok := rbacFind(rbacAdminPowers, rules, b.clusterWide()); ok {
+	if h, ok := rbacFind(rbacAdminPowers, rules, b.scope()); ok {
 		return deny(fmt.Sprintf("%s grants %s%s to %s: %s", b.Kind, b.roleString(), b.where(), to, h.sentence()))
 	}
 	if builtin && b.clusterWide() {
@@ -178,7 +178,7 @@ func checkRBACClusterAdminBinding(in *Input, b *Binding) []Violation {
 			AtMost: ActionWarn,
 		}}
 	}
-	if h, ok := rbacFind(rbacSensitivePowers, rules, b.clusterWide()); ok {
+	if h, ok := rbacFind(rbacSensitivePowers, rules, b.scope()); ok {
 		so := h.sentence()
 		if !b.clusterWide() {
 			so = strings.Replace(so, "in this namespace", fmt.Sprintf("in namespace %q", b.Namespace), 1)
@@ -297,6 +297,8 @@ type rbacRoleVerdict struct {
 	okC      bool
 	ns       rbacHeld // power held through RoleBindings
 	okN      bool
+	sys      rbacHeld // power held through RoleBindings in kube-system
+	okS      bool
 	bindings []*Binding // bindings that empower someone in a scope where a power holds
 }
 
@@ -340,14 +342,18 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 	}
 	v := rbacRoleVerdict{key: key, rules: rules}
 	if key.Kind == KindClusterRole {
-		v.cluster, v.okC = rbacFind(rbacAdminPowers, rules, true)
+		v.cluster, v.okC = rbacFind(rbacAdminPowers, rules, rbacScopeCluster)
 	}
-	v.ns, v.okN = rbacFind(rbacAdminPowers, rules, false)
+	v.ns, v.okN = rbacFind(rbacAdminPowers, rules, rbacScopeNamespace)
+	if key.Kind == KindClusterRole || key.Namespace == rbacSystemNamespace {
+		v.sys, v.okS = rbacFind(rbacAdminPowers, rules, rbacScopeSystem)
+	}
 	if via != nil {
 		v.okC = v.okC && v.cluster.ownShare()
 		v.okN = v.okN && v.ns.ownShare()
+		v.okS = v.okS && v.sys.ownShare()
 	}
-	if !v.okC && !v.okN {
+	if !v.okC && !v.okN && !v.okS {
 		return nil
 	}
 	blame := field.NewPath("rules")
@@ -362,7 +368,7 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 		if len(rbacGrantedSubjects(b)) == 0 {
 			continue
 		}
-		if b.clusterWide() && v.okC || !b.clusterWide() && v.okN {
+		if ok := map[rbacScope]bool{rbacScopeCluster: v.okC, rbacScopeSystem: v.okS, rbacScopeNamespace: v.okN}[b.scope()]; ok {
 			v.bindings = append(v.bindings, b)
 		}
 	}
@@ -370,14 +376,20 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 		return nil
 	}
 	clusterBound := slices.ContainsFunc(v.bindings, (*Binding).clusterWide)
+	systemBound := slices.ContainsFunc(v.bindings, func(b *Binding) bool { return b.scope() == rbacScopeSystem })
 	h := v.ns
-	if clusterBound {
+	switch {
+	case clusterBound:
 		h = v.cluster
+	case systemBound:
+		h = v.sys
 	}
 	var effect string
 	switch {
 	case clusterBound:
 		effect = "make the subjects bound to it cluster-admin"
+	case systemBound:
+		effect = "make the subjects bound to it in kube-system cluster-admin (they would act as the controllers' service accounts)"
 	case key.Kind == KindRole:
 		effect = fmt.Sprintf("give the subjects bound to it every permission in namespace %q", key.Namespace)
 	default:

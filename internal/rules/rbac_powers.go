@@ -19,7 +19,13 @@ package rules
 // RoleBinding a role acts in one namespace: there only "everything" is
 // full power (rbac-cluster-admin has always denied that), and escalate or
 // bind on roles lets the holder give itself everything in that namespace
-// (a warning).
+// (a warning). kube-system is the exception: the controllers' service
+// accounts live there (kube-controller-manager runs each controller under
+// its own account: the garbage collector may update and delete every
+// object, the clusterrole-aggregation-controller escalate ClusterRoles),
+// so acting as a service account of kube-system — impersonating one,
+// minting its token, or writing and binding Roles there, which give both —
+// is cluster-admin through a RoleBinding too.
 
 import (
 	"fmt"
@@ -46,8 +52,38 @@ type rbacPower struct {
 	// so says what the holder can do with it, after "so its holders can".
 	so string
 	// cluster and namespace say where the power holds: through a
-	// ClusterRoleBinding, and through a RoleBinding (inside its namespace).
-	cluster, namespace bool
+	// ClusterRoleBinding, and through a RoleBinding (inside its namespace);
+	// system, through a RoleBinding in kube-system (namespace implies it).
+	cluster, namespace, system bool
+}
+
+// rbacScope is where a binding grants its role.
+type rbacScope int
+
+const (
+	// rbacScopeNamespace: a RoleBinding, in one namespace.
+	rbacScopeNamespace rbacScope = iota
+	// rbacScopeSystem: a RoleBinding in kube-system, home of the
+	// controllers' service accounts.
+	rbacScopeSystem
+	// rbacScopeCluster: a ClusterRoleBinding, every namespace and the
+	// cluster-scoped resources.
+	rbacScopeCluster
+)
+
+// rbacSystemNamespace is where kube-controller-manager's controllers have
+// their service accounts.
+const rbacSystemNamespace = "kube-system"
+
+// holdsIn reports whether p holds through a binding of scope sc.
+func (p *rbacPower) holdsIn(sc rbacScope) bool {
+	switch sc {
+	case rbacScopeCluster:
+		return p.cluster
+	case rbacScopeSystem:
+		return p.namespace || p.system
+	}
+	return p.namespace
 }
 
 func pr(verbs []string, group string, resources []string, names ...string) rbacv1.PolicyRule {
@@ -88,9 +124,9 @@ var rbacAdminPowers = []rbacPower{
 		cluster: true, namespace: true,
 	},
 	{needs: [][]rbacv1.PolicyRule{oneOf([]string{"escalate"}, rbacAPIGroup, "clusterroles", "roles")},
-		so: "write roles with permissions they do not have, every permission included", cluster: true},
+		so: "write roles with permissions they do not have, every permission included", cluster: true, system: true},
 	{needs: [][]rbacv1.PolicyRule{oneOf([]string{"bind"}, rbacAPIGroup, "clusterroles", "roles")},
-		so: "bind any role, cluster-admin included, to themselves", cluster: true},
+		so: "bind any role, cluster-admin included, to themselves", cluster: true, system: true},
 	{needs: [][]rbacv1.PolicyRule{oneOf([]string{"impersonate"}, "", "users")},
 		so: "act as any user, cluster administrators included", cluster: true},
 	{needs: [][]rbacv1.PolicyRule{oneOf([]string{"impersonate"}, "", "groups")},
@@ -98,11 +134,11 @@ var rbacAdminPowers = []rbacPower{
 	{needs: [][]rbacv1.PolicyRule{{pr([]string{"impersonate"}, "", []string{"groups"}, rbacSystemMasters)}},
 		so: "act as a member of system:masters, which RBAC never restricts", cluster: true},
 	{needs: [][]rbacv1.PolicyRule{oneOf([]string{"impersonate"}, "", "serviceaccounts")},
-		so: "act as any service account, the controllers' included", cluster: true},
+		so: "act as any service account, the controllers' included", cluster: true, system: true},
 	{needs: [][]rbacv1.PolicyRule{oneOf([]string{"impersonate"}, rbacAuthnGroup, "uids")},
 		so: "act under any user's UID", cluster: true},
 	{needs: [][]rbacv1.PolicyRule{oneOf([]string{"create"}, "", "serviceaccounts/token")},
-		so: "mint a token for any service account, the controllers' included", cluster: true},
+		so: "mint a token for any service account, the controllers' included", cluster: true, system: true},
 	{needs: [][]rbacv1.PolicyRule{oneOf([]string{"create"}, "", "nodes/proxy")},
 		so: "run commands in any pod through the kubelet's API", cluster: true},
 	{needs: [][]rbacv1.PolicyRule{oneOf(rbacWriteVerbs, rbacAdmissionGroup, "mutatingwebhookconfigurations")},
@@ -174,12 +210,12 @@ type rbacHeld struct {
 	what string
 }
 
-// rbacFind returns the first power of powers that rules hold in the given
-// scope (cluster-wide, or inside one namespace).
-func rbacFind(powers []rbacPower, rules []rbacRuleRef, clusterWide bool) (rbacHeld, bool) {
+// rbacFind returns the first power of powers that rules hold through a
+// binding of scope sc.
+func rbacFind(powers []rbacPower, rules []rbacRuleRef, sc rbacScope) (rbacHeld, bool) {
 	for i := range powers {
 		p := &powers[i]
-		if clusterWide && !p.cluster || !clusterWide && !p.namespace {
+		if !p.holdsIn(sc) {
 			continue
 		}
 		if h, ok := rbacHolds(p, rules); ok {

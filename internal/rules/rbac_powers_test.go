@@ -55,7 +55,7 @@ func TestRBACAdminPowers(t *testing.T) {
 			cluster bool
 			want    string
 		}{{true, c.cluster}, {false, c.namespace}} {
-			h, ok := rbacFind(rbacAdminPowers, rs, scope.cluster)
+			h, ok := rbacFind(rbacAdminPowers, rs, scopeOf(scope.cluster))
 			got := ""
 			if ok {
 				got = h.what
@@ -63,6 +63,45 @@ func TestRBACAdminPowers(t *testing.T) {
 			if got != scope.want {
 				t.Errorf("%s (cluster-wide %v): got %q, want %q", c.name, scope.cluster, got, scope.want)
 			}
+		}
+	}
+}
+
+// scopeOf maps "cluster-wide" to the scope of a ClusterRoleBinding, else
+// of a RoleBinding outside kube-system.
+func scopeOf(clusterWide bool) rbacScope {
+	if clusterWide {
+		return rbacScopeCluster
+	}
+	return rbacScopeNamespace
+}
+
+// TestRBACSystemNamespacePowers: through a RoleBinding in kube-system, the
+// powers that make the holder one of the controllers' service accounts
+// are cluster-admin-equivalent; the cluster-scoped ones stay out of reach.
+func TestRBACSystemNamespacePowers(t *testing.T) {
+	cases := []struct {
+		name  string
+		rules []rbacv1.PolicyRule
+		want  string
+	}{
+		{"everything", []rbacv1.PolicyRule{rule(s("*"), s("*"), s("*"))}, "every verb on every resource in every API group"},
+		{"token", []rbacv1.PolicyRule{rule(s("create"), s(""), s("serviceaccounts/token"))}, `"create" on serviceaccounts/token`},
+		{"impersonate serviceaccounts", []rbacv1.PolicyRule{rule(s("impersonate"), s(""), s("serviceaccounts"))}, `"impersonate" on serviceaccounts`},
+		{"escalate roles", []rbacv1.PolicyRule{rule(s("escalate"), s("rbac.authorization.k8s.io"), s("roles"))}, `"escalate" on roles`},
+		{"bind roles", []rbacv1.PolicyRule{rule(s("bind"), s("rbac.authorization.k8s.io"), s("roles"))}, `"bind" on roles`},
+		{"impersonate one account", []rbacv1.PolicyRule{rule(s("impersonate"), s(""), s("serviceaccounts"), "ci")}, ""},
+		{"webhooks are cluster-scoped", []rbacv1.PolicyRule{rule(s("patch"), s("admissionregistration.k8s.io"), s("mutatingwebhookconfigurations"))}, ""},
+		{"impersonate users is cluster-scoped", []rbacv1.PolicyRule{rule(s("impersonate"), s(""), s("users"))}, ""},
+		{"read secrets", []rbacv1.PolicyRule{rule(s("get", "list", "watch"), s(""), s("secrets"))}, ""},
+	}
+	for _, c := range cases {
+		got := ""
+		if h, ok := rbacFind(rbacAdminPowers, rbacOwnRules(c.rules), rbacScopeSystem); ok {
+			got = h.what
+		}
+		if got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
 		}
 	}
 }
@@ -87,7 +126,7 @@ func TestRBACSensitivePowers(t *testing.T) {
 			want    string
 		}{{true, c.cluster}, {false, c.namespace}} {
 			got := ""
-			if h, ok := rbacFind(rbacSensitivePowers, rs, scope.cluster); ok {
+			if h, ok := rbacFind(rbacSensitivePowers, rs, scopeOf(scope.cluster)); ok {
 				got = h.what
 			}
 			if got != scope.want {
@@ -131,7 +170,7 @@ func TestRBACAggregation(t *testing.T) {
 	if want := "/serviceaccounts/token,ClusterRole \"other\"/pods"; strings.Join(got, ",") != want {
 		t.Errorf("admin holds %v, want %s", got, want)
 	}
-	h, ok := rbacFind(rbacAdminPowers, a.rulesOf("admin"), true)
+	h, ok := rbacFind(rbacAdminPowers, a.rulesOf("admin"), rbacScopeCluster)
 	if !ok || !h.ownShare() || h.blame(nil).String() != "rules[0]" {
 		t.Errorf("admin's power: %+v %v", h, ok)
 	}

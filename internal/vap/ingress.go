@@ -77,7 +77,13 @@ var ingressWildcardHost = check{
 + (has($R.spec.defaultBackend) && (!has($R.spec.rules) || size($R.spec.rules) == 0) ?
   [['spec.defaultBackend', 'spec.defaultBackend',
     $D,
-    'replace spec.defaultBackend with a rule for the host the application serves']] : [])`,
-			"$R", root, "$D", str("Ingress has a defaultBackend and no rules, so it becomes the controller's catch-all for every host")))
+    'replace spec.defaultBackend with a rule for the host the application serves']] : [])
++ (has($R.metadata.annotations) && $K in $R.metadata.annotations ?
+  $R.metadata.annotations[$K].split(',').map(a, a.trim()).filter(a, a.startsWith('~') || a.contains('*') || a.startsWith('.')).map(a,
+    [$F, $F,
+     'server-alias "' + a + '" is a pattern, which catches requests for every host it matches that no other Ingress names',
+     'list only exact host names in server-alias; catch-alls and wildcard hosts are allowed only in the namespaces listed in wildcardHostNamespaces']) : [])`,
+			"$R", root, "$D", str("Ingress has a defaultBackend and no rules, so it becomes the controller's catch-all for every host"),
+			"$K", str(rules.ServerAliasAnnotation), "$F", str("metadata.annotations["+rules.ServerAliasAnnotation+"]")))
 	},
 }
