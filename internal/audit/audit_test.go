@@ -58,6 +58,12 @@ func ownedBy(m *metav1.ObjectMeta, apiVersion, kind, name string, uid types.UID)
 	m.OwnerReferences = []metav1.OwnerReference{{APIVersion: apiVersion, Kind: kind, Name: name, UID: uid, Controller: &yes}}
 }
 
+func adminBinding(ns string) *rbacv1.RoleBinding {
+	return &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ops-admin"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "ops"}}}
+}
+
 // cluster is the test cluster: shop in enforce, legacy in audit, plain
 // unlabelled; a Deployment with its ReplicaSet and Pod, bare Pods, a
 // cluster-admin binding.
@@ -85,6 +91,11 @@ func cluster(t *testing.T) (*audit.Auditor, *policy.Policy) {
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "system:cluster-trust-bundle-discovery", Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}},
 			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "system:cluster-trust-bundle-discovery"},
 			Subjects: []rbacv1.Subject{{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: "system:serviceaccounts"}}},
+		// Roles and RoleBindings guard the cluster: judged in the
+		// stricter of their namespace's mode and clusterMode
+		// (policy.ModeFor), as the webhook does; not judged where the
+		// namespace has no mode (the webhook is not called there).
+		adminBinding("plain"), adminBinding("legacy"),
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "ops-admin"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
 			Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "ops"}}},
@@ -146,7 +157,8 @@ func TestRun(t *testing.T) {
 			"Pod shop/bare resources-requests:deny",
 			"Pod shop/forged resources-requests:deny",
 			"Pod shop/operand-0 resources-requests:deny",
-		}, 2, 1},
+			"RoleBinding legacy/ops-admin rbac-cluster-admin:deny",
+		}, 2, 2},
 		{"assume enforce reports more", audit.Options{AssumeMode: rules.ModeEnforce}, []string{
 			"ClusterRoleBinding /ops-admin rbac-cluster-admin:deny",
 			"Deployment legacy/old resources-requests:deny",
@@ -155,9 +167,12 @@ func TestRun(t *testing.T) {
 			"Pod shop/bare resources-requests:deny",
 			"Pod shop/forged resources-requests:deny",
 			"Pod shop/operand-0 resources-requests:deny",
+			"RoleBinding legacy/ops-admin rbac-cluster-admin:deny",
+			"RoleBinding plain/ops-admin rbac-cluster-admin:deny",
 		}, 2, 0},
 		{"assume warn", audit.Options{AssumeMode: rules.ModeWarn, Namespace: "plain"}, []string{
 			"Deployment plain/x resources-requests:warn",
+			"RoleBinding plain/ops-admin rbac-cluster-admin:warn", // the assumed mode stands for clusterMode too
 		}, 0, 0},
 		{"one namespace leaves cluster-scoped kinds out", audit.Options{Namespace: "shop"}, []string{
 			"Deployment shop/web resources-requests:deny",
@@ -222,7 +237,7 @@ func TestTally(t *testing.T) {
 	// (and the bootstrap-free fake has no ClusterRoles).
 	want := []string{
 		`"" enforce objects=5 clean=4 deny=1 audit=0 kept=1 dropped=0 failing-deny-rules=1`,
-		`"legacy" audit objects=1 clean=0 deny=0 audit=2 kept=1 dropped=0 failing-deny-rules=2`,
+		`"legacy" audit objects=2 clean=0 deny=1 audit=2 kept=1 dropped=1 failing-deny-rules=3`,
 		`"shop" enforce objects=5 clean=1 deny=8 audit=0 kept=1 dropped=3 failing-deny-rules=8`,
 	}
 	if !slices.Equal(got, want) {
@@ -233,11 +248,14 @@ func TestTally(t *testing.T) {
 func TestPreview(t *testing.T) {
 	a, pol := cluster(t)
 	p := a.Preview(context.Background(), pol, "legacy", rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 5})
-	if p.Total != 1 || len(p.Denied) != 1 || p.Cut || len(p.Failed) > 0 {
-		t.Fatalf("preview %+v, want one object", p)
+	if p.Total != 2 || len(p.Denied) != 2 || p.Cut || len(p.Failed) > 0 {
+		t.Fatalf("preview %+v, want two objects", p)
 	}
-	if d := p.Denied[0]; d.Ref.Kind != "Deployment" || d.Ref.Name != "old" || !slices.Equal(d.Rules, []string{"resources-requests"}) {
-		t.Errorf("denied %+v", d)
+	if d := p.Denied[0]; d.Ref.Kind != "RoleBinding" || d.Ref.Name != "ops-admin" || !slices.Equal(d.Rules, []string{"rbac-cluster-admin"}) {
+		t.Errorf("denied[0] %+v", d)
+	}
+	if d := p.Denied[1]; d.Ref.Kind != "Deployment" || d.Ref.Name != "old" || !slices.Equal(d.Rules, []string{"resources-requests"}) {
+		t.Errorf("denied[1] %+v", d)
 	}
 	p = a.Preview(context.Background(), pol, "shop", rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 2})
 	if p.Total != 4 || len(p.Denied) != 2 {
@@ -300,6 +318,7 @@ func TestBackgroundGauges(t *testing.T) {
 		"resources-requests/shop/deny":    8,
 		"resources-requests/legacy/audit": 2,
 		"rbac-cluster-admin//deny":        1,
+		"rbac-cluster-admin/legacy/deny":  1,
 	}
 	if got := violations(t); !maps.Equal(got, want) {
 		t.Errorf("guardrails_audit_violations = %v, want %v", got, want)
