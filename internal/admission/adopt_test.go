@@ -190,6 +190,8 @@ func TestPreviewWarnings(t *testing.T) {
 		{"forbidden", audit.Preview{Failed: []audit.KindError{{Resource: "pods", Err: forbidden}, {Resource: "deployments", Err: forbidden}}},
 			[]string{"[guardrails] no preview of pods, deployments: the webhook may not list them (grant it with deploy/components/preview or deploy/components/audit)"}},
 		{"found, cut", audit.Preview{Denied: wouldDeny(1), Total: 1, Cut: true}, []string{"at least 1 existing object would be denied", "there may be more"}},
+		{"mirror pods unverified", audit.Preview{Judged: 3, UnverifiedMirrorPods: 2, NodeLookupErr: apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "cp-1", errors.New("no"))},
+			[]string{"[guardrails] 2 pods claiming to be mirror pods counted like any pod: the webhook may not get nodes (grant it with deploy/components/preview or deploy/components/audit)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := previewWarnings("shop", tc.p)

@@ -143,6 +143,11 @@ type Stats struct {
 	// Failed are the kinds that could not be listed (or not to the end),
 	// with the error.
 	Failed []KindError
+	// UnverifiedMirrorPods were judged like any pod although they claim
+	// to be mirror pods (policy.StoredOrigin): their Node could not be
+	// read, for NodeLookupErr.
+	UnverifiedMirrorPods int
+	NodeLookupErr        error
 	// Inconsistent are the kinds whose list outlived the API server's
 	// history and went on with an inconsistent continue token: objects
 	// changed meanwhile may be missing or judged twice.
@@ -194,7 +199,7 @@ func containsGK(gks []schema.GroupKind, gk schema.GroupKind) bool {
 // calling visit for every judged object in list order (kind by kind, then
 // namespace and name). A kind that cannot be listed is recorded in
 // Stats.Failed and the run goes on; an error of visit or of ctx ends it.
-func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit func(*Object) error) (Stats, error) {
+func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit func(*Object) error) (st Stats, err error) {
 	limit := o.PageSize
 	if limit <= 0 {
 		limit = DefaultPageSize
@@ -202,7 +207,8 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 	kinds := kindsFor(pol, o.Kinds, o.Namespace)
 	known := owners{}
 	modes := newModeCache(a.state, pol, o.AssumeMode)
-	var st Stats
+	nodes := newNodeUIDs(ctx, a.client)
+	defer func() { st.UnverifiedMirrorPods, st.NodeLookupErr = nodes.unverified, nodes.err }()
 	for _, k := range kinds {
 		listed, judged := 0, 0
 		inconsistent, err := eachPage(ctx, a.client, k, o.Namespace, limit, func(items []runtime.Object) error {
@@ -227,7 +233,7 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 					st.Unserved++
 					continue
 				}
-				ob := judge(pol, a.state, obj, ref, mode)
+				ob := judge(pol, a.state, nodes, obj, ref, mode)
 				ob.NamespaceMode = nsMode
 				judged++
 				st.Judged++
@@ -256,9 +262,10 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 	return st, nil
 }
 
-// judge evaluates one object in mode and caps its findings.
-func judge(pol *policy.Policy, view rules.ClusterView, obj runtime.Object, ref rules.ObjectRef, mode rules.Mode) *Object {
-	res, err := pol.Evaluate(&rules.Input{Object: obj, Ref: ref, Cluster: view}, policy.Requester{})
+// judge evaluates one object in mode and caps its findings; it is judged
+// with the origin nodes find it proves (mirror pods).
+func judge(pol *policy.Policy, view rules.ClusterView, nodes *nodeUIDs, obj runtime.Object, ref rules.ObjectRef, mode rules.Mode) *Object {
+	res, err := pol.EvaluateStored(&rules.Input{Object: obj, Ref: ref, Cluster: view}, nodes.origin(obj))
 	limit := mode.Action()
 	fs := res.Findings[:0]
 	var actions []rules.Action

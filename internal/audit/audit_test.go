@@ -17,12 +17,14 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/guardrails-dev/guardrails/internal/audit"
 	"github.com/guardrails-dev/guardrails/internal/clustercache"
@@ -69,6 +71,12 @@ func adminBinding(ns string) *rbacv1.RoleBinding {
 // cluster-admin binding.
 func cluster(t *testing.T) (*audit.Auditor, *policy.Policy) {
 	t.Helper()
+	a, pol, _ := clusterWithClient(t)
+	return a, pol
+}
+
+func clusterWithClient(t *testing.T) (*audit.Auditor, *policy.Policy, *fake.Clientset) {
+	t.Helper()
 	rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-5d8f", UID: "uid-rs"}, Spec: appsv1.ReplicaSetSpec{Template: corev1.PodTemplateSpec{Spec: podSpec(false)}}}
 	ownedBy(&rs.ObjectMeta, "apps/v1", "Deployment", "web", "uid-shop-web")
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-5d8f-x2"}, Spec: podSpec(false)}
@@ -104,7 +112,8 @@ func cluster(t *testing.T) (*audit.Auditor, *policy.Policy) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return audit.New(fake.NewClientset(objs...), state), policy.New(config.Default())
+	client := fake.NewClientset(objs...)
+	return audit.New(client, state), policy.New(config.Default()), client
 }
 
 // line is "Kind ns/name rule:severity ...", sorted by rule.
@@ -263,6 +272,29 @@ func TestPreview(t *testing.T) {
 	}
 }
 
+// TestPreviewStaysInItsNamespace: the preview answers whoever may change
+// a Namespace's labels: it lists that namespace only, and names only its
+// objects, whatever the rest of the cluster holds.
+func TestPreviewStaysInItsNamespace(t *testing.T) {
+	for _, target := range []string{"legacy", "plain", "shop"} {
+		a, pol, client := clusterWithClient(t)
+		p := a.Preview(context.Background(), pol, target, rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 30})
+		if p.Total == 0 {
+			t.Errorf("%s: nothing would be denied", target)
+		}
+		for _, d := range p.Denied {
+			if d.Ref.Namespace != target {
+				t.Errorf("the preview of %s names %+v", target, d.Ref)
+			}
+		}
+		for _, act := range client.Actions() {
+			if act.GetVerb() == "list" && act.GetNamespace() != target {
+				t.Errorf("the preview of %s lists %s in namespace %q", target, act.GetResource().Resource, act.GetNamespace())
+			}
+		}
+	}
+}
+
 func TestKindTableCoversCatalogue(t *testing.T) {
 	judged := map[schema.GroupKind]bool{}
 	for _, r := range rules.Catalogue() {
@@ -364,4 +396,61 @@ func violations(t *testing.T) map[string]float64 {
 		out[l["rule"]+"/"+l["namespace"]+"/"+l["severity"]] = d.GetGauge().GetValue()
 	}
 	return out
+}
+
+// TestMirrorPods: a live pod is trusted as a mirror pod only when its
+// ownerReference names its Node with that Node's UID (policy.StoredOrigin);
+// a tenant's pod that copies the annotation and the node's name is judged
+// like any pod, and so is every such claim while Nodes cannot be read,
+// which the run reports.
+func TestMirrorPods(t *testing.T) {
+	yes := true
+	mirror := func(name string, uid types.UID) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name,
+			Annotations:     map[string]string{corev1.MirrorPodAnnotationKey: "5c1f"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: "cp-1", UID: uid, Controller: &yes}}},
+			Spec: func() corev1.PodSpec { s := podSpec(false); s.NodeName = "cp-1"; return s }()}
+	}
+	namespaces := []runtime.Object{ns("shop", "enforce")}
+	objs := append([]runtime.Object{
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "cp-1", UID: "uid-cp-1"}},
+		mirror("etcd-cp-1", "uid-cp-1"),
+		mirror("forged", "guessed"),
+	}, namespaces...)
+	state, err := clustercache.NewStatic(clustercache.Options{}, namespaces...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := audit.Options{Namespace: "shop", Kinds: []schema.GroupKind{{Kind: "Pod"}}}
+
+	client := fake.NewClientset(objs...)
+	got, st := run(t, audit.New(client, state), policy.New(config.Default()), pods)
+	if want := []string{"Pod shop/forged resources-requests:deny"}; !slices.Equal(got, want) {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+	if st.UnverifiedMirrorPods != 0 || st.NodeLookupErr != nil {
+		t.Errorf("unverified %d (%v), want 0", st.UnverifiedMirrorPods, st.NodeLookupErr)
+	}
+	gets := 0
+	for _, a := range client.Actions() {
+		if a.GetVerb() == "get" && a.GetResource().Resource == "nodes" {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d GETs of nodes, want 1 (one per node a run asks about)", gets)
+	}
+
+	forbidden := fake.NewClientset(objs...)
+	forbidden.PrependReactor("get", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "cp-1", fmt.Errorf("no"))
+	})
+	got, st = run(t, audit.New(forbidden, state), policy.New(config.Default()), pods)
+	sort.Strings(got)
+	if want := []string{"Pod shop/etcd-cp-1 resources-requests:deny", "Pod shop/forged resources-requests:deny"}; !slices.Equal(got, want) {
+		t.Errorf("nodes forbidden: findings %q, want %q", got, want)
+	}
+	if st.UnverifiedMirrorPods != 2 || !apierrors.IsForbidden(st.NodeLookupErr) {
+		t.Errorf("nodes forbidden: unverified %d (%v), want 2, forbidden", st.UnverifiedMirrorPods, st.NodeLookupErr)
+	}
 }

@@ -10,7 +10,9 @@
 // symlink through it). A changed file is validated before anything
 // changes: an invalid one keeps the previous configuration in force, is
 // logged with the exact error and counted in
-// guardrails_config_reload_errors_total, once per distinct content. A
+// guardrails_config_reload_errors_total, once per distinct content, and
+// guardrails_config_last_reload_successful stays 0 until a valid file is
+// in force (the file on disk is one a restart would not start with). A
 // valid one is put in force at once (guardrails_config_reloads_total);
 // requests already being judged finish under the policy they started
 // with.
@@ -95,6 +97,7 @@ func Load(path string, o Options) (*Reloader, error) {
 	}
 	r.sum = sha256.Sum256(data)
 	r.cur = policy.NewCurrent(r.policyOf(cfg))
+	metrics.ConfigLastReloadSuccessful.Set(1)
 	r.logExpired(cfg)
 	return r, nil
 }
@@ -158,6 +161,7 @@ func (r *Reloader) Check() bool {
 	old := r.cur.Load().Config()
 	r.cur.Store(r.policyOf(cfg))
 	r.lastErr = ""
+	metrics.ConfigLastReloadSuccessful.Set(1)
 	r.expired = nil // a new file: report its expired exemptions again
 	metrics.ConfigReloads.Inc()
 	r.o.Log.Info("configuration reloaded; the new one is in force", "config", r.path, "clusterMode", cfg.ClusterMode)
@@ -170,6 +174,7 @@ func (r *Reloader) Check() bool {
 // failed reports a file that cannot be put in force, once per distinct
 // error (a missing file is retried at every check, but counted once).
 func (r *Reloader) failed(err error) {
+	metrics.ConfigLastReloadSuccessful.Set(0)
 	if err.Error() == r.lastErr {
 		return
 	}

@@ -99,6 +99,15 @@ var (
 		Name: "guardrails_config_reload_errors_total",
 		Help: "Configuration file changes that failed to load or validate; the previous configuration stays in force.",
 	})
+
+	// ConfigLastReloadSuccessful is 1 while the configuration file is the
+	// one in force, 0 from a change that could not be put in force until
+	// a valid one is: the counter says something failed once, this says
+	// it still does (a file that a restart would not start with).
+	ConfigLastReloadSuccessful = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "guardrails_config_last_reload_successful",
+		Help: "1 when the configuration file is the configuration in force, 0 while a change of it could not be put in force (the previous configuration stays in force; a restart would fail).",
+	})
 )
 
 // Background audit (webhook serve --audit-interval), set by the replica
@@ -139,6 +148,6 @@ var (
 
 func init() {
 	crmetrics.Registry.MustRegister(RequestsTotal, DecisionsTotal, RequestDuration, InternalErrors,
-		ExemptionsApplied, ConfigReloads, ConfigReloadErrors,
+		ExemptionsApplied, ConfigReloads, ConfigReloadErrors, ConfigLastReloadSuccessful,
 		AuditViolations, AuditLastCompleted, AuditObjects, AuditDuration, AuditRuns, ServingCertificateExpiry)
 }
