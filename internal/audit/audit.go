@@ -220,7 +220,7 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 					st.Owned++
 					continue
 				}
-				if apiServerMaintained(obj) {
+				if apiServerMaintained(k.GroupKind, obj) {
 					st.Bootstrap++
 					continue
 				}

@@ -454,3 +454,36 @@ func TestMirrorPods(t *testing.T) {
 		t.Errorf("nodes forbidden: unverified %d (%v), want 2, forbidden", st.UnverifiedMirrorPods, st.NodeLookupErr)
 	}
 }
+
+// TestForgedBootstrapLabel: the label of the API server's bootstrap RBAC
+// hides nothing a tenant writes: a Deployment or a RoleBinding of its own
+// namespace that copies it is judged; only RBAC named and placed as the
+// bootstrap policy places it is left out.
+func TestForgedBootstrapLabel(t *testing.T) {
+	boot := map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}
+	d := deployment("shop", "hidden", false)
+	d.Labels = boot
+	tenantRB := adminBinding("shop")
+	tenantRB.Name, tenantRB.Labels = "system:controller:bootstrap-signer", boot
+	kubeRB := adminBinding("kube-system")
+	kubeRB.Name, kubeRB.Labels = "system:controller:bootstrap-signer", boot
+	namespaces := []runtime.Object{ns("shop", "enforce"), ns("kube-system", "enforce")}
+	state, err := clustercache.NewStatic(clustercache.Options{}, namespaces...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := audit.New(fake.NewClientset(append([]runtime.Object{d, tenantRB, kubeRB}, namespaces...)...), state)
+	got, st := run(t, a, policy.New(config.Default()), audit.Options{Kinds: []schema.GroupKind{{Group: "apps", Kind: "Deployment"}, {Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}}})
+	sort.Strings(got)
+	want := []string{"Deployment shop/hidden resources-requests:deny", "RoleBinding shop/system:controller:bootstrap-signer rbac-cluster-admin:deny"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+	if st.Bootstrap != 1 {
+		t.Errorf("bootstrap objects left out: %d, want 1 (kube-system's)", st.Bootstrap)
+	}
+	p := a.Preview(context.Background(), policy.New(config.Default()), "shop", rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 10})
+	if p.Total != 2 {
+		t.Errorf("the preview of shop finds %d objects, want 2 (the label hides nothing): %+v", p.Total, p.Denied)
+	}
+}

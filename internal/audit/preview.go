@@ -108,7 +108,7 @@ func previewKind(pol *policy.Policy, view rules.ClusterView, nodes *nodeUIDs, k 
 	judged := 0
 	for _, obj := range items {
 		listed.note(k.GroupKind, obj)
-		if listed.reportedAtOwner(obj) || apiServerMaintained(obj) {
+		if listed.reportedAtOwner(obj) || apiServerMaintained(k.GroupKind, obj) {
 			continue
 		}
 		judged++
