@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -67,6 +68,19 @@ func TestHandlersFollowTheCurrentPolicy(t *testing.T) {
 		c.Exemptions = append(c.Exemptions, config.Exemption{Names: []string{"web"}, Reason: "r"})
 	})))
 	wantAllowed(t, validate(t, v, req))
+}
+
+// TestReloadedClusterModeDecidesRBAC: the request's one policy decides
+// both its mode (policy.ModeFor, with the reloaded clusterMode) and its
+// findings: a cluster-admin RoleBinding in a warn namespace is denied
+// under clusterMode enforce and warned about after a reload to warn.
+func TestReloadedClusterModeDecidesRBAC(t *testing.T) {
+	cur := policy.NewCurrent(policy.New(config.Default()))
+	v := NewValidatorFor(cur, testCluster(t), Options{})
+	req := rbacRequest(t, admissionv1.Create, "RoleBinding", "rolebindings", clusterAdminRB("team-warn"), nil)
+	wantDenied(t, validate(t, v, req), "[rbac-cluster-admin]")
+	cur.Store(policy.New(withConfig(t, func(c *config.Config) { c.ClusterMode = rules.ModeWarn })))
+	wantAllowed(t, validate(t, v, req), "[rbac-cluster-admin]")
 }
 
 // fakePreviewer records the previews asked for and answers p.
