@@ -106,8 +106,8 @@ $(K8S_BIN)/etcd: hack/etcd/go.mod hack/etcd/go.sum
 run: build control-plane ## try it: a local sandbox (kube-apiserver + etcd + the webhook); Ctrl-C stops it
 	@$(BIN)/webhook dev $(RUN_ARGS)
 
-LOAD_ARGS ?= --duration 10s --concurrency 16 --ingresses 10000
-load: ## load harness: the webhook vs a trivial baseline on the same TLS server, reported as ratios (exit 1 only on failed requests or wrong verdicts)
+LOAD_ARGS ?= --duration 5s --concurrency 1,16 --ingresses 0,10000,50000 --bindings 10000
+load: ## load harness: the webhook vs a trivial baseline on the same TLS server, at 0/10k/50k cached Ingresses and 10k bindings, 1 and 16 clients, reported as ratios (exit 1 only on failed requests or wrong verdicts)
 	$(GO) run ./hack/load $(LOAD_ARGS)
 
 bench: ## benchmarks of the rule set and the CLI

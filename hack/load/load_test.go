@@ -15,7 +15,7 @@ import (
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, Options{Duration: 500 * time.Millisecond, Round: 250 * time.Millisecond, Concurrency: 2, Ingresses: 2000, Hostile: 1})
+	rep, err := Run(ctx, Options{Duration: 500 * time.Millisecond, Round: 250 * time.Millisecond, Concurrency: 2, Ingresses: 2000, Bindings: 500, Hostile: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestRun(t *testing.T) {
 		}
 	}
 	has(doc, "report", "config", "overall", "kinds", "errors", "errorSamples")
-	has(doc["config"].(map[string]any), "config", "duration", "round", "roundsPerTarget", "concurrency", "ingresses", "gomaxprocs", "goVersion")
+	has(doc["config"].(map[string]any), "config", "duration", "round", "roundsPerTarget", "concurrency", "ingresses", "bindings", "gomaxprocs", "goVersion")
 	kinds := doc["kinds"].([]any)
 	var names []string
 	for _, k := range append(kinds, doc["overall"]) {
@@ -57,8 +57,13 @@ func TestRun(t *testing.T) {
 		}
 		has(k["ratios"].(map[string]any), name+" ratios", "p50", "p99", "throughput")
 	}
+	for _, target := range []string{"baseline", "guardrails"} {
+		if cpu, _ := doc["overall"].(map[string]any)[target].(map[string]any)["cpuPerRequestUs"].(float64); cpu <= 0 {
+			t.Errorf("overall %s: CPU per request %v", target, cpu)
+		}
+	}
 	want := []string{"deployment-good", "deployment-bad", "ingress-annotated", "ingress-conflict",
-		"clusterrolebinding", "namespace-update", "mutate-coredns", "overall"}
+		"clusterrolebinding", "namespace-update", "mutate-coredns", "clusterrole-widened", "overall"}
 	if !slices.Equal(names, want) {
 		t.Errorf("kinds %q, want %q", names, want)
 	}
@@ -90,11 +95,11 @@ func TestRun(t *testing.T) {
 // TestWrongVerdictIsAnError checks that the harness verifies verdicts:
 // expecting the opposite answer from the real server is an error.
 func TestWrongVerdictIsAnError(t *testing.T) {
-	scs, err := scenarios(100)
+	scs, err := scenarios(cluster{ingresses: 100, bindings: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := startServer(context.Background(), 100, 1)
+	srv, err := startServer(context.Background(), cluster{ingresses: 100, bindings: 200}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

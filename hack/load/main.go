@@ -12,6 +12,12 @@
 // expected verdict); the exit code is 1 when any request failed and never
 // depends on timing.
 //
+// --ingresses and --concurrency take comma-separated lists: every number
+// of cached Ingresses runs at every concurrency (a server of its own per
+// configuration), with --bindings RoleBindings and ClusterRoleBindings in
+// the bindings index, and a last summary gives each configuration's
+// overall ratios against issue 14's goals.
+//
 // Then the hostile scenario: H more clients send, back to back, the
 // largest Ingress a tenant can send (250 KiB of unknown ingress-nginx
 // annotation names, internal/hostile) next to the C normal clients, in
@@ -21,7 +27,7 @@
 // own to the baseline endpoint: what receiving and decoding them costs
 // any handler on this server stack.
 //
-//	go run ./hack/load [--duration 10s] [--concurrency 16] [--ingresses 10000] [--round 500ms] [--hostile 2] [--json]
+//	go run ./hack/load [--duration 10s] [--concurrency 1,16] [--ingresses 0,10000,50000] [--bindings 10000] [--round 500ms] [--hostile 2] [--json]
 package main
 
 import (
@@ -35,6 +41,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
+	"slices"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -54,6 +62,9 @@ type Options struct {
 	Round       time.Duration
 	Concurrency int
 	Ingresses   int
+	// Bindings is the number of cached RoleBindings and
+	// ClusterRoleBindings (the bindings index).
+	Bindings int
 	// Hostile is the number of hostile clients of the hostile scenario;
 	// 0 skips it.
 	Hostile int
@@ -67,6 +78,7 @@ type Report struct {
 		Rounds      int    `json:"roundsPerTarget"`
 		Concurrency int    `json:"concurrency"`
 		Ingresses   int    `json:"ingresses"`
+		Bindings    int    `json:"bindings"`
 		GOMAXPROCS  int    `json:"gomaxprocs"`
 		GoVersion   string `json:"goVersion"`
 	} `json:"config"`
@@ -113,22 +125,53 @@ type KindReport struct {
 }
 
 func main() {
-	var o Options
+	var m Matrix
 	var asJSON bool
-	flag.DurationVar(&o.Duration, "duration", 10*time.Second, "measured load against each target (baseline and guardrails each get this much)")
-	flag.DurationVar(&o.Round, "round", 500*time.Millisecond, "length of one interleaved round")
-	flag.IntVar(&o.Concurrency, "concurrency", 16, "concurrent clients (keep-alive connections)")
-	flag.IntVar(&o.Ingresses, "ingresses", 10000, "Ingresses in the cluster view (the conflict index)")
-	flag.IntVar(&o.Hostile, "hostile", 2, "hostile clients of the hostile scenario, next to the normal ones (0 skips it)")
+	ingresses, concurrency := intList{10000}, intList{16}
+	flag.DurationVar(&m.Duration, "duration", 10*time.Second, "measured load against each target (baseline and guardrails each get this much), per configuration")
+	flag.DurationVar(&m.Round, "round", 500*time.Millisecond, "length of one interleaved round")
+	flag.Var(&concurrency, "concurrency", "concurrent clients (keep-alive connections); a comma-separated list runs each")
+	flag.Var(&ingresses, "ingresses", "Ingresses in the cluster view (the conflict index); a comma-separated list runs each")
+	flag.IntVar(&m.Bindings, "bindings", 0, "RoleBindings and ClusterRoleBindings in the cluster view (the bindings index)")
+	flag.IntVar(&m.Hostile, "hostile", 2, "hostile clients of the hostile scenario, next to the normal ones, run once on the configuration of the most Ingresses and clients (0 skips it)")
 	flag.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and clients: one process) to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
-	if flag.NArg() > 0 || o.Duration <= 0 || o.Round <= 0 || o.Concurrency < 1 || o.Ingresses < 0 || o.Hostile < 0 {
-		fmt.Fprintln(os.Stderr, "usage: load [--duration D>0] [--round R>0] [--concurrency C>=1] [--ingresses N>=0] [--hostile H>=0] [--json]")
+	m.Ingresses, m.Concurrency = ingresses, concurrency
+	if flag.NArg() > 0 || m.Duration <= 0 || m.Round <= 0 || slices.Min(m.Concurrency) < 1 || slices.Min(m.Ingresses) < 0 || m.Bindings < 0 || m.Hostile < 0 {
+		fmt.Fprintln(os.Stderr, "usage: load [--duration D>0] [--round R>0] [--concurrency C>=1[,C…]] [--ingresses N>=0[,N…]] [--bindings B>=0] [--hostile H>=0] [--json]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rep, err := Run(ctx, o)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
+	rep, err := RunMatrix(ctx, m, func(r *Report) {
+		if !asJSON {
+			printText(os.Stdout, r)
+			fmt.Println()
+		}
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(2)
@@ -138,9 +181,10 @@ func main() {
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(rep)
 	} else {
-		printText(os.Stdout, rep)
+		printSummary(os.Stdout, rep)
 	}
 	if rep.Errors > 0 {
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -157,11 +201,12 @@ type sample struct {
 // the report; an error means the harness itself could not run.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	quiet()
-	scs, err := scenarios(o.Ingresses)
+	c := cluster{ingresses: o.Ingresses, bindings: o.Bindings}
+	scs, err := scenarios(c)
 	if err != nil {
 		return nil, err
 	}
-	t, err := startServer(ctx, o.Ingresses, o.Concurrency)
+	t, err := startServer(ctx, c, o.Concurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +215,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rounds := max(1, int((o.Duration+o.Round/2)/o.Round))
 	rep := &Report{Kinds: make([]KindReport, len(scs))}
 	rep.Config.Duration, rep.Config.Round, rep.Config.Rounds = o.Duration.String(), o.Round.String(), rounds
-	rep.Config.Concurrency, rep.Config.Ingresses = o.Concurrency, o.Ingresses
+	rep.Config.Concurrency, rep.Config.Ingresses, rep.Config.Bindings = o.Concurrency, o.Ingresses, o.Bindings
 	rep.Config.GOMAXPROCS, rep.Config.GoVersion = runtime.GOMAXPROCS(0), runtime.Version()
 
 	errs := &errorLog{}
@@ -199,6 +244,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		all  []time.Duration
 		nerr int
 		time time.Duration
+		cpu  time.Duration // CPU time of the process
 	}
 	accs := map[bool]*acc{}
 	for _, base := range []bool{true, false} {
@@ -212,9 +258,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		for _, base := range order {
 			a := accs[base]
-			start := time.Now()
+			start, cpu0 := time.Now(), processCPU()
 			samples := t.round(ctx, scs, base, o.Concurrency, o.Round)
 			a.time += time.Since(start)
+			a.cpu += processCPU() - cpu0
 			for _, s := range samples {
 				if s.err != nil {
 					a.errs[s.kind]++
@@ -239,6 +286,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Kinds[i] = kr
 	}
 	rep.Overall = KindReport{Kind: "overall", Baseline: summarize(b.all, b.nerr, b.time), Guardrails: summarize(g.all, g.nerr, g.time)}
+	rep.Overall.Baseline.CPUPerRequest = cpuPerRequest(b.cpu, rep.Overall.Baseline.Requests)
+	rep.Overall.Guardrails.CPUPerRequest = cpuPerRequest(g.cpu, rep.Overall.Guardrails.Requests)
 	rep.Overall.Ratios = ratios(rep.Overall.Guardrails, rep.Overall.Baseline)
 	if o.Hostile > 0 {
 		hs, err := hostileScenario()
@@ -473,8 +522,8 @@ func quiet() {
 
 func printText(w io.Writer, r *Report) {
 	c := r.Config
-	fmt.Fprintf(w, "guardrails load: %s per target in %d interleaved rounds of %s, %d clients, %d ingresses, GOMAXPROCS %d, %s\n\n",
-		c.Duration, c.Rounds, c.Round, c.Concurrency, c.Ingresses, c.GOMAXPROCS, c.GoVersion)
+	fmt.Fprintf(w, "guardrails load: %s per target in %d interleaved rounds of %s, %d clients, %d ingresses, %d bindings, GOMAXPROCS %d, %s\n\n",
+		c.Duration, c.Rounds, c.Round, c.Concurrency, c.Ingresses, c.Bindings, c.GOMAXPROCS, c.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "kind\ttarget\trequests\terrors\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\t")
 	row := func(kind, target string, s Stats) {
@@ -486,7 +535,10 @@ func printText(w io.Writer, r *Report) {
 		fmt.Fprintf(tw, "\tratio\t\t\t%.2fx\t%.2fx\t\t%.2fx\t\t\n", k.Ratios.Throughput, k.Ratios.P50, k.Ratios.P99)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nratios are guardrails/baseline (latency >1x: slower; req/s <1x: fewer). errors: %d\n", r.Errors)
+	o := r.Overall
+	fmt.Fprintf(w, "\nCPU per request (the whole process: server and clients): baseline %.1f µs, guardrails %.1f µs, ratio %.2fx\n",
+		o.Baseline.CPUPerRequest, o.Guardrails.CPUPerRequest, o.Ratios.CPU)
+	fmt.Fprintf(w, "ratios are guardrails/baseline (latency >1x: slower; req/s <1x: fewer). errors: %d\n", r.Errors)
 	for _, s := range r.ErrorSamples {
 		fmt.Fprintln(w, "  ", s)
 	}

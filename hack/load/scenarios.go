@@ -41,10 +41,21 @@ type scenario struct {
 	check func(*admissionv1.AdmissionResponse) error
 }
 
+// cluster is the size of the static cluster view.
+type cluster struct {
+	// ingresses is the number of cached Ingresses (the conflict index).
+	ingresses int
+	// bindings is the number of cached RoleBindings and
+	// ClusterRoleBindings (the bindings index).
+	bindings int
+}
+
 // clusterObjects is the static cluster view: namespaces with mode labels,
 // the default IngressClass, the system PriorityClasses, LimitRanges,
-// ClusterRoles and n Ingresses spread over nsTeams namespaces.
-func clusterObjects(n int) []runtime.Object {
+// ClusterRoles, c.ingresses Ingresses spread over nsTeams namespaces and
+// c.bindings bindings (see bindingObjects).
+func clusterObjects(c cluster) []runtime.Object {
+	n := c.ingresses
 	ns := func(name string, labels map[string]string) *corev1.Namespace {
 		return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 	}
@@ -77,10 +88,10 @@ func clusterObjects(n int) []runtime.Object {
 			}}},
 		})
 	}
-	for i := range 50 { // ordinary namespaced-reader roles
+	for i := range readerRoles { // ordinary namespaced-reader roles
 		objs = append(objs, &rbacv1.ClusterRole{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("team-reader-%d", i)},
-			Rules:      []rbacv1.PolicyRule{{APIGroups: []string{"", "apps"}, Resources: []string{"pods", "deployments"}, Verbs: []string{"get", "list", "watch"}}},
+			Rules:      readerRules(),
 		})
 	}
 	for i := range n {
@@ -91,6 +102,41 @@ func clusterObjects(n int) []runtime.Object {
 				Rules:            []networkingv1.IngressRule{ingressRule(fmt.Sprintf("app-%d.example.com", i), "/", "/api")},
 			},
 		})
+	}
+	return append(objs, bindingObjects(c.bindings)...)
+}
+
+// Bound roles of the generated bindings.
+const (
+	// readerRoles is the number of team-reader-<i> ClusterRoles.
+	readerRoles = 50
+	// boundReader is the reader role that the clusterrole-widened scenario
+	// widens to everything: the bindings index gives its bindings.
+	boundReader = "team-reader-7"
+)
+
+// bindingObjects returns n bindings as a cluster of many teams holds
+// them: every 20th a ClusterRoleBinding to a reader ClusterRole, every
+// other 20th a RoleBinding to one, the rest RoleBindings to a Role of
+// their own namespace (a key of their own in the bindings index).
+func bindingObjects(n int) []runtime.Object {
+	objs := make([]runtime.Object, 0, n)
+	for i := range n {
+		ns := fmt.Sprintf("team-%d", i%nsTeams)
+		subjects := []rbacv1.Subject{
+			{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: fmt.Sprintf("dev-%d@example.com", i)},
+			{Kind: rbacv1.ServiceAccountKind, Name: "deployer", Namespace: ns},
+		}
+		reader := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: fmt.Sprintf("team-reader-%d", i/20%readerRoles)}
+		switch i % 20 {
+		case 0:
+			objs = append(objs, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("reader-%d", i)}, RoleRef: reader, Subjects: subjects})
+		case 1:
+			objs = append(objs, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("reader-%d", i), Namespace: ns}, RoleRef: reader, Subjects: subjects})
+		default:
+			objs = append(objs, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("app-%d", i), Namespace: ns},
+				RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: fmt.Sprintf("app-%d", i)}, Subjects: subjects})
+		}
 	}
 	return objs
 }
@@ -106,8 +152,10 @@ func ingressRule(host string, paths ...string) networkingv1.IngressRule {
 	return networkingv1.IngressRule{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: hp}}}
 }
 
-// scenarios returns the request mix against a cluster of n Ingresses.
-func scenarios(n int) ([]scenario, error) {
+// scenarios returns the request mix against the cluster c: without
+// Ingresses no ingress-conflict, without bindings no clusterrole-widened.
+func scenarios(c cluster) ([]scenario, error) {
+	n := c.ingresses
 	deployment := func(name, ns string, containers ...corev1.Container) *appsv1.Deployment {
 		labels := map[string]string{"app": name}
 		return &appsv1.Deployment{
@@ -151,6 +199,14 @@ func scenarios(n int) ([]scenario, error) {
 	nsNew := nsOld.DeepCopy()
 	nsNew.Labels[rules.ModeLabel] = "audit"
 
+	reader := &rbacv1.ClusterRole{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
+		ObjectMeta: metav1.ObjectMeta{Name: boundReader},
+		Rules:      readerRules(),
+	}
+	readerWide := reader.DeepCopy()
+	readerWide.Rules = append(readerWide.Rules, rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}})
+
 	conflictHost := fmt.Sprintf("app-%d.example.com", n/2) // claimed by team-(n/2 % 200)
 
 	type spec struct {
@@ -184,6 +240,12 @@ func scenarios(n int) ([]scenario, error) {
 			}, nil, denied("rbac-cluster-admin")},
 		{"namespace-update", "/validate", admissionv1.Update, nsNew, nsOld, denied("namespace-mode-label")},
 		{"mutate-coredns", "/mutate", admissionv1.Create, coredns, nil, patched("priorityClassName")},
+		// A bound reader role widened to everything: judged against its
+		// bindings, found in the bindings index.
+		{"clusterrole-widened", "/validate", admissionv1.Update, readerWide, reader, denied("rbac-cluster-admin")},
+	}
+	if c.bindings == 0 {
+		specs = specs[:len(specs)-1] // no binding makes the role matter
 	}
 	if n == 0 {
 		specs = append(specs[:3], specs[4:]...) // nothing to conflict with
@@ -275,6 +337,10 @@ func resultMessage(r *admissionv1.AdmissionResponse) string {
 		return "(no status)"
 	}
 	return fmt.Sprintf("%d %s", r.Result.Code, r.Result.Message)
+}
+
+func readerRules() []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{{APIGroups: []string{"", "apps"}, Resources: []string{"pods", "deployments"}, Verbs: []string{"get", "list", "watch"}}}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -48,10 +48,10 @@ func (t *target) newClient(conns int) *http.Client {
 
 // startServer starts the admission server as `webhook serve` wires it
 // (admission.NewServer with NewValidator and NewMutator over the default
-// configuration), over a static cluster of n Ingresses, on loopback with
+// configuration), over the static cluster c, on loopback with
 // a fresh CA and serving certificate, plus the baseline handler. The
 // client keeps up to conns connections alive.
-func startServer(ctx context.Context, n, conns int) (*target, error) {
+func startServer(ctx context.Context, c cluster, conns int) (*target, error) {
 	dir, err := os.MkdirTemp("", "guardrails-load-")
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func startServer(ctx context.Context, n, conns int) (*target, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	state, err := clustercache.NewStatic(clustercache.Options{}, clusterObjects(n)...)
+	state, err := clustercache.NewStatic(clustercache.Options{}, clusterObjects(c)...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

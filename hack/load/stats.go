@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"slices"
+	"syscall"
 	"time"
 )
 
@@ -16,6 +17,12 @@ type Stats struct {
 	P90        float64 `json:"p90Ms"`
 	P99        float64 `json:"p99Ms"`
 	Max        float64 `json:"maxMs"`
+	// CPUPerRequest is the CPU time (user and system) the whole process,
+	// server and clients, spent per request, in microseconds; set on the
+	// overall Stats only. On a machine shared with other work it is the
+	// steadier figure: it does not count the time the process waited for
+	// a CPU.
+	CPUPerRequest float64 `json:"cpuPerRequestUs,omitempty"`
 }
 
 // Ratios are guardrails/baseline: above 1 for latencies means slower,
@@ -25,6 +32,8 @@ type Ratios struct {
 	P50        float64 `json:"p50"`
 	P99        float64 `json:"p99"`
 	Throughput float64 `json:"throughput"`
+	// CPU is the ratio of CPUPerRequest (overall only).
+	CPU float64 `json:"cpu,omitempty"`
 }
 
 // percentile returns the p-th percentile (0 < p <= 100) of sorted by the
@@ -60,7 +69,7 @@ func summarize(latencies []time.Duration, errors int, elapsed time.Duration) Sta
 
 // ratios compares g (guardrails) to b (baseline).
 func ratios(g, b Stats) Ratios {
-	return Ratios{P50: ratio(g.P50, b.P50), P99: ratio(g.P99, b.P99), Throughput: ratio(g.Throughput, b.Throughput)}
+	return Ratios{P50: ratio(g.P50, b.P50), P99: ratio(g.P99, b.P99), Throughput: ratio(g.Throughput, b.Throughput), CPU: ratio(g.CPUPerRequest, b.CPUPerRequest)}
 }
 
 func ratio(a, b float64) float64 {
@@ -75,3 +84,20 @@ func ms(d time.Duration) float64 { return round(float64(d) / float64(time.Millis
 // round keeps three decimals, enough for milliseconds (to the
 // microsecond) and ratios.
 func round(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+// processCPU is the CPU time (user and system) the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuPerRequest is cpu over n requests, in microseconds (0 for none).
+func cpuPerRequest(cpu time.Duration, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return round(float64(cpu) / float64(time.Microsecond) / float64(n))
+}

@@ -99,9 +99,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/metrics"
@@ -344,14 +346,46 @@ type request struct {
 	who    policy.Requester
 	target target
 	cur    object
-	// old is the previous object of an UPDATE, nil otherwise.
+	// old is the previous object of an UPDATE once decoded (oldObject),
+	// nil otherwise.
 	old *object
+	// oldPending: the request carries an old object not decoded yet.
+	oldPending bool
+}
+
+// oldObject returns the previous object of an UPDATE, decoding it the
+// first time: nil when there is none (or the scheme does not know its
+// kind), an internal error when it does not decode. prepare decodes it at
+// once where the rules read it (readsOld) or the object is built from it
+// (a subresource); elsewhere it is decoded only when a deny finding has to
+// be compared with it (demote), which most UPDATEs never need.
+func (r *request) oldObject() (*object, *internalError) {
+	if !r.oldPending {
+		return r.old, nil
+	}
+	r.oldPending = false
+	o, err := decode(r.req.OldObject.Raw, r.req)
+	if err != nil && !errors.Is(err, errUnknownKind) {
+		return nil, &internalError{kind: "decode", err: fmt.Errorf("old object: %w", err)}
+	}
+	if err == nil {
+		r.old = &o
+	}
+	return r.old, nil
+}
+
+// readsOld reports whether the rules (rules.Input.Old) or the preview
+// read the old object of an UPDATE of kind gk: only namespace-mode-label
+// does, on Namespaces (TestOnlyNamespaceRulesReadOld keeps this true).
+func readsOld(gk schema.GroupKind) bool {
+	return isNamespaceKind(gk)
 }
 
 // prepare is the prelude both handlers share: it filters what the handler
 // does not judge (other operations, subresources, kinds, namespaces
 // without a mode, unknown kinds, objects being deleted), resolves the
-// mode, and decodes the object and, on UPDATE, the old object. For a
+// mode, and decodes the object and, on UPDATE, the old object where it is
+// read at once (see request.oldObject). For a
 // subresource of MetadataSubresources the object is the old one with the
 // request's metadata. It returns
 // skip when there is nothing to judge, and an internal error for the
@@ -381,12 +415,11 @@ func (e *engine) prepare(ctx context.Context, req admission.Request, sc scope) (
 		return r, true, nil
 	}
 	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 {
-		o, err := decode(req.OldObject.Raw, req)
-		if err != nil && !errors.Is(err, errUnknownKind) {
-			return r, false, &internalError{kind: "decode", err: fmt.Errorf("old object: %w", err)}
-		}
-		if err == nil {
-			r.old = &o
+		r.oldPending = true
+		if req.SubResource != "" || readsOld(r.gk) {
+			if _, ie := r.oldObject(); ie != nil {
+				return r, false, ie
+			}
 		}
 	}
 	if req.SubResource != "" && r.old != nil {
@@ -447,12 +480,16 @@ func decode(raw []byte, req admission.Request) (object, error) {
 	if !scheme.Scheme.Recognizes(gvk) {
 		return object{}, errUnknownKind
 	}
-	obj, _, err := codecs.UniversalDeserializer().Decode(raw, &gvk, nil)
-	if err != nil {
-		if runtime.IsNotRegisteredError(err) {
-			return object{}, errUnknownKind
+	obj, ok := decodeTyped(raw, gvk)
+	if !ok {
+		var err error
+		obj, _, err = codecs.UniversalDeserializer().Decode(raw, &gvk, nil)
+		if err != nil {
+			if runtime.IsNotRegisteredError(err) {
+				return object{}, errUnknownKind
+			}
+			return object{}, fmt.Errorf("decode %s: %w", gvk.Kind, err)
 		}
-		return object{}, fmt.Errorf("decode %s: %w", gvk.Kind, err)
 	}
 	ref := rules.RefOf(obj, gvk.GroupVersion().String(), gvk.Kind)
 	if ref.Namespace == "" && !isNamespaceKind(gvk.GroupKind()) {
@@ -462,6 +499,33 @@ func decode(raw []byte, req admission.Request) (object, error) {
 		ref.Name = req.Name
 	}
 	return object{obj: obj, ref: ref}, nil
+}
+
+// decodeTyped is the universal deserializer's JSON path without its first
+// pass: the deserializer reads apiVersion and kind out of raw with
+// encoding/json (a whole second parse of the object), then unmarshals raw
+// into a new object of that kind with sigs.k8s.io/json, case-sensitively,
+// keeping integers. decodeTyped unmarshals straight into scheme.New(gvk)
+// the same way and keeps the result only when the object names gvk
+// itself, as the API server always writes it: then the deserializer would
+// have made the same object. Anything else (not JSON, another or no
+// apiVersion or kind, a decode error) is ok=false, and the caller takes
+// the deserializer's path, with its errors.
+func decodeTyped(raw []byte, gvk schema.GroupVersionKind) (runtime.Object, bool) {
+	if !utilyaml.IsJSONBuffer(raw) {
+		return nil, false
+	}
+	obj, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		return nil, false
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, obj); err != nil {
+		return nil, false
+	}
+	if obj.GetObjectKind().GroupVersionKind() != gvk {
+		return nil, false
+	}
+	return obj, true
 }
 
 // deleting reports whether obj is being deleted (deletionTimestamp set):

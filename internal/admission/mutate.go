@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-logr/logr"
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -131,7 +132,9 @@ func fillsRequests(s *rules.Settings) bool {
 // what would be set; else a JSON patch from the request's object to the
 // mutated copy, with warnings.
 func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Response, string) {
-	log := logger(ctx).WithValues("uid", r.req.UID, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name)
+	log := func() logr.Logger {
+		return logger(ctx).WithValues("uid", r.req.UID, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name)
+	}
 	if len(p.muts) == 0 {
 		resp := admission.Allowed("")
 		resp.Warnings = warnings(verdict{}, p.notes)
@@ -153,7 +156,7 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 		for id, ts := range audit {
 			resp.AuditAnnotations[id] = truncate(strings.Join(ts, "; "), maxAuditValueLen)
 		}
-		log.Info("mutation not applied in audit mode", "mutations", texts)
+		log().Info("mutation not applied in audit mode", "mutations", texts)
 		return resp, metrics.ResultAllowed
 	}
 
@@ -174,7 +177,7 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 		all = append(all, "[guardrails] "+s)
 	}
 	resp.Warnings = warnings(verdict{}, append(all, p.notes...))
-	log.Info("mutated", "mutations", texts)
+	log().Info("mutated", "mutations", texts)
 	return resp, metrics.ResultPatched
 }
 
@@ -237,21 +240,62 @@ func isPodKind(gk schema.GroupKind) bool { return slices.Contains(rules.PodKinds
 // plan mutates a deep copy of the object: the priority class of a critical
 // add-on, and missing requests from the configured defaults, each only
 // where its rule applies to this object and requester.
+//
+// Most objects need nothing: the copy is made only when one of the two
+// would change something or leave a note (mayChange), so that an object
+// without a gap costs no deep copy.
 func (m *Mutator) plan(r *request) plan {
-	p := plan{obj: r.cur.obj.DeepCopyObject()}
-	ps, ok := rules.PodSpecOf(p.obj)
+	ps, ok := rules.PodSpecOf(r.cur.obj)
 	origin := r.who.Origin(r.cur.obj)
 	if !ok || ps.Spec == nil || origin.Mirror {
-		return p // the kubelet runs static pods whatever the API says
+		return plan{obj: r.cur.obj} // the kubelet runs static pods whatever the API says
 	}
 	pol := r.pol
-	if pol.Settings().Priority.FillPriorityClass && pol.ActionOf(ruleCriticalAddon, r.cur.ref, r.who) != rules.ActionOff {
+	priority := pol.Settings().Priority.FillPriorityClass && pol.ActionOf(ruleCriticalAddon, r.cur.ref, r.who) != rules.ActionOff
+	requests := fillsRequests(pol.Settings()) && pol.ActionOf(ruleResourceRequests, r.cur.ref, r.who) != rules.ActionOff
+	if !m.mayChange(r, origin, ps, priority, requests) {
+		return plan{obj: r.cur.obj}
+	}
+	p := plan{obj: r.cur.obj.DeepCopyObject()}
+	ps, _ = rules.PodSpecOf(p.obj)
+	if priority {
 		m.planPriority(&p, pol.Settings(), r.cur.ref, origin, ps)
 	}
-	if fillsRequests(pol.Settings()) && pol.ActionOf(ruleResourceRequests, r.cur.ref, r.who) != rules.ActionOff {
+	if requests {
 		m.planRequests(&p, pol.Settings(), r.cur.ref, ps)
 	}
 	return p
+}
+
+// mayChange reports whether planPriority (when priority) or planRequests
+// (when requests) would change the object or leave a note, judging the
+// request's object ps without changing it: a critical add-on without a
+// priority class, a container without a request the defaults fill, or
+// LimitRanges that cannot be read.
+func (m *Mutator) mayChange(r *request, origin rules.Origin, ps rules.PodSpecRef, priority, requests bool) bool {
+	s := r.pol.Settings()
+	if priority && ps.Spec.PriorityClassName == "" {
+		if match, ok := rules.CriticalAddonOf(r.cur.obj, r.cur.ref, origin, s); ok && match.WantClass != "" {
+			return true
+		}
+	}
+	if requests {
+		gaps, err := rules.MissingRequests(ps, slices.Sorted(maps.Keys(s.Resources.Defaults)), func() ([]*corev1.LimitRange, error) {
+			return m.limitRanges(r.cur.ref.Namespace)
+		})
+		return err != nil || len(gaps) > 0
+	}
+	return false
+}
+
+// limitRanges are the LimitRanges of namespace ns; none when the cache
+// does not hold them.
+func (m *Mutator) limitRanges(ns string) ([]*corev1.LimitRange, error) {
+	lrs, err := m.e.state.LimitRanges(ns)
+	if errors.Is(err, rules.ErrNotInInput) {
+		return lrs, nil
+	}
+	return lrs, err
 }
 
 // planPriority sets the priority class of a critical add-on that has none.
@@ -312,13 +356,7 @@ func (m *Mutator) priorityOf(name string) (int32, corev1.PreemptionPolicy, error
 func (m *Mutator) planRequests(p *plan, s *rules.Settings, ref rules.ObjectRef, ps rules.PodSpecRef) {
 	defaults := s.Resources.Defaults
 	names := slices.Sorted(maps.Keys(defaults))
-	gaps, err := rules.MissingRequests(ps, names, func() ([]*corev1.LimitRange, error) {
-		lrs, err := m.e.state.LimitRanges(ref.Namespace)
-		if errors.Is(err, rules.ErrNotInInput) {
-			return lrs, nil
-		}
-		return lrs, err
-	})
+	gaps, err := rules.MissingRequests(ps, names, func() ([]*corev1.LimitRange, error) { return m.limitRanges(ref.Namespace) })
 	if err != nil {
 		p.notes = append(p.notes, oneLine(fmt.Sprintf("[guardrails] could not fill missing requests: the LimitRanges of namespace %q are unknown: %v", ref.Namespace, err)))
 		return

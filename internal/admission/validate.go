@@ -71,9 +71,10 @@ func (v *Validator) handle(ctx context.Context, req admission.Request) (resp adm
 	if ie == nil && !skip {
 		var vd verdict
 		if vd, ie = v.judge(r); ie == nil {
-			v.demote(ctx, r, &vd)
-			v.preview(ctx, r, &vd)
-			return v.respond(ctx, r, vd)
+			if ie = v.demote(ctx, r, &vd); ie == nil {
+				v.preview(ctx, r, &vd)
+				return v.respond(ctx, r, vd)
+			}
 		}
 	}
 	if ie != nil {
@@ -106,13 +107,19 @@ func (v *Validator) input(o object) *rules.Input {
 // request: on UPDATE, those the old object already had; every finding of
 // the API server's own requests and of the clusterrole aggregation
 // controller's writes of ClusterRoles; and those of a copy that a built-in
-// controller stamped out of a template judged on its owner.
-func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
+// controller stamped out of a template judged on its owner. The old object
+// is decoded here when it was not yet (request.oldObject); one that does
+// not decode is an internal error.
+func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) *internalError {
 	if len(vd.deny) == 0 {
-		return
+		return nil
 	}
-	if r.old != nil {
-		oldRes, err := r.pol.Evaluate(v.input(*r.old), r.who)
+	old, ie := r.oldObject()
+	if ie != nil {
+		return ie
+	}
+	if old != nil {
+		oldRes, err := r.pol.Evaluate(v.input(*old), r.who)
 		if err == nil {
 			vd.demotePreexisting(oldRes.Findings)
 		} else {
@@ -120,7 +127,7 @@ func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
 		}
 	}
 	if len(vd.deny) == 0 {
-		return
+		return nil
 	}
 	if r.who.User == apiServerUser {
 		// The API server's own requests are never blocked.
@@ -132,6 +139,7 @@ func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) {
 		// The template was judged when its owner was admitted.
 		vd.demoteAll(fmt.Sprintf("%s of %s; the template is judged on the %s", strings.ToLower(r.cur.ref.Kind), owner, owner.Kind))
 	}
+	return nil
 }
 
 // respond turns the verdict into the answer: a denial (one line and one
@@ -154,15 +162,18 @@ func (v *Validator) respond(ctx context.Context, r *request, vd verdict) (admiss
 		metrics.ExemptionsApplied.WithLabelValues(x.Rule, x.Exemption.ID).Inc()
 	}
 
-	if len(vd.exempted) > 0 {
-		logger(ctx).Info("exempted", "uid", r.req.UID,
-			"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
-			"user", r.who.User, "exemptions", exemptedAnnotation(vd.exempted))
-	}
-	if vd.any() {
-		logger(ctx).Info("findings", "uid", r.req.UID,
-			"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
-			"user", r.who.User, "mode", r.target.mode, "denied", len(vd.deny) > 0, "findings", logFindings(vd))
+	// The log lines are built only when the logger writes them.
+	if log := logger(ctx); log.Enabled() {
+		if len(vd.exempted) > 0 {
+			log.Info("exempted", "uid", r.req.UID,
+				"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
+				"user", r.who.User, "exemptions", exemptedAnnotation(vd.exempted))
+		}
+		if vd.any() {
+			log.Info("findings", "uid", r.req.UID,
+				"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
+				"user", r.who.User, "mode", r.target.mode, "denied", len(vd.deny) > 0, "findings", logFindings(vd))
+		}
 	}
 
 	var resp admission.Response

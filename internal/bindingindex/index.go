@@ -18,15 +18,20 @@ type objKey struct{ kind, namespace, name string }
 // Index maps roles to the bindings that refer to them. It is safe for
 // concurrent use. The Bindings it holds and returns are shared: never
 // modify them.
+//
+// Each role's bindings are one slice kept in the order Bindings returns
+// them: most roles have one or a few bindings, and a slice costs a few
+// words where a set costs hundreds of bytes; a lookup copies it, without
+// sorting.
 type Index struct {
 	mu     sync.RWMutex
-	byRole map[rules.RoleKey]map[objKey]*rules.Binding
+	byRole map[rules.RoleKey][]*rules.Binding
 	roleOf map[objKey]rules.RoleKey
 }
 
 // New returns an empty index.
 func New() *Index {
-	return &Index{byRole: map[rules.RoleKey]map[objKey]*rules.Binding{}, roleOf: map[objKey]rules.RoleKey{}}
+	return &Index{byRole: map[rules.RoleKey][]*rules.Binding{}, roleOf: map[objKey]rules.RoleKey{}}
 }
 
 // Set records b under the role it refers to, replacing its previous
@@ -45,12 +50,9 @@ func (x *Index) Set(b *rules.Binding) {
 	if !ok {
 		return
 	}
-	set := x.byRole[role]
-	if set == nil {
-		set = map[objKey]*rules.Binding{}
-		x.byRole[role] = set
-	}
-	set[k] = b
+	bs := x.byRole[role]
+	i, _ := slices.BinarySearchFunc(bs, k, compareKey)
+	x.byRole[role] = slices.Insert(bs, i, b)
 	x.roleOf[k] = role
 }
 
@@ -67,11 +69,16 @@ func (x *Index) deleteLocked(k objKey) {
 	if !ok {
 		return
 	}
-	if set := x.byRole[role]; set != nil {
-		delete(set, k)
-		if len(set) == 0 {
-			delete(x.byRole, role)
-		}
+	bs := x.byRole[role]
+	if i, found := slices.BinarySearchFunc(bs, k, compareKey); found {
+		// A new slice: readers may hold the old one (Bindings copies
+		// under the lock, but stay safe if that ever changes).
+		bs = slices.Concat(bs[:i], bs[i+1:])
+	}
+	if len(bs) == 0 {
+		delete(x.byRole, role)
+	} else {
+		x.byRole[role] = bs
 	}
 	delete(x.roleOf, k)
 }
@@ -80,21 +87,27 @@ func (x *Index) deleteLocked(k objKey) {
 // first, then RoleBindings, each sorted by namespace and name.
 func (x *Index) Bindings(role rules.RoleKey) []*rules.Binding {
 	x.mu.RLock()
-	set := x.byRole[role]
-	out := make([]*rules.Binding, 0, len(set))
-	for _, b := range set {
-		out = append(out, b)
-	}
-	x.mu.RUnlock()
-	Sort(out)
-	return out
+	defer x.mu.RUnlock()
+	bs := x.byRole[role]
+	return append(make([]*rules.Binding, 0, len(bs)), bs...)
 }
 
 // Sort orders bindings as Bindings returns them.
 func Sort(bs []*rules.Binding) {
 	slices.SortFunc(bs, func(a, b *rules.Binding) int {
-		return strings.Compare(a.Kind+"\x00"+a.Namespace+"\x00"+a.Name, b.Kind+"\x00"+b.Namespace+"\x00"+b.Name)
+		return compareKey(a, objKey{b.Kind, b.Namespace, b.Name})
 	})
+}
+
+// compareKey orders a binding and a key by kind, namespace and name.
+func compareKey(b *rules.Binding, k objKey) int {
+	if c := strings.Compare(b.Kind, k.kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(b.Namespace, k.namespace); c != 0 {
+		return c
+	}
+	return strings.Compare(b.Name, k.name)
 }
 
 // Len returns the number of indexed bindings.

@@ -105,3 +105,35 @@ func BenchmarkBindings(b *testing.B) {
 		})
 	}
 }
+
+// TestIndexOrder: whatever the order of Set and Delete, Bindings answers
+// in Sort's order.
+func TestIndexOrder(t *testing.T) {
+	x := New()
+	var want []*rules.Binding
+	for i := 0; i < 60; i++ {
+		kind, ns := rules.KindRoleBinding, fmt.Sprintf("ns-%d", (i*37)%11)
+		if i%4 == 0 {
+			kind, ns = rules.KindClusterRoleBinding, ""
+		}
+		bb := b(kind, ns, fmt.Sprintf("b-%d", (i*53)%60), rules.KindClusterRole, "widget")
+		x.Set(bb)
+		want = append(want, bb)
+	}
+	for i := 0; i < 60; i += 3 {
+		x.Delete(want[i].Kind, want[i].Namespace, want[i].Name)
+	}
+	var kept []*rules.Binding
+	for i, bb := range want {
+		if i%3 != 0 {
+			kept = append(kept, bb)
+		}
+	}
+	Sort(kept)
+	if got := x.Bindings(crKey); names(got) != names(kept) {
+		t.Errorf("bindings\n%s\nwant\n%s", names(got), names(kept))
+	}
+	if got := x.Bindings(rules.RoleKey{Kind: rules.KindClusterRole, Name: "none"}); got == nil || len(got) != 0 {
+		t.Errorf("no bindings: %#v, want an empty slice", got)
+	}
+}

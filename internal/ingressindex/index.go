@@ -14,7 +14,7 @@ package ingressindex
 
 import (
 	"slices"
-	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,46 +49,80 @@ func before(a hostIngress, aName string, b hostIngress, bName string) bool {
 // incrementally: adding or removing an Ingress costs the number of
 // namespaces it shares with, except removing the oldest one (a scan of
 // the namespace's Ingresses for the host).
+//
+// Most hosts are served by one Ingress of one namespace: the Ingresses are
+// a slice (a map costs hundreds of bytes for one entry), and share exists
+// only once an Ingress shares the host.
 type nsHolding struct {
-	ingresses map[string]hostIngress
-	share     map[string]int // namespace → Ingresses naming it
+	ingresses []namedIngress
+	share     map[string]int // namespace → Ingresses naming it; nil when none
 	unknown   int            // Ingresses without creationTimestamp
 	holder    rules.HostHolder
 }
 
+type namedIngress struct {
+	name string
+	hostIngress
+}
+
+// find returns the index of the Ingress name in h.ingresses, or -1.
+func (h *nsHolding) find(name string) int {
+	return slices.IndexFunc(h.ingresses, func(n namedIngress) bool { return n.name == name })
+}
+
+// contribution returns what the Ingress name contributes (zero when none).
+func (h *nsHolding) contribution(name string) hostIngress {
+	if i := h.find(name); i >= 0 {
+		return h.ingresses[i].hostIngress
+	}
+	return hostIngress{}
+}
+
 func (h *nsHolding) add(name string, c hostIngress) {
-	h.ingresses[name] = c
+	if i := h.find(name); i >= 0 {
+		h.ingresses[i].hostIngress = c
+	} else {
+		h.ingresses = append(h.ingresses, namedIngress{name, c})
+	}
+	if len(c.share) > 0 && h.share == nil {
+		h.share = map[string]int{}
+	}
 	for _, s := range c.share {
 		h.share[s]++
 	}
 	if c.since.IsZero() {
 		h.unknown++
 	}
-	if h.holder.Ingress == "" || before(c, name, h.ingresses[h.holder.Ingress], h.holder.Ingress) {
+	if h.holder.Ingress == "" || before(c, name, h.contribution(h.holder.Ingress), h.holder.Ingress) {
 		h.holder.Ingress = name
 	}
 	h.refresh()
 }
 
 func (h *nsHolding) remove(name string) {
-	c, ok := h.ingresses[name]
-	if !ok {
+	i := h.find(name)
+	if i < 0 {
 		return
 	}
-	delete(h.ingresses, name)
+	c := h.ingresses[i].hostIngress
+	h.ingresses = slices.Delete(h.ingresses, i, i+1)
 	for _, s := range c.share {
 		if h.share[s]--; h.share[s] <= 0 {
 			delete(h.share, s)
 		}
+	}
+	if len(h.share) == 0 {
+		h.share = nil
 	}
 	if c.since.IsZero() {
 		h.unknown--
 	}
 	if h.holder.Ingress == name {
 		h.holder.Ingress = ""
-		for n, o := range h.ingresses {
-			if h.holder.Ingress == "" || before(o, n, h.ingresses[h.holder.Ingress], h.holder.Ingress) {
-				h.holder.Ingress = n
+		var oldest hostIngress
+		for _, o := range h.ingresses {
+			if h.holder.Ingress == "" || before(o.hostIngress, o.name, oldest, h.holder.Ingress) {
+				h.holder.Ingress, oldest = o.name, o.hostIngress
 			}
 		}
 	}
@@ -100,7 +134,7 @@ func (h *nsHolding) remove(name string) {
 func (h *nsHolding) refresh() {
 	h.holder.Since = time.Time{}
 	if h.unknown == 0 {
-		h.holder.Since = h.ingresses[h.holder.Ingress].since
+		h.holder.Since = h.contribution(h.holder.Ingress).since
 	}
 	share := make([]string, 0, len(h.share))
 	for s := range h.share {
@@ -113,29 +147,38 @@ func (h *nsHolding) refresh() {
 // hostEntry is one class + host: the namespaces serving it, and the
 // answer of Host, rebuilt on every change.
 type hostEntry struct {
-	byNS       map[string]*nsHolding
-	namespaces []string // the keys of byNS, sorted
-	holders    []rules.HostHolder
+	byNS    []*nsHolding // sorted by namespace (a host has few)
+	holders []rules.HostHolder
+}
+
+func (e *hostEntry) search(ns string) (int, bool) {
+	return slices.BinarySearchFunc(e.byNS, ns, func(h *nsHolding, ns string) int { return strings.Compare(h.holder.Namespace, ns) })
+}
+
+// lookup returns the namespace's holding, nil when none.
+func (e *hostEntry) lookup(ns string) *nsHolding {
+	if i, ok := e.search(ns); ok {
+		return e.byNS[i]
+	}
+	return nil
 }
 
 // holding returns the namespace's holding, created (and placed in order)
 // when missing.
 func (e *hostEntry) holding(ns string) *nsHolding {
-	if h := e.byNS[ns]; h != nil {
-		return h
+	i, ok := e.search(ns)
+	if ok {
+		return e.byNS[i]
 	}
-	h := &nsHolding{ingresses: map[string]hostIngress{}, share: map[string]int{}, holder: rules.HostHolder{Namespace: ns}}
-	e.byNS[ns] = h
-	i, _ := slices.BinarySearch(e.namespaces, ns)
-	e.namespaces = slices.Insert(e.namespaces, i, ns)
+	h := &nsHolding{holder: rules.HostHolder{Namespace: ns}}
+	e.byNS = slices.Insert(e.byNS, i, h)
 	return h
 }
 
 // drop forgets the namespace's holding.
 func (e *hostEntry) drop(ns string) {
-	delete(e.byNS, ns)
-	if i, ok := slices.BinarySearch(e.namespaces, ns); ok {
-		e.namespaces = slices.Delete(e.namespaces, i, i+1)
+	if i, ok := e.search(ns); ok {
+		e.byNS = slices.Delete(e.byNS, i, i+1)
 	}
 }
 
@@ -143,9 +186,9 @@ func (e *hostEntry) drop(ns string) {
 // the old one): one holder per namespace, in order. It costs the number
 // of namespaces serving the host.
 func (e *hostEntry) rebuild() {
-	out := make([]rules.HostHolder, len(e.namespaces))
-	for i, ns := range e.namespaces {
-		out[i] = e.byNS[ns].holder
+	out := make([]rules.HostHolder, len(e.byNS))
+	for i, h := range e.byNS {
+		out[i] = h.holder
 	}
 	e.holders = out
 }
@@ -160,7 +203,7 @@ type indexed struct {
 // for concurrent use.
 type Index struct {
 	mu     sync.RWMutex
-	claims map[rules.IngressKey]map[objKey]struct{}
+	claims map[rules.IngressKey][]objKey // sorted by namespace and name
 	hosts  map[hostKey]*hostEntry
 	byObj  map[objKey]indexed
 }
@@ -168,7 +211,7 @@ type Index struct {
 // New returns an empty index.
 func New() *Index {
 	return &Index{
-		claims: map[rules.IngressKey]map[objKey]struct{}{},
+		claims: map[rules.IngressKey][]objKey{},
 		hosts:  map[hostKey]*hostEntry{},
 		byObj:  map[objKey]indexed{},
 	}
@@ -201,17 +244,15 @@ func (x *Index) Set(ing *networkingv1.Ingress) {
 	defer x.mu.Unlock()
 	x.deleteLocked(ok)
 	for _, k := range in.routes {
-		set := x.claims[k]
-		if set == nil {
-			set = map[objKey]struct{}{}
-			x.claims[k] = set
+		claimants := x.claims[k]
+		if i, found := slices.BinarySearchFunc(claimants, ok, compareObj); !found {
+			x.claims[k] = slices.Insert(claimants, i, ok)
 		}
-		set[ok] = struct{}{}
 	}
 	for _, k := range in.hosts {
 		e := x.hosts[k]
 		if e == nil {
-			e = &hostEntry{byNS: map[string]*nsHolding{}}
+			e = &hostEntry{}
 			x.hosts[k] = e
 		}
 		e.holding(ok.namespace).add(ok.name, contrib)
@@ -235,10 +276,12 @@ func (x *Index) deleteLocked(ok objKey) {
 		return
 	}
 	for _, k := range in.routes {
-		if set := x.claims[k]; set != nil {
-			delete(set, ok)
-			if len(set) == 0 {
+		claimants := x.claims[k]
+		if i, found := slices.BinarySearchFunc(claimants, ok, compareObj); found {
+			if len(claimants) == 1 {
 				delete(x.claims, k)
+			} else {
+				x.claims[k] = slices.Delete(claimants, i, i+1)
 			}
 		}
 	}
@@ -247,7 +290,7 @@ func (x *Index) deleteLocked(ok objKey) {
 		if e == nil {
 			continue
 		}
-		if h := e.byNS[ok.namespace]; h != nil {
+		if h := e.lookup(ok.namespace); h != nil {
 			h.remove(ok.name)
 			if len(h.ingresses) == 0 {
 				e.drop(ok.namespace)
@@ -266,21 +309,23 @@ func (x *Index) deleteLocked(ok objKey) {
 func (x *Index) Claims(key rules.IngressKey) []rules.ObjectRef {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	set := x.claims[key]
-	if len(set) == 0 {
+	claimants := x.claims[key]
+	if len(claimants) == 0 {
 		return nil
 	}
-	out := make([]rules.ObjectRef, 0, len(set))
-	for ok := range set {
+	out := make([]rules.ObjectRef, 0, len(claimants))
+	for _, ok := range claimants {
 		out = append(out, rules.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Namespace: ok.namespace, Name: ok.name})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Namespace != out[j].Namespace {
-			return out[i].Namespace < out[j].Namespace
-		}
-		return out[i].Name < out[j].Name
-	})
 	return out
+}
+
+// compareObj orders Ingresses by namespace and name.
+func compareObj(a, b objKey) int {
+	if c := strings.Compare(a.namespace, b.namespace); c != 0 {
+		return c
+	}
+	return strings.Compare(a.name, b.name)
 }
 
 // Host returns the namespaces serving host (normalised) through Ingresses
