@@ -54,9 +54,17 @@ objects come from the cluster), junit (objects with findings, one test
 suite per namespace), sarif (logical locations only). Progress goes to
 stderr when it is a terminal.
 
-Permissions: list on every kind judged (pods, deployments, ... ; the
-webhook's optional component deploy/components/audit grants the same to the
-webhook), get/list/watch on what the views read.
+Mirror pods (the kubelet's copies of static pods) are left alone, as the
+webhook leaves alone those a node sends, only when the stored pod proves it:
+the mirror-pod annotation, spec.nodeName, and a single controller
+ownerReference to that Node carrying the UID of the Node that exists (what
+the NodeRestriction admission plugin demands of a node's pods). A pod that
+only copies the annotation is judged like any pod.
+
+Permissions: list on every kind judged (pods, deployments, ... ), get on
+nodes (to verify mirror pods; the webhook's optional component
+deploy/components/audit grants the same to the webhook), get/list/watch on
+what the views read.
 
 Exit code: 0 no deny findings; 1 deny findings; 2 usage, configuration or
 cluster errors (a kind that could not be listed, a rule that failed).`
@@ -345,6 +353,9 @@ func (a *auditRun) notes(st audit.Stats, ns string) {
 			where = "namespace " + ns
 		}
 		fmt.Fprintf(a.stderr, "webhook: note: %s in %s without %s not judged (the webhook is not called there); --assume-mode judges them\n", plural(st.Unserved, "object", "objects"), where, rules.ModeLabel)
+	}
+	if st.UnverifiedMirrorPods > 0 {
+		fmt.Fprintf(a.stderr, "webhook: warning: %s claiming to be mirror pods judged like any pod: their Node could not be read to verify the claim (%v)\n", plural(st.UnverifiedMirrorPods, "pod", "pods"), st.NodeLookupErr)
 	}
 	for _, k := range st.Inconsistent {
 		fmt.Fprintf(a.stderr, "webhook: warning: the list of %s took longer than the API server keeps its history and went on inconsistently: objects changed meanwhile may be missing or counted twice\n", k)

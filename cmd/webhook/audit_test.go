@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/guardrails-dev/guardrails/internal/audit"
 )
 
 // TestAuditUsage: bad flags end with exit 2 and say what is wrong, before
@@ -27,5 +29,24 @@ func TestAuditUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestAuditProgress: on a terminal, progress is one line rewritten in
+// place (at most every 100ms) and erased at the end; a writer that is not
+// a terminal gets nothing (runAudit shows progress only when isTerminal).
+func TestAuditProgress(t *testing.T) {
+	var b strings.Builder
+	p := &progress{w: &b}
+	p.update(audit.Progress{Kind: "pods", Listed: 500, Judged: 480, TotalJudged: 900})
+	p.update(audit.Progress{Kind: "pods", Listed: 1000, Judged: 960, TotalJudged: 1380}) // within 100ms: skipped
+	p.done()
+	if want := "\r\033[Kpods: 500 listed, 480 judged (900 judged in all)\r\033[K"; b.String() != want {
+		t.Errorf("progress wrote %q, want %q", b.String(), want)
+	}
+	var none *progress // no terminal: no progress
+	none.done()
+	if isTerminal(&b) {
+		t.Error("a strings.Builder counts as a terminal")
 	}
 }

@@ -81,7 +81,8 @@ ready once they are synced.
 The configuration file is read every --config-check-interval; a changed
 file (a mounted ConfigMap's update included) is validated and put in force
 without a restart. An invalid one keeps the previous configuration, is
-logged and counted in guardrails_config_reload_errors_total.
+logged and counted in guardrails_config_reload_errors_total, and
+guardrails_config_last_reload_successful is 0 until a valid one is in force.
 
 Raising a Namespace's guardrails.dev/mode to enforce answers with warnings
 naming the existing objects enforce would deny (--namespace-preview; needs

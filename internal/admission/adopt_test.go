@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -67,6 +68,19 @@ func TestHandlersFollowTheCurrentPolicy(t *testing.T) {
 		c.Exemptions = append(c.Exemptions, config.Exemption{Names: []string{"web"}, Reason: "r"})
 	})))
 	wantAllowed(t, validate(t, v, req))
+}
+
+// TestReloadedClusterModeDecidesRBAC: the request's one policy decides
+// both its mode (policy.ModeFor, with the reloaded clusterMode) and its
+// findings: a cluster-admin RoleBinding in a warn namespace is denied
+// under clusterMode enforce and warned about after a reload to warn.
+func TestReloadedClusterModeDecidesRBAC(t *testing.T) {
+	cur := policy.NewCurrent(policy.New(config.Default()))
+	v := NewValidatorFor(cur, testCluster(t), Options{})
+	req := rbacRequest(t, admissionv1.Create, "RoleBinding", "rolebindings", clusterAdminRB("team-warn"), nil)
+	wantDenied(t, validate(t, v, req), "[rbac-cluster-admin]")
+	cur.Store(policy.New(withConfig(t, func(c *config.Config) { c.ClusterMode = rules.ModeWarn })))
+	wantAllowed(t, validate(t, v, req), "[rbac-cluster-admin]")
 }
 
 // fakePreviewer records the previews asked for and answers p.
@@ -190,6 +204,8 @@ func TestPreviewWarnings(t *testing.T) {
 		{"forbidden", audit.Preview{Failed: []audit.KindError{{Resource: "pods", Err: forbidden}, {Resource: "deployments", Err: forbidden}}},
 			[]string{"[guardrails] no preview of pods, deployments: the webhook may not list them (grant it with deploy/components/preview or deploy/components/audit)"}},
 		{"found, cut", audit.Preview{Denied: wouldDeny(1), Total: 1, Cut: true}, []string{"at least 1 existing object would be denied", "there may be more"}},
+		{"mirror pods unverified", audit.Preview{Judged: 3, UnverifiedMirrorPods: 2, NodeLookupErr: apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "cp-1", errors.New("no"))},
+			[]string{"[guardrails] 2 pods claiming to be mirror pods counted like any pod: the webhook may not get nodes (grant it with deploy/components/preview or deploy/components/audit)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := previewWarnings("shop", tc.p)

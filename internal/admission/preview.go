@@ -103,6 +103,14 @@ func previewWarnings(ns string, p audit.Preview) []string {
 	if len(p.Failed) > 0 {
 		out = append(out, failedWarning(p.Failed))
 	}
+	if p.UnverifiedMirrorPods > 0 {
+		why := fmt.Sprint(p.NodeLookupErr)
+		if apierrors.IsForbidden(p.NodeLookupErr) {
+			why = "the webhook may not get nodes (grant it with deploy/components/preview or deploy/components/audit)"
+		}
+		out = append(out, truncate(oneLine(fmt.Sprintf("[guardrails] %d %s claiming to be mirror pods counted like any pod: %s",
+			p.UnverifiedMirrorPods, plural(p.UnverifiedMirrorPods, "pod", "pods"), why)), MaxWarningLen))
+	}
 	return out
 }
 

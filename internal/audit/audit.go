@@ -16,12 +16,15 @@
 // exist hides nothing. Objects the API server maintains itself (bootstrap
 // RBAC) are not reported.
 //
-// Each object is judged in its namespace's mode (rules.NamespacePolicyOf
-// of the namespace's labels; clusterMode for cluster-scoped objects), or
-// in the mode Options.AssumeMode names: a finding's severity is the rule's
-// action capped by that mode (deny, warn or audit). Namespaces without a
-// mode label are not judged unless a mode is assumed, exactly as the
-// webhook is not called for them.
+// Each object is judged in the mode the admission handler would judge its
+// write in (policy.ModeFor: its namespace's mode from the namespace's
+// labels; clusterMode for cluster-scoped objects; for Roles and
+// RoleBindings the stricter of the two), or in the mode Options.AssumeMode
+// names, which stands for every namespace's mode and clusterMode alike: a
+// finding's severity is the rule's action capped by that mode (deny, warn
+// or audit). Objects of namespaces without a mode label, Roles and
+// RoleBindings included, are not judged unless a mode is assumed, exactly
+// as the webhook is not called for them.
 //
 // The package does no admission and reads no files: it must not import
 // internal/admission or the CLI path (manifest, inputview, report).
@@ -99,8 +102,14 @@ type Progress struct {
 // Object is one judged object.
 type Object struct {
 	Ref rules.ObjectRef
-	// Mode is the mode it was judged in.
+	// Mode is the mode it was judged in (policy.ModeFor, or the assumed
+	// mode).
 	Mode rules.Mode
+	// NamespaceMode is the mode of its namespace (clusterMode for
+	// cluster-scoped objects; the assumed mode when one is assumed). It
+	// differs from Mode for Roles and RoleBindings, which are judged in
+	// the stricter of it and clusterMode.
+	NamespaceMode rules.Mode
 	// Findings are its findings, their severity capped by Mode (deny,
 	// warn, audit), in catalogue order.
 	Findings []rules.Finding
@@ -134,6 +143,11 @@ type Stats struct {
 	// Failed are the kinds that could not be listed (or not to the end),
 	// with the error.
 	Failed []KindError
+	// UnverifiedMirrorPods were judged like any pod although they claim
+	// to be mirror pods (policy.StoredOrigin): their Node could not be
+	// read, for NodeLookupErr.
+	UnverifiedMirrorPods int
+	NodeLookupErr        error
 	// Inconsistent are the kinds whose list outlived the API server's
 	// history and went on with an inconsistent continue token: objects
 	// changed meanwhile may be missing or judged twice.
@@ -185,7 +199,7 @@ func containsGK(gks []schema.GroupKind, gk schema.GroupKind) bool {
 // calling visit for every judged object in list order (kind by kind, then
 // namespace and name). A kind that cannot be listed is recorded in
 // Stats.Failed and the run goes on; an error of visit or of ctx ends it.
-func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit func(*Object) error) (Stats, error) {
+func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit func(*Object) error) (st Stats, err error) {
 	limit := o.PageSize
 	if limit <= 0 {
 		limit = DefaultPageSize
@@ -193,7 +207,8 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 	kinds := kindsFor(pol, o.Kinds, o.Namespace)
 	known := owners{}
 	modes := newModeCache(a.state, pol, o.AssumeMode)
-	var st Stats
+	nodes := newNodeUIDs(ctx, a.client)
+	defer func() { st.UnverifiedMirrorPods, st.NodeLookupErr = nodes.unverified, nodes.err }()
 	for _, k := range kinds {
 		listed, judged := 0, 0
 		inconsistent, err := eachPage(ctx, a.client, k, o.Namespace, limit, func(items []runtime.Object) error {
@@ -205,12 +220,12 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 					st.Owned++
 					continue
 				}
-				if apiServerMaintained(obj) {
+				if apiServerMaintained(k.GroupKind, obj) {
 					st.Bootstrap++
 					continue
 				}
 				ref := rules.RefOf(obj, k.APIVersion(), k.GroupKind.Kind)
-				mode, err := modes.of(k, ref.Namespace)
+				mode, nsMode, err := modes.of(k, ref.Namespace)
 				if err != nil {
 					return errStop{err}
 				}
@@ -218,7 +233,8 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 					st.Unserved++
 					continue
 				}
-				ob := judge(pol, a.state, obj, ref, mode)
+				ob := judge(pol, a.state, nodes, obj, ref, mode)
+				ob.NamespaceMode = nsMode
 				judged++
 				st.Judged++
 				if err := visit(ob); err != nil {
@@ -246,9 +262,10 @@ func (a *Auditor) Run(ctx context.Context, pol *policy.Policy, o Options, visit 
 	return st, nil
 }
 
-// judge evaluates one object in mode and caps its findings.
-func judge(pol *policy.Policy, view rules.ClusterView, obj runtime.Object, ref rules.ObjectRef, mode rules.Mode) *Object {
-	res, err := pol.Evaluate(&rules.Input{Object: obj, Ref: ref, Cluster: view}, policy.Requester{})
+// judge evaluates one object in mode and caps its findings; it is judged
+// with the origin nodes find it proves (mirror pods).
+func judge(pol *policy.Policy, view rules.ClusterView, nodes *nodeUIDs, obj runtime.Object, ref rules.ObjectRef, mode rules.Mode) *Object {
+	res, err := pol.EvaluateStored(&rules.Input{Object: obj, Ref: ref, Cluster: view}, nodes.origin(obj))
 	limit := mode.Action()
 	fs := res.Findings[:0]
 	var actions []rules.Action
@@ -265,42 +282,52 @@ func judge(pol *policy.Policy, view rules.ClusterView, obj runtime.Object, ref r
 
 // modeCache answers the mode of each namespace once per run.
 type modeCache struct {
-	state   State
-	cluster rules.Mode
-	assume  rules.Mode
-	byNS    map[string]rules.Mode
+	state  State
+	pol    *policy.Policy
+	assume rules.Mode
+	byNS   map[string]rules.Mode
 }
 
 func newModeCache(state State, pol *policy.Policy, assume rules.Mode) *modeCache {
-	return &modeCache{state: state, cluster: pol.ClusterMode(), assume: assume, byNS: map[string]rules.Mode{}}
+	return &modeCache{state: state, pol: pol, assume: assume, byNS: map[string]rules.Mode{}}
 }
 
-// of returns the mode objects of kind k in namespace ns are judged in:
-// "" when they are not judged.
-func (m *modeCache) of(k Kind, ns string) (rules.Mode, error) {
+// of returns the mode objects of kind k in namespace ns are judged in
+// ("" when they are not judged), as policy.ModeFor decides it for the
+// admission handler, and the mode of the namespace itself.
+func (m *modeCache) of(k Kind, ns string) (mode, nsMode rules.Mode, err error) {
 	if m.assume != "" {
-		return m.assume, nil
+		return m.assume, m.assume, nil
 	}
 	if !k.Namespaced {
-		return m.cluster, nil
+		mode = m.pol.ModeFor(k.GroupKind, false, "")
+		return mode, mode, nil
 	}
-	if mode, ok := m.byNS[ns]; ok {
-		return mode, nil
+	nsMode, ok := m.byNS[ns]
+	if !ok {
+		labels, err := m.state.NamespaceLabels(ns)
+		if err != nil {
+			return "", "", fmt.Errorf("namespace %q: %w", ns, err)
+		}
+		np, _ := rules.NamespacePolicyOf(labels) // invalid values are served as enforce
+		nsMode = np.Mode
+		m.byNS[ns] = nsMode
 	}
-	labels, err := m.state.NamespaceLabels(ns)
-	if err != nil {
-		return "", fmt.Errorf("namespace %q: %w", ns, err)
+	if nsMode == "" {
+		// Never sent to the webhook (its namespaceSelector), Roles and
+		// RoleBindings included.
+		return "", "", nil
 	}
-	np, _ := rules.NamespacePolicyOf(labels) // invalid values are served as enforce
-	m.byNS[ns] = np.Mode
-	return np.Mode, nil
+	return m.pol.ModeFor(k.GroupKind, true, nsMode), nsMode, nil
 }
 
 // NamespaceTally is what a run found in one namespace ("" for
 // cluster-scoped objects).
 type NamespaceTally struct {
 	Namespace string
-	Mode      rules.Mode
+	// Mode is the namespace's mode (its Roles and RoleBindings may have
+	// been judged in a stricter one).
+	Mode rules.Mode
 	// Objects judged, and how many of them had no finding.
 	Objects, Clean int
 	// Counts are the findings by rule and severity.
@@ -350,6 +377,9 @@ func (t *Tally) Add(o *Object) {
 	if n == nil {
 		n = &NamespaceTally{Namespace: o.Ref.Namespace, Mode: o.Mode, Counts: map[RuleSeverity]int{}, ByAction: map[rules.Action]int{}}
 		t.byNS[o.Ref.Namespace] = n
+	}
+	if o.NamespaceMode != "" {
+		n.Mode = o.NamespaceMode
 	}
 	n.Objects++
 	if len(o.Findings) == 0 {

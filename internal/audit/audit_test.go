@@ -17,12 +17,14 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/guardrails-dev/guardrails/internal/audit"
 	"github.com/guardrails-dev/guardrails/internal/clustercache"
@@ -58,10 +60,22 @@ func ownedBy(m *metav1.ObjectMeta, apiVersion, kind, name string, uid types.UID)
 	m.OwnerReferences = []metav1.OwnerReference{{APIVersion: apiVersion, Kind: kind, Name: name, UID: uid, Controller: &yes}}
 }
 
+func adminBinding(ns string) *rbacv1.RoleBinding {
+	return &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ops-admin"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "ops"}}}
+}
+
 // cluster is the test cluster: shop in enforce, legacy in audit, plain
 // unlabelled; a Deployment with its ReplicaSet and Pod, bare Pods, a
 // cluster-admin binding.
 func cluster(t *testing.T) (*audit.Auditor, *policy.Policy) {
+	t.Helper()
+	a, pol, _ := clusterWithClient(t)
+	return a, pol
+}
+
+func clusterWithClient(t *testing.T) (*audit.Auditor, *policy.Policy, *fake.Clientset) {
 	t.Helper()
 	rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-5d8f", UID: "uid-rs"}, Spec: appsv1.ReplicaSetSpec{Template: corev1.PodTemplateSpec{Spec: podSpec(false)}}}
 	ownedBy(&rs.ObjectMeta, "apps/v1", "Deployment", "web", "uid-shop-web")
@@ -85,6 +99,11 @@ func cluster(t *testing.T) (*audit.Auditor, *policy.Policy) {
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "system:cluster-trust-bundle-discovery", Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}},
 			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "system:cluster-trust-bundle-discovery"},
 			Subjects: []rbacv1.Subject{{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: "system:serviceaccounts"}}},
+		// Roles and RoleBindings guard the cluster: judged in the
+		// stricter of their namespace's mode and clusterMode
+		// (policy.ModeFor), as the webhook does; not judged where the
+		// namespace has no mode (the webhook is not called there).
+		adminBinding("plain"), adminBinding("legacy"),
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "ops-admin"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
 			Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "ops"}}},
@@ -93,7 +112,8 @@ func cluster(t *testing.T) (*audit.Auditor, *policy.Policy) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return audit.New(fake.NewClientset(objs...), state), policy.New(config.Default())
+	client := fake.NewClientset(objs...)
+	return audit.New(client, state), policy.New(config.Default()), client
 }
 
 // line is "Kind ns/name rule:severity ...", sorted by rule.
@@ -146,7 +166,8 @@ func TestRun(t *testing.T) {
 			"Pod shop/bare resources-requests:deny",
 			"Pod shop/forged resources-requests:deny",
 			"Pod shop/operand-0 resources-requests:deny",
-		}, 2, 1},
+			"RoleBinding legacy/ops-admin rbac-cluster-admin:deny",
+		}, 2, 2},
 		{"assume enforce reports more", audit.Options{AssumeMode: rules.ModeEnforce}, []string{
 			"ClusterRoleBinding /ops-admin rbac-cluster-admin:deny",
 			"Deployment legacy/old resources-requests:deny",
@@ -155,9 +176,12 @@ func TestRun(t *testing.T) {
 			"Pod shop/bare resources-requests:deny",
 			"Pod shop/forged resources-requests:deny",
 			"Pod shop/operand-0 resources-requests:deny",
+			"RoleBinding legacy/ops-admin rbac-cluster-admin:deny",
+			"RoleBinding plain/ops-admin rbac-cluster-admin:deny",
 		}, 2, 0},
 		{"assume warn", audit.Options{AssumeMode: rules.ModeWarn, Namespace: "plain"}, []string{
 			"Deployment plain/x resources-requests:warn",
+			"RoleBinding plain/ops-admin rbac-cluster-admin:warn", // the assumed mode stands for clusterMode too
 		}, 0, 0},
 		{"one namespace leaves cluster-scoped kinds out", audit.Options{Namespace: "shop"}, []string{
 			"Deployment shop/web resources-requests:deny",
@@ -222,7 +246,7 @@ func TestTally(t *testing.T) {
 	// (and the bootstrap-free fake has no ClusterRoles).
 	want := []string{
 		`"" enforce objects=5 clean=4 deny=1 audit=0 kept=1 dropped=0 failing-deny-rules=1`,
-		`"legacy" audit objects=1 clean=0 deny=0 audit=2 kept=1 dropped=0 failing-deny-rules=2`,
+		`"legacy" audit objects=2 clean=0 deny=1 audit=2 kept=1 dropped=1 failing-deny-rules=3`,
 		`"shop" enforce objects=5 clean=1 deny=8 audit=0 kept=1 dropped=3 failing-deny-rules=8`,
 	}
 	if !slices.Equal(got, want) {
@@ -233,15 +257,41 @@ func TestTally(t *testing.T) {
 func TestPreview(t *testing.T) {
 	a, pol := cluster(t)
 	p := a.Preview(context.Background(), pol, "legacy", rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 5})
-	if p.Total != 1 || len(p.Denied) != 1 || p.Cut || len(p.Failed) > 0 {
-		t.Fatalf("preview %+v, want one object", p)
+	if p.Total != 2 || len(p.Denied) != 2 || p.Cut || len(p.Failed) > 0 {
+		t.Fatalf("preview %+v, want two objects", p)
 	}
-	if d := p.Denied[0]; d.Ref.Kind != "Deployment" || d.Ref.Name != "old" || !slices.Equal(d.Rules, []string{"resources-requests"}) {
-		t.Errorf("denied %+v", d)
+	if d := p.Denied[0]; d.Ref.Kind != "RoleBinding" || d.Ref.Name != "ops-admin" || !slices.Equal(d.Rules, []string{"rbac-cluster-admin"}) {
+		t.Errorf("denied[0] %+v", d)
+	}
+	if d := p.Denied[1]; d.Ref.Kind != "Deployment" || d.Ref.Name != "old" || !slices.Equal(d.Rules, []string{"resources-requests"}) {
+		t.Errorf("denied[1] %+v", d)
 	}
 	p = a.Preview(context.Background(), pol, "shop", rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 2})
 	if p.Total != 4 || len(p.Denied) != 2 {
 		t.Errorf("shop: total %d, %d listed; want 4 (web, bare, forged, operand-0; the ReplicaSet and its Pod are the Deployment's), 2 listed", p.Total, len(p.Denied))
+	}
+}
+
+// TestPreviewStaysInItsNamespace: the preview answers whoever may change
+// a Namespace's labels: it lists that namespace only, and names only its
+// objects, whatever the rest of the cluster holds.
+func TestPreviewStaysInItsNamespace(t *testing.T) {
+	for _, target := range []string{"legacy", "plain", "shop"} {
+		a, pol, client := clusterWithClient(t)
+		p := a.Preview(context.Background(), pol, target, rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 30})
+		if p.Total == 0 {
+			t.Errorf("%s: nothing would be denied", target)
+		}
+		for _, d := range p.Denied {
+			if d.Ref.Namespace != target {
+				t.Errorf("the preview of %s names %+v", target, d.Ref)
+			}
+		}
+		for _, act := range client.Actions() {
+			if act.GetVerb() == "list" && act.GetNamespace() != target {
+				t.Errorf("the preview of %s lists %s in namespace %q", target, act.GetResource().Resource, act.GetNamespace())
+			}
+		}
 	}
 }
 
@@ -300,6 +350,7 @@ func TestBackgroundGauges(t *testing.T) {
 		"resources-requests/shop/deny":    8,
 		"resources-requests/legacy/audit": 2,
 		"rbac-cluster-admin//deny":        1,
+		"rbac-cluster-admin/legacy/deny":  1,
 	}
 	if got := violations(t); !maps.Equal(got, want) {
 		t.Errorf("guardrails_audit_violations = %v, want %v", got, want)
@@ -363,4 +414,94 @@ func violations(t *testing.T) map[string]float64 {
 		out[l["rule"]+"/"+l["namespace"]+"/"+l["severity"]] = d.GetGauge().GetValue()
 	}
 	return out
+}
+
+// TestMirrorPods: a live pod is trusted as a mirror pod only when its
+// ownerReference names its Node with that Node's UID (policy.StoredOrigin);
+// a tenant's pod that copies the annotation and the node's name is judged
+// like any pod, and so is every such claim while Nodes cannot be read,
+// which the run reports.
+func TestMirrorPods(t *testing.T) {
+	yes := true
+	mirror := func(name string, uid types.UID) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name,
+			Annotations:     map[string]string{corev1.MirrorPodAnnotationKey: "5c1f"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: "cp-1", UID: uid, Controller: &yes}}},
+			Spec: func() corev1.PodSpec { s := podSpec(false); s.NodeName = "cp-1"; return s }()}
+	}
+	namespaces := []runtime.Object{ns("shop", "enforce")}
+	objs := append([]runtime.Object{
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "cp-1", UID: "uid-cp-1"}},
+		mirror("etcd-cp-1", "uid-cp-1"),
+		mirror("forged", "guessed"),
+	}, namespaces...)
+	state, err := clustercache.NewStatic(clustercache.Options{}, namespaces...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := audit.Options{Namespace: "shop", Kinds: []schema.GroupKind{{Kind: "Pod"}}}
+
+	client := fake.NewClientset(objs...)
+	got, st := run(t, audit.New(client, state), policy.New(config.Default()), pods)
+	if want := []string{"Pod shop/forged resources-requests:deny"}; !slices.Equal(got, want) {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+	if st.UnverifiedMirrorPods != 0 || st.NodeLookupErr != nil {
+		t.Errorf("unverified %d (%v), want 0", st.UnverifiedMirrorPods, st.NodeLookupErr)
+	}
+	gets := 0
+	for _, a := range client.Actions() {
+		if a.GetVerb() == "get" && a.GetResource().Resource == "nodes" {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d GETs of nodes, want 1 (one per node a run asks about)", gets)
+	}
+
+	forbidden := fake.NewClientset(objs...)
+	forbidden.PrependReactor("get", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "cp-1", fmt.Errorf("no"))
+	})
+	got, st = run(t, audit.New(forbidden, state), policy.New(config.Default()), pods)
+	sort.Strings(got)
+	if want := []string{"Pod shop/etcd-cp-1 resources-requests:deny", "Pod shop/forged resources-requests:deny"}; !slices.Equal(got, want) {
+		t.Errorf("nodes forbidden: findings %q, want %q", got, want)
+	}
+	if st.UnverifiedMirrorPods != 2 || !apierrors.IsForbidden(st.NodeLookupErr) {
+		t.Errorf("nodes forbidden: unverified %d (%v), want 2, forbidden", st.UnverifiedMirrorPods, st.NodeLookupErr)
+	}
+}
+
+// TestForgedBootstrapLabel: the label of the API server's bootstrap RBAC
+// hides nothing a tenant writes: a Deployment or a RoleBinding of its own
+// namespace that copies it is judged; only RBAC named and placed as the
+// bootstrap policy places it is left out.
+func TestForgedBootstrapLabel(t *testing.T) {
+	boot := map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}
+	d := deployment("shop", "hidden", false)
+	d.Labels = boot
+	tenantRB := adminBinding("shop")
+	tenantRB.Name, tenantRB.Labels = "system:controller:bootstrap-signer", boot
+	kubeRB := adminBinding("kube-system")
+	kubeRB.Name, kubeRB.Labels = "system:controller:bootstrap-signer", boot
+	namespaces := []runtime.Object{ns("shop", "enforce"), ns("kube-system", "enforce")}
+	state, err := clustercache.NewStatic(clustercache.Options{}, namespaces...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := audit.New(fake.NewClientset(append([]runtime.Object{d, tenantRB, kubeRB}, namespaces...)...), state)
+	got, st := run(t, a, policy.New(config.Default()), audit.Options{Kinds: []schema.GroupKind{{Group: "apps", Kind: "Deployment"}, {Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}}})
+	sort.Strings(got)
+	want := []string{"Deployment shop/hidden resources-requests:deny", "RoleBinding shop/system:controller:bootstrap-signer rbac-cluster-admin:deny"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+	if st.Bootstrap != 1 {
+		t.Errorf("bootstrap objects left out: %d, want 1 (kube-system's)", st.Bootstrap)
+	}
+	p := a.Preview(context.Background(), policy.New(config.Default()), "shop", rules.ModeEnforce, audit.PreviewOptions{PerKind: 10, MaxDenied: 10})
+	if p.Total != 2 {
+		t.Errorf("the preview of shop finds %d objects, want 2 (the label hides nothing): %+v", p.Total, p.Denied)
+	}
 }

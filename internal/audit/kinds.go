@@ -187,16 +187,20 @@ func eachPage(ctx context.Context, c kubernetes.Interface, k Kind, ns string, li
 	}
 }
 
-// RBACRules are the permissions the audit's LIST calls need: list on
-// every kind it lists, by API group in the order of the kind table.
-// deploy/components/audit grants them to the webhook (a test in
-// internal/deployrender keeps the two equal); the cross-object views need
-// the webhook's base permissions besides (clustercache.RBACRules).
-func RBACRules() []rbacv1.PolicyRule { return listRules(false) }
+// RBACRules are the permissions the audit's calls need: list on every
+// kind it lists, by API group in the order of the kind table, and get on
+// Nodes (a pod that claims to be a mirror pod is trusted only when its
+// Node's UID matches, see policy.StoredOrigin). deploy/components/audit
+// grants them to the webhook (a test in internal/deployrender keeps the
+// two equal); the cross-object views need the webhook's base permissions
+// besides (clustercache.RBACRules).
+func RBACRules() []rbacv1.PolicyRule { return append(listRules(false), getNodes) }
 
-// PreviewRBACRules are what the namespace preview lists: the namespaced
-// kinds (deploy/components/preview).
-func PreviewRBACRules() []rbacv1.PolicyRule { return listRules(true) }
+// PreviewRBACRules are what the namespace preview reads: list on the
+// namespaced kinds, get on Nodes (deploy/components/preview).
+func PreviewRBACRules() []rbacv1.PolicyRule { return append(listRules(true), getNodes) }
+
+var getNodes = rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get"}}
 
 func listRules(namespacedOnly bool) []rbacv1.PolicyRule {
 	var out []rbacv1.PolicyRule

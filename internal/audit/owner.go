@@ -1,6 +1,10 @@
 package audit
 
 import (
+	"slices"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -60,13 +64,36 @@ func (o owners) reportedAtOwner(obj runtime.Object) bool {
 // reconciles at every start (its bootstrap policy).
 const bootstrapLabel, bootstrapValue = "kubernetes.io/bootstrapping", "rbac-defaults"
 
+// bootstrapNamespaces are where the API server's bootstrap policy puts
+// Roles and RoleBindings.
+var bootstrapNamespaces = []string{"kube-system", "kube-public"}
+
 // apiServerMaintained reports whether the API server itself maintains obj
 // (its bootstrap ClusterRoles, ClusterRoleBindings, and the Roles and
 // RoleBindings of kube-system and kube-public): the webhook never judges
 // those writes (the API server's requests are exempt and never sent), and
 // a change would be reconciled away at the next start, so the audit does
 // not report them.
-func apiServerMaintained(obj runtime.Object) bool {
+//
+// Anyone who may write an object may write the label, so the label alone
+// proves nothing: only RBAC objects count, named as the bootstrap policy
+// names them (system:…, or the user-facing cluster-admin, admin, edit,
+// view, extension-apiserver-authentication-reader), and Roles and
+// RoleBindings only in kube-system and kube-public. A tenant's Deployment
+// or RoleBinding that copies the label is judged like any other; what is
+// left is what only a cluster administrator can write.
+func apiServerMaintained(gk schema.GroupKind, obj runtime.Object) bool {
 	m, ok := obj.(metav1.Object)
-	return ok && m.GetLabels()[bootstrapLabel] == bootstrapValue
+	if !ok || m.GetLabels()[bootstrapLabel] != bootstrapValue || gk.Group != rbacv1.GroupName {
+		return false
+	}
+	name := m.GetName()
+	bootstrapName := strings.HasPrefix(name, "system:")
+	switch gk.Kind {
+	case "ClusterRole", "ClusterRoleBinding":
+		return bootstrapName || slices.Contains([]string{"cluster-admin", "admin", "edit", "view"}, name)
+	case "Role", "RoleBinding":
+		return slices.Contains(bootstrapNamespaces, m.GetNamespace()) && (bootstrapName || name == "extension-apiserver-authentication-reader")
+	}
+	return false
 }

@@ -28,6 +28,11 @@ type Preview struct {
 	Cut bool
 	// Failed are the kinds that could not be listed.
 	Failed []KindError
+	// UnverifiedMirrorPods were judged like any pod although they claim
+	// to be mirror pods: their Node could not be read, for
+	// NodeLookupErr (policy.StoredOrigin).
+	UnverifiedMirrorPods int
+	NodeLookupErr        error
 }
 
 // PreviewObject is one object a mode would deny, with the rules that
@@ -76,13 +81,14 @@ func (a *Auditor) Preview(ctx context.Context, pol *policy.Policy, namespace str
 	wg.Wait()
 	var p Preview
 	listed := owners{}
+	nodes := newNodeUIDs(ctx, a.client)
 	for i, pg := range pages {
 		p.Cut = p.Cut || pg.cut
 		if pg.err != nil {
 			p.Failed = append(p.Failed, KindError{Resource: kinds[i].Resource, Err: pg.err})
 			continue
 		}
-		denied, judged := previewKind(pol, a.state, kinds[i], pg.items, mode, listed)
+		denied, judged := previewKind(pol, a.state, nodes, kinds[i], pg.items, mode, listed)
 		p.Judged += judged
 		p.Total += len(denied)
 		for _, d := range denied {
@@ -91,21 +97,22 @@ func (a *Auditor) Preview(ctx context.Context, pol *policy.Policy, namespace str
 			}
 		}
 	}
+	p.UnverifiedMirrorPods, p.NodeLookupErr = nodes.unverified, nodes.err
 	return p
 }
 
 // previewKind judges one page in mode and returns the objects with deny
 // findings.
-func previewKind(pol *policy.Policy, view rules.ClusterView, k Kind, items []runtime.Object, mode rules.Mode, listed owners) ([]PreviewObject, int) {
+func previewKind(pol *policy.Policy, view rules.ClusterView, nodes *nodeUIDs, k Kind, items []runtime.Object, mode rules.Mode, listed owners) ([]PreviewObject, int) {
 	var out []PreviewObject
 	judged := 0
 	for _, obj := range items {
 		listed.note(k.GroupKind, obj)
-		if listed.reportedAtOwner(obj) || apiServerMaintained(obj) {
+		if listed.reportedAtOwner(obj) || apiServerMaintained(k.GroupKind, obj) {
 			continue
 		}
 		judged++
-		ob := judge(pol, view, obj, rules.RefOf(obj, k.APIVersion(), k.GroupKind.Kind), mode)
+		ob := judge(pol, view, nodes, obj, rules.RefOf(obj, k.APIVersion(), k.GroupKind.Kind), mode)
 		var ids []string
 		for _, f := range ob.Findings {
 			if f.Severity == rules.ActionDeny && !slices.Contains(ids, f.Rule) {

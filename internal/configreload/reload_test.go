@@ -83,6 +83,9 @@ func TestReloadFollowsConfigMapSwaps(t *testing.T) {
 		t.Fatalf("loaded: legacy is %q, want off (exempted)", got)
 	}
 	reloads, errs := testutil.ToFloat64(metrics.ConfigReloads), testutil.ToFloat64(metrics.ConfigReloadErrors)
+	if got := testutil.ToFloat64(metrics.ConfigLastReloadSuccessful); got != 1 {
+		t.Errorf("guardrails_config_last_reload_successful = %v after Load, want 1", got)
+	}
 
 	// Unchanged content: nothing happens.
 	if r.Check() || r.Current().Load() != first {
@@ -108,11 +111,18 @@ func TestReloadFollowsConfigMapSwaps(t *testing.T) {
 	if !strings.Contains(log.String(), "exemptions[0].reason: required") {
 		t.Errorf("the log does not carry the exact error:\n%s", log.String())
 	}
+	// The counter moved once; the gauge says it is still so.
+	if got := testutil.ToFloat64(metrics.ConfigLastReloadSuccessful); got != 0 {
+		t.Errorf("guardrails_config_last_reload_successful = %v while the file is invalid, want 0", got)
+	}
 
 	// The same exemption, expired: after the swap it no longer exempts.
 	d.swap(head + "exemptions:\n- namespaces: [legacy]\n  reason: migration\n  expires: 2026-05-01\n")
 	if !r.Check() {
 		t.Fatal("a valid change was not put in force")
+	}
+	if got := testutil.ToFloat64(metrics.ConfigLastReloadSuccessful); got != 1 {
+		t.Errorf("guardrails_config_last_reload_successful = %v after a valid change, want 1", got)
 	}
 	if got := action(t, r.Current().Load(), "legacy"); got != rules.ActionDeny {
 		t.Errorf("after the reload legacy is %q, want deny (the exemption expired)", got)

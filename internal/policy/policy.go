@@ -10,7 +10,9 @@
 //     applied, for the audit trail;
 //   - what a requester vouches for about an object (Requester.Origin,
 //     Requester.DerivedFrom): a copy stamped out by a built-in controller,
-//     a mirror pod sent by a node. The object alone proves neither.
+//     a mirror pod sent by a node. The object alone proves neither;
+//   - what an object read from the cluster proves about its origin
+//     (StoredOrigin), for the audit.
 //
 // It sits above rules and config and below the CLI (cmd/webhook) and the
 // server (internal/admission); it does no I/O.
@@ -24,9 +26,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -204,9 +208,25 @@ type Result struct {
 // something let through, never as an error (an exemption is also the
 // break-glass for a rule that misbehaves). Such a rule still reports its
 // unwaivable findings (rules.Rule.Unwaivable), as warnings at most.
+//
+// An unwaivable check is not waived: its panic is an error like any
+// rule's (the way out is the rule's action off).
 func (p *Policy) Evaluate(in *rules.Input, who Requester) (Result, error) {
-	in.Settings = p.settings
 	in.Origin = who.Origin(in.Object)
+	return p.evaluate(in, who)
+}
+
+// EvaluateStored is Evaluate for an object read from the cluster, which
+// no request sent (webhook audit, the background audit, the preview):
+// there is no requester, so exemptions that name users or groups never
+// match, and the origin is what the stored object proves (StoredOrigin).
+func (p *Policy) EvaluateStored(in *rules.Input, origin rules.Origin) (Result, error) {
+	in.Origin = origin
+	return p.evaluate(in, Requester{})
+}
+
+func (p *Policy) evaluate(in *rules.Input, who Requester) (Result, error) {
+	in.Settings = p.settings
 	gk := schema.FromAPIVersionAndKind(in.Ref.APIVersion, in.Ref.Kind).GroupKind()
 	var exempted, waived []*rules.Rule
 	var by []*Exemption
@@ -325,6 +345,41 @@ func (r Requester) Origin(obj runtime.Object) rules.Origin {
 	}
 	o.Mirror = r.Node() && rules.HasMirrorAnnotation(obj)
 	return o
+}
+
+// StoredOrigin is what an object read from the cluster proves about its
+// origin, where no request says who sent it (the audit and the preview).
+//
+// A pod is a mirror pod (Origin.Mirror) only when it carries everything
+// the NodeRestriction admission plugin demands of a pod a node creates,
+// and which the kubelet writes on every mirror pod: the mirror-pod
+// annotation, spec.nodeName, and a single ownerReference, the controller
+// one, to that Node (v1) with the UID of the Node that exists now, which
+// nodeUID answers. Anyone who may create a Pod can write the annotation,
+// the node's name and the reference, but not know the Node's UID without
+// reading Nodes (and the garbage collector deletes a pod whose owner's
+// UID does not match). A pod that claims to be a mirror pod without all
+// of it, or whose Node cannot be read (nodeUID false), is judged like any
+// pod. Objects a built-in controller stamped out are not vouched for
+// (Origin.Controller stays empty): the audit reports them at their owner.
+func StoredOrigin(obj runtime.Object, nodeUID func(name string) (types.UID, bool)) rules.Origin {
+	return rules.Origin{Mirror: storedMirrorPod(obj, nodeUID)}
+}
+
+func storedMirrorPod(obj runtime.Object, nodeUID func(string) (types.UID, bool)) bool {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok || pod == nil || !rules.HasMirrorAnnotation(pod) || pod.Spec.NodeName == "" || len(pod.OwnerReferences) != 1 {
+		return false
+	}
+	or := pod.OwnerReferences[0]
+	if or.APIVersion != "v1" || or.Kind != "Node" || or.Name != pod.Spec.NodeName || or.Controller == nil || !*or.Controller || or.UID == "" {
+		return false
+	}
+	if nodeUID == nil {
+		return false
+	}
+	uid, ok := nodeUID(or.Name)
+	return ok && uid == or.UID
 }
 
 // aggregationControllers are the identities the clusterrole aggregation

@@ -59,14 +59,27 @@ var (
 // DefaultMaxResults is the number of results a report holds by default.
 const DefaultMaxResults = 100
 
+// RewriteAfter is how long an unchanged report goes without being
+// written again. Reports live in the tenants' namespaces, where whoever may
+// write PolicyReports (roles that other tools aggregate to admin) could
+// edit or delete Guardrails' report; the Writer only compares with what it
+// wrote itself, so it rewrites every report at least this often, and at
+// once after a restart or a change of leader.
+const RewriteAfter = 6 * time.Hour
+
 // Writer publishes audits (an audit.Publisher).
 type Writer struct {
 	dyn dynamic.Interface
 	max int
 	log logr.Logger
-	// last is the content hash of each report last written, by namespace
-	// ("" for the cluster report).
-	last map[string][sha256.Size]byte
+	// last is the content hash of each report last written, and when, by
+	// namespace ("" for the cluster report).
+	last map[string]lastWrite
+}
+
+type lastWrite struct {
+	sum [sha256.Size]byte
+	at  time.Time
 }
 
 var _ audit.Publisher = (*Writer)(nil)
@@ -77,18 +90,19 @@ func NewWriter(dyn dynamic.Interface, maxResults int, log logr.Logger) *Writer {
 	if maxResults <= 0 {
 		maxResults = DefaultMaxResults
 	}
-	return &Writer{dyn: dyn, max: maxResults, log: log, last: map[string][sha256.Size]byte{}}
+	return &Writer{dyn: dyn, max: maxResults, log: log, last: map[string]lastWrite{}}
 }
 
-// Publish writes the report of every namespace of t that changed and
-// deletes the reports of namespaces t does not hold.
+// Publish writes the report of every namespace of t that changed (or was
+// last written RewriteAfter ago) and deletes the reports of namespaces t
+// does not hold.
 func (w *Writer) Publish(ctx context.Context, t *audit.Tally, at time.Time) error {
 	keep := map[string]bool{}
 	written := 0
 	for _, n := range t.Namespaces() {
 		keep[n.Namespace] = true
 		obj, sum := Build(n, w.max, at)
-		if old, ok := w.last[n.Namespace]; ok && old == sum {
+		if old, ok := w.last[n.Namespace]; ok && old.sum == sum && at.Sub(old.at) < RewriteAfter {
 			continue
 		}
 		res := w.resource(n.Namespace)
@@ -98,7 +112,7 @@ func (w *Writer) Publish(ctx context.Context, t *audit.Tally, at time.Time) erro
 			}
 			return fmt.Errorf("write %s: %w", describe(n.Namespace), err)
 		}
-		w.last[n.Namespace] = sum
+		w.last[n.Namespace] = lastWrite{sum: sum, at: at}
 		written++
 	}
 	deleted, err := w.deleteStale(ctx, keep)

@@ -1,9 +1,17 @@
 package policyreport
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/guardrails-dev/guardrails/internal/audit"
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -72,5 +80,41 @@ func TestBuildClusterReport(t *testing.T) {
 	}
 	if _, ok := obj.Object["results"].([]any)[0].(map[string]any)["resources"].([]any)[0].(map[string]any)["namespace"]; ok {
 		t.Error("a cluster-scoped resource carries a namespace")
+	}
+}
+
+// TestPublishRewritesUnchangedReports: an unchanged report is not written
+// again at the next audit (no churn in etcd), but is at least every
+// RewriteAfter: the Writer compares with what it wrote, not with what a
+// tenant may have edited since.
+func TestPublishRewritesUnchangedReports(t *testing.T) {
+	scheme := runtime.NewScheme()
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(scheme, map[schema.GroupVersionResource]string{
+		PolicyReports: "PolicyReportList", ClusterPolicyReports: "ClusterPolicyReportList",
+	})
+	applies := 0
+	dyn.PrependReactor("patch", "policyreports", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		applies++
+		return true, &unstructured.Unstructured{Object: map[string]any{}}, nil
+	})
+	w := NewWriter(dyn, 10, logr.Discard())
+	tl := audit.NewTally(10)
+	for _, n := range []*audit.NamespaceTally{tally("shop", rules.ModeAudit, 3)} {
+		for _, o := range n.Results {
+			tl.Add(o)
+		}
+	}
+	at := time.Unix(1_800_000_000, 0)
+	for i, step := range []struct {
+		after time.Duration
+		want  int
+	}{{0, 1}, {time.Hour, 1}, {RewriteAfter - time.Hour, 2}, {time.Minute, 2}} {
+		at = at.Add(step.after)
+		if err := w.Publish(context.Background(), tl, at); err != nil {
+			t.Fatal(err)
+		}
+		if applies != step.want {
+			t.Errorf("publish %d (+%s): %d writes in all, want %d", i, step.after, applies, step.want)
+		}
 	}
 }
