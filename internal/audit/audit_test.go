@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -373,6 +374,33 @@ func TestBackgroundGauges(t *testing.T) {
 	delete(want, "resources-requests/shop/deny")
 	if got := violations(t); !maps.Equal(got, want) {
 		t.Errorf("after the reload guardrails_audit_violations = %v, want %v", got, want)
+	}
+}
+
+type failingPublisher struct{}
+
+func (failingPublisher) Publish(context.Context, *audit.Tally, time.Time) error {
+	return errors.New("policyreports.wgpolicyk8s.io is forbidden")
+}
+
+// TestBackgroundUnpublished: a run whose PolicyReports cannot be written
+// still completed (its gauges are right), and says so in
+// guardrails_audit_runs_total{result="unpublished"}, which the reports'
+// readers can alert on.
+func TestBackgroundUnpublished(t *testing.T) {
+	a, pol := cluster(t)
+	b := audit.NewBackground(a, policy.NewCurrent(pol), audit.BackgroundOptions{Interval: time.Hour, Publisher: failingPublisher{}})
+	unpublished := metrics.AuditRuns.WithLabelValues("unpublished")
+	completed := metrics.AuditRuns.WithLabelValues("completed")
+	u0, c0 := testutil.ToFloat64(unpublished), testutil.ToFloat64(completed)
+	if err := b.RunOnce(context.Background()); err == nil || !strings.Contains(err.Error(), "forbidden") {
+		t.Fatalf("RunOnce = %v, want the publisher's error", err)
+	}
+	if got := testutil.ToFloat64(unpublished) - u0; got != 1 {
+		t.Errorf("guardrails_audit_runs_total{result=unpublished} moved by %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(completed) - c0; got != 1 {
+		t.Errorf("guardrails_audit_runs_total{result=completed} moved by %v, want 1", got)
 	}
 }
 

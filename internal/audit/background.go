@@ -127,6 +127,8 @@ func (b *Background) RunOnce(ctx context.Context) error {
 		"namespaces", len(tally.byNS), "duration", end.Sub(start).Round(time.Millisecond).String())
 	if b.o.Publisher != nil {
 		if err := b.o.Publisher.Publish(ctx, tally, end); err != nil {
+			// The audit completed, but the PolicyReports are stale.
+			metrics.AuditRuns.WithLabelValues("unpublished").Inc()
 			return err
 		}
 	}

@@ -148,10 +148,12 @@ var (
 		Help: "Interval of the background audit (--audit-interval); 0 when it is off.",
 	})
 
-	// AuditRuns counts audit runs by result (completed, failed).
+	// AuditRuns counts audit runs by result (completed, failed; and
+	// unpublished for a completed run whose PolicyReports could not be
+	// written).
 	AuditRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "guardrails_audit_runs_total",
-		Help: "Background audit runs by result (completed, failed).",
+		Help: "Background audit runs by result (completed, failed; unpublished: completed but its PolicyReports could not be written).",
 	}, []string{"result"})
 )
 
