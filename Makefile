@@ -73,6 +73,7 @@ $(HELM):
 helm-check: $(HELM) ## helm lint and helm template of the chart: default values, every certificate mode, every component
 	$(HELM) lint --strict $(CHART)
 	$(HELM) lint --strict $(CHART) --set certificate.mode=generated --set events.enabled=true --set secretLookups.enabled=true \
+		--set preview.enabled=true --set audit.enabled=true --set audit.policyReports.enabled=true \
 		--set monitoring.serviceMonitor.enabled=true --set monitoring.prometheusRule.enabled=true --set monitoring.dashboard.enabled=true
 	@for args in "" "--set certificate.mode=generated" \
 		"--set certificate.mode=existingSecret --set certificate.existingSecret.name=tls --set certificate.existingSecret.caBundle=$$(printf -- '-----BEGIN CERTIFICATE-----\n' | base64 -w0)"; do \
@@ -86,6 +87,7 @@ chart: ## copy deploy/'s files that the chart renders into its files/ (a test ke
 	cp deploy/components/api-server-fallback/policies.yaml $(CHART)/files/api-server-fallback.yaml
 	cp deploy/components/monitoring/prometheusrule.yaml $(CHART)/files/prometheusrule.yaml
 	cp deploy/components/monitoring/dashboard.json $(CHART)/files/dashboard.json
+	cp deploy/components/policy-reports/crds.yaml $(CHART)/files/policyreport-crds.yaml
 
 control-plane: $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd ## build kube-apiserver and etcd into bin/k8s when missing
 

@@ -507,6 +507,14 @@ func testBackgroundAuditAndReload(t *testing.T) {
 	if got := scrapeURL(t, sb.MetricsURL).sum("guardrails_config_reloads_total", nil); got != reloads {
 		t.Errorf("an invalid file counted as a reload (%v -> %v)", reloads, got)
 	}
+	// What the alert GuardrailsConfigReloadFailing reads: 0 while the bad
+	// file stays (the counter moved once).
+	if got := scrapeURL(t, sb.MetricsURL).sum("guardrails_config_last_reload_successful", nil); got != 0 {
+		t.Errorf("guardrails_config_last_reload_successful = %v with an invalid file in place, want 0", got)
+	}
+	if got := scrapeURL(t, sb.MetricsURL).sum("guardrails_audit_interval_seconds", nil); got != 2 {
+		t.Errorf("guardrails_audit_interval_seconds = %v, want 2 (--audit-interval=2s)", got)
+	}
 
 	// The background audit: gauges and PolicyReports.
 	mustOK(t, k("", "apply", "-f", filepath.Join(suite.root, "deploy", "components", "policy-reports", "crds.yaml")))

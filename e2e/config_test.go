@@ -31,7 +31,8 @@ var suiteAddonNamespaces = []string{
 
 // writeSuiteConfig writes the webhook's configuration for the suite into
 // dir: the embedded default with priority.addonNamespaces set to
-// suiteAddonNamespaces, checked by the same parser the webhook uses.
+// suiteAddonNamespaces and ingress.sharedHosts letting ownTenant serve
+// sharedHost, checked by the same parser the webhook uses.
 func writeSuiteConfig(dir string) (string, error) {
 	var doc map[string]any
 	if err := yaml.Unmarshal(config.DefaultYAML(), &doc); err != nil {
@@ -43,6 +44,12 @@ func writeSuiteConfig(dir string) (string, error) {
 		doc["priority"] = priority
 	}
 	priority["addonNamespaces"] = suiteAddonNamespaces
+	ingress, _ := doc["ingress"].(map[string]any)
+	if ingress == nil {
+		ingress = map[string]any{}
+		doc["ingress"] = ingress
+	}
+	ingress["sharedHosts"] = []any{map[string]any{"hosts": []string{sharedHost}, "namespaces": []string{ownTenant}}}
 	data, err := yaml.Marshal(doc)
 	if err != nil {
 		return "", err

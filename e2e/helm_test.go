@@ -128,8 +128,13 @@ func TestHelm(t *testing.T) {
 	// no issuer runs) with every optional component.
 	t.Run("cert-manager", func(t *testing.T) {
 		const release, ns = "e2e-cm", "e2e-helm-cm"
+		policyCRDs := []string{"crd/policyreports.wgpolicyk8s.io", "crd/clusterpolicyreports.wgpolicyk8s.io"}
+		if r := admin(t, "get", policyCRDs[0]); r.ok() {
+			t.Fatalf("the PolicyReport CRDs exist before the install (another test left them): %s", r.stdout)
+		}
 		if out, err := helmRun(t, helm, "install", release, chart, "-n", ns, "--create-namespace",
 			"--set-json", narrow(release), "--set", "events.enabled=true", "--set", "secretLookups.enabled=true",
+			"--set", "preview.enabled=true", "--set", "audit.enabled=true", "--set", "audit.policyReports.enabled=true",
 			"--set", "monitoring.serviceMonitor.enabled=true", "--set", "monitoring.prometheusRule.enabled=true", "--set", "monitoring.dashboard.enabled=true"); err != nil {
 			t.Fatal(err)
 		} else {
@@ -143,9 +148,37 @@ func TestHelm(t *testing.T) {
 			mustOK(t, admin(t, "get", o, "-n", ns))
 		}
 		for _, o := range []string{"clusterrole/" + full + "-webhook", "clusterrole/" + full + "-webhook-events",
-			"clusterrolebinding/" + full + "-webhook-events", "validatingwebhookconfiguration/" + full, "mutatingwebhookconfiguration/" + full} {
+			"clusterrolebinding/" + full + "-webhook-events", "validatingwebhookconfiguration/" + full, "mutatingwebhookconfiguration/" + full,
+			"clusterrole/" + full + "-audit", "clusterrolebinding/" + full + "-audit",
+			"clusterrole/" + full + "-policy-reports", "clusterrolebinding/" + full + "-policy-reports"} {
 			mustOK(t, admin(t, "get", o))
 		}
+		// The audit's Lease grant, in the release namespace, for the
+		// Lease the webhook is told to use.
+		mustOK(t, admin(t, "get", "role/"+full+"-audit-lease", "rolebinding/"+full+"-audit-lease", "-n", ns))
+		if got := jsonpath(t, ns, "role", full+"-audit-lease", "{.rules[1].resourceNames[0]}"); got != full+"-audit" {
+			t.Errorf("the lease Role names %q, want %s-audit", got, full)
+		}
+		args := jsonpath(t, ns, "deployment", full+"-webhook", "{.spec.template.spec.containers[0].args}")
+		for _, want := range []string{"--audit-interval=1h", "--leader-election-id=" + full + "-audit", "--audit-policy-reports=true", "--events=true"} {
+			if !strings.Contains(args, want) {
+				t.Errorf("the webhook's args %s lack %s", args, want)
+			}
+		}
+		// What the ServiceAccount may do, as the API server decides it.
+		sa := "system:serviceaccount:" + ns + ":" + full + "-webhook"
+		for _, can := range [][]string{{"list", "pods"}, {"list", "deployments.apps"}, {"patch", "policyreports.wgpolicyk8s.io"},
+			{"get", "leases.coordination.k8s.io/" + full + "-audit", "-n", ns}} {
+			if r := admin(t, append([]string{"auth", "can-i", "--as", sa}, can...)...); strings.TrimSpace(r.stdout) != "yes" {
+				t.Errorf("%s cannot %v: %s", sa, can, r)
+			}
+		}
+		for _, cannot := range [][]string{{"get", "pods"}, {"watch", "deployments.apps"}, {"get", "leases.coordination.k8s.io/other", "-n", ns}} {
+			if r := admin(t, append([]string{"auth", "can-i", "--as", sa}, cannot...)...); strings.TrimSpace(r.stdout) != "no" {
+				t.Errorf("%s can %v: %s", sa, cannot, r)
+			}
+		}
+		mustOK(t, admin(t, append([]string{"wait", "--for=condition=Established", "--timeout=60s"}, policyCRDs...)...))
 		if got := jsonpath(t, "", "validatingwebhookconfiguration", full, `{.metadata.annotations.cert-manager\.io/inject-ca-from}`); got != ns+"/"+full+"-webhook" {
 			t.Errorf("inject-ca-from %q", got)
 		}
@@ -160,6 +193,15 @@ func TestHelm(t *testing.T) {
 			t.Errorf("%d fallback policies of the release", n)
 		}
 		uninstalled(t, release, ns)
+		for _, res := range []string{"role", "rolebinding"} {
+			if r := admin(t, "get", res, full+"-audit-lease", "-n", ns); r.ok() {
+				t.Errorf("after helm uninstall, %s %s is left", res, full+"-audit-lease")
+			}
+		}
+		// The PolicyReport CRDs stay (helm.sh/resource-policy: keep):
+		// deleting them would delete every report, other tools' too.
+		mustOK(t, admin(t, append([]string{"get"}, policyCRDs...)...))
+		mustOK(t, admin(t, append([]string{"delete", "--wait"}, policyCRDs...)...))
 	})
 
 	// The chart's own certificates, driven: the API server calls the

@@ -4,14 +4,10 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/guardrails-dev/guardrails/internal/config"
 )
 
 // Host ownership (ingress-conflict): the namespaces and hosts of these
@@ -26,23 +22,6 @@ const (
 	ownSecondClass = "e2e-own-internal"
 	ownTenantUser  = "e2e-own-tenant"
 )
-
-// writeSuiteConfig writes the configuration the suite's webhook runs with:
-// the embedded default, plus an ingress.sharedHosts entry that lets
-// ownTenant serve sharedHost (nothing else of the default changes).
-func writeSuiteConfig() (string, error) {
-	def := string(config.DefaultYAML())
-	const empty = "  sharedHosts: []\n"
-	if !strings.Contains(def, empty) {
-		return "", fmt.Errorf("the embedded default configuration has no %q line to replace", strings.TrimSpace(empty))
-	}
-	cfg := strings.Replace(def, empty, "  sharedHosts:\n  - hosts: ["+sharedHost+"]\n    namespaces: ["+ownTenant+"]\n", 1)
-	if _, err := config.Parse([]byte(cfg), "e2e suite config"); err != nil {
-		return "", err
-	}
-	p := filepath.Join(suite.tmp, "guardrails-config.yaml")
-	return p, os.WriteFile(p, []byte(cfg), 0o600)
-}
 
 // ownIngress renders an Ingress with one rule: host, path, pathType and
 // class ("" leaves spec.ingressClassName unset), and annotations.

@@ -186,11 +186,6 @@ func setup() error {
 		return err
 	}
 	suite.webhookBin = bin
-	cfg, err := writeSuiteConfig()
-	if err != nil {
-		return err
-	}
-
 	cfg, err := writeSuiteConfig(suite.tmp)
 	if err != nil {
 		return err

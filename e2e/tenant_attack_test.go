@@ -87,9 +87,9 @@ func asIn(t testing.TB, user, stdin string, args ...string) result {
 	return adminIn(t, stdin, append([]string{"--as=" + user}, args...)...)
 }
 
-// canI waits until the tenant holds a permission (RBAC caches follow the
+// waitCanI waits until the tenant holds a permission (RBAC caches follow the
 // API server by a moment).
-func canI(t *testing.T, user string, args ...string) {
+func waitCanI(t *testing.T, user string, args ...string) {
 	t.Helper()
 	if !eventually(10*time.Second, func() bool {
 		r := as(t, user, append([]string{"auth", "can-i"}, args...)...)
@@ -115,10 +115,10 @@ func testTenantAttacks(t *testing.T) {
 	createNamespace(t, nsAttackStat, map[string]string{modeLabel: "enforce"})
 	createNamespace(t, nsAttackFin, map[string]string{modeLabel: "enforce"})
 	mustOK(t, adminIn(t, tenantRBAC, "apply", "-f", "-"))
-	canI(t, attacker, "create", "pods", "-n", nsAttack)
-	canI(t, attacker, "patch", "namespaces/"+nsAttackStat, "--subresource=status")
-	canI(t, attacker, "update", "namespaces/"+nsAttackFin, "--subresource=finalize")
-	canI(t, attacker, "patch", "ingresses", "--subresource=status", "-n", nsAttack)
+	waitCanI(t, attacker, "create", "pods", "-n", nsAttack)
+	waitCanI(t, attacker, "patch", "namespaces/"+nsAttackStat, "--subresource=status")
+	waitCanI(t, attacker, "update", "namespaces/"+nsAttackFin, "--subresource=finalize")
+	waitCanI(t, attacker, "patch", "ingresses", "--subresource=status", "-n", nsAttack)
 
 	t.Run("forged-controller-owner", testForgedControllerOwner)
 	t.Run("addon-lookalike", testAddonLookalike)

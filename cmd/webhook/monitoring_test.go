@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -309,7 +311,8 @@ func TestAlerts(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"GuardrailsWebhookDown", "GuardrailsWebhookNotReady", "GuardrailsAdmissionLatencyHigh",
-		"GuardrailsInternalErrors", "GuardrailsDenialsRisingSharply", "GuardrailsServingCertificateExpiresSoon"} {
+		"GuardrailsInternalErrors", "GuardrailsDenialsRisingSharply", "GuardrailsServingCertificateExpiresSoon",
+		"GuardrailsConfigReloadFailing", "GuardrailsAuditNotCompleting"} {
 		if !seen[want] {
 			t.Errorf("no alert %s", want)
 		}
@@ -331,5 +334,50 @@ func TestDashboard(t *testing.T) {
 				checkName(t, where, name)
 			}
 		}
+	}
+}
+
+var (
+	// tableMetric is a row of the runbooks' metrics table.
+	tableMetric = regexp.MustCompile("(?m)^\\| `(guardrails_[a-z0-9_]+)` \\|")
+	// definedMetric is a metric's name where the code defines it.
+	definedMetric = regexp.MustCompile(`Name:\s*"(guardrails_[a-z0-9_]+)"`)
+)
+
+// TestMetricsTable: the metrics table of the runbooks lists every
+// guardrails_* metric the code defines, and only metrics the webhook
+// registers.
+func TestMetricsTable(t *testing.T) {
+	b, err := os.ReadFile(runbooksFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTable := map[string]bool{}
+	for _, m := range tableMetric.FindAllStringSubmatch(string(b), -1) {
+		inTable[m[1]] = true
+		checkName(t, runbooksFile+" metrics table", m[1])
+	}
+	defined := 0
+	err = filepath.WalkDir("../../internal", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range definedMetric.FindAllStringSubmatch(string(src), -1) {
+			defined++
+			if !inTable[m[1]] {
+				t.Errorf("%s defines %s, which the metrics table of %s does not list", p, m[1], runbooksFile)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if defined < 10 || len(inTable) < 10 {
+		t.Errorf("%d metrics defined, %d in the table: the patterns no longer match", defined, len(inTable))
 	}
 }

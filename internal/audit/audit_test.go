@@ -325,6 +325,24 @@ func TestBackgroundGauges(t *testing.T) {
 	}
 }
 
+// TestBackgroundInterval: a replica that runs the background audit
+// exports its interval, leader or not (the alert on an audit that stopped
+// completing compares the last completion with it).
+func TestBackgroundInterval(t *testing.T) {
+	a, pol := cluster(t)
+	b := audit.NewBackground(a, policy.NewCurrent(pol), audit.BackgroundOptions{
+		Interval:    90 * time.Minute,
+		WaitForSync: func(context.Context) bool { return false },
+	})
+	metrics.AuditInterval.Set(0)
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(metrics.AuditInterval); got != 5400 {
+		t.Errorf("guardrails_audit_interval_seconds = %v, want 5400", got)
+	}
+}
+
 // violations reads guardrails_audit_violations as rule/namespace/severity
 // -> value.
 func violations(t *testing.T) map[string]float64 {

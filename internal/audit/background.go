@@ -66,6 +66,7 @@ func (b *Background) NeedLeaderElection() bool { return false }
 
 // Start audits, as the leader, every interval until ctx is done.
 func (b *Background) Start(ctx context.Context) error {
+	metrics.AuditInterval.Set(b.o.Interval.Seconds())
 	if b.o.Lease == nil {
 		b.loop(ctx)
 		return nil

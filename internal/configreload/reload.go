@@ -10,8 +10,10 @@
 // symlink through it). A changed file is validated before anything
 // changes: an invalid one keeps the previous configuration in force, is
 // logged with the exact error and counted in
-// guardrails_config_reload_errors_total, once per distinct content. A
-// valid one is put in force at once (guardrails_config_reloads_total);
+// guardrails_config_reload_errors_total, once per distinct content, and
+// guardrails_config_last_reload_successful is 0 until the file on disk is
+// one in force again. A valid one is put in force at once
+// (guardrails_config_reloads_total);
 // requests already being judged finish under the policy they started
 // with.
 //
@@ -62,7 +64,9 @@ type Reloader struct {
 
 	// sum is the content last read (valid or not), so that an invalid
 	// file is reported once, not at every check.
-	sum     [sha256.Size]byte
+	sum [sha256.Size]byte
+	// inForce is the content of the configuration in force.
+	inForce [sha256.Size]byte
 	lastErr string
 	// expired are the expired exemptions already logged.
 	expired []string
@@ -94,7 +98,9 @@ func Load(path string, o Options) (*Reloader, error) {
 		return nil, err
 	}
 	r.sum = sha256.Sum256(data)
+	r.inForce = r.sum
 	r.cur = policy.NewCurrent(r.policyOf(cfg))
+	metrics.ConfigLastReloadSuccessful.Set(1)
 	r.logExpired(cfg)
 	return r, nil
 }
@@ -147,6 +153,11 @@ func (r *Reloader) Check() bool {
 	}
 	sum := sha256.Sum256(data)
 	if bytes.Equal(sum[:], r.sum[:]) {
+		if sum == r.inForce && r.lastErr != "" {
+			// Readable again, with the content in force.
+			r.lastErr = ""
+			metrics.ConfigLastReloadSuccessful.Set(1)
+		}
 		return false
 	}
 	r.sum = sum
@@ -157,7 +168,9 @@ func (r *Reloader) Check() bool {
 	}
 	old := r.cur.Load().Config()
 	r.cur.Store(r.policyOf(cfg))
+	r.inForce = sum
 	r.lastErr = ""
+	metrics.ConfigLastReloadSuccessful.Set(1)
 	r.expired = nil // a new file: report its expired exemptions again
 	metrics.ConfigReloads.Inc()
 	r.o.Log.Info("configuration reloaded; the new one is in force", "config", r.path, "clusterMode", cfg.ClusterMode)
@@ -170,6 +183,7 @@ func (r *Reloader) Check() bool {
 // failed reports a file that cannot be put in force, once per distinct
 // error (a missing file is retried at every check, but counted once).
 func (r *Reloader) failed(err error) {
+	metrics.ConfigLastReloadSuccessful.Set(0)
 	if err.Error() == r.lastErr {
 		return
 	}

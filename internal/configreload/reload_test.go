@@ -102,6 +102,9 @@ func TestReloadFollowsConfigMapSwaps(t *testing.T) {
 	if got := testutil.ToFloat64(metrics.ConfigReloadErrors) - errs; got != 1 {
 		t.Errorf("reload errors counted %v times for one bad file, want 1", got)
 	}
+	if got := testutil.ToFloat64(metrics.ConfigLastReloadSuccessful); got != 0 {
+		t.Errorf("guardrails_config_last_reload_successful = %v while the bad file stays, want 0", got)
+	}
 	if !strings.Contains(log.String(), "exemptions[0].reason: required") {
 		t.Errorf("the log does not carry the exact error:\n%s", log.String())
 	}
@@ -117,12 +120,48 @@ func TestReloadFollowsConfigMapSwaps(t *testing.T) {
 	if got := testutil.ToFloat64(metrics.ConfigReloads) - reloads; got != 1 {
 		t.Errorf("reloads counted %v, want 1", got)
 	}
+	if got := testutil.ToFloat64(metrics.ConfigLastReloadSuccessful); got != 1 {
+		t.Errorf("guardrails_config_last_reload_successful = %v after a good reload, want 1", got)
+	}
 	if !strings.Contains(log.String(), "exemptions[0] (migration) expired on 2026-05-01: ignored") {
 		t.Errorf("the expired exemption was not logged:\n%s", log.String())
 	}
 	// The policy that requests in flight hold is untouched.
 	if got := action(t, first, "legacy"); got != rules.ActionOff {
 		t.Errorf("the old policy changed: %q", got)
+	}
+}
+
+// TestReloadSuccessfulAfterReadError: a file that cannot be read sets
+// guardrails_config_last_reload_successful to 0, and the same content as
+// the one in force, readable again, sets it back to 1 (nothing to reload).
+func TestReloadSuccessfulAfterReadError(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte(head), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Load(p, Options{Log: logr.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(metrics.ConfigLastReloadSuccessful); got != 1 {
+		t.Fatalf("after Load: %v, want 1", got)
+	}
+	if err := os.Rename(p, p+".away"); err != nil {
+		t.Fatal(err)
+	}
+	r.Check()
+	if got := testutil.ToFloat64(metrics.ConfigLastReloadSuccessful); got != 0 {
+		t.Errorf("file gone: %v, want 0", got)
+	}
+	if err := os.Rename(p+".away", p); err != nil {
+		t.Fatal(err)
+	}
+	if r.Check() {
+		t.Error("the same content was reloaded")
+	}
+	if got := testutil.ToFloat64(metrics.ConfigLastReloadSuccessful); got != 1 {
+		t.Errorf("file back: %v, want 1", got)
 	}
 }
 

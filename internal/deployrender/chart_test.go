@@ -40,6 +40,8 @@ const (
 	chartLookups    = "chart secretLookups"
 	chartEvents     = "chart events"
 	chartMonitoring = "chart monitoring"
+	chartPreview    = "chart preview"
+	chartAudit      = "chart audit+policyReports"
 )
 
 // chartInstalls are the chart's renders that every safety test of the
@@ -71,6 +73,9 @@ func chartInstalls(root string) []chartInstall {
 		{&rendered{name: chartEvents, chart: true, certManager: true, events: true}, tmpl("--set", "events.enabled=true")},
 		{&rendered{name: chartMonitoring, chart: true, certManager: true},
 			tmpl("--set", "monitoring.serviceMonitor.enabled=true", "--set", "monitoring.prometheusRule.enabled=true", "--set", "monitoring.dashboard.enabled=true")},
+		{&rendered{name: chartPreview, chart: true, certManager: true, preview: true}, tmpl("--set", "preview.enabled=true")},
+		{&rendered{name: chartAudit, chart: true, certManager: true, audit: true, policyReports: true},
+			tmpl("--set", "audit.enabled=true", "--set", "audit.policyReports.enabled=true")},
 	}
 }
 
@@ -109,7 +114,7 @@ func TestChartHelm(t *testing.T) {
 			n++
 		}
 	}
-	if n != len(chartInstalls(repoRoot(t))) || n < 6 {
+	if n != len(chartInstalls(repoRoot(t))) || n < 8 {
 		t.Errorf("%d chart renders among the installs", n)
 	}
 }
@@ -197,6 +202,13 @@ func comparable(t *testing.T, r *rendered, maskCerts bool) map[string]map[string
 				_ = unstructured.SetNestedSlice(o.Object, whs, "webhooks")
 			}
 		}
+		if o.GetKind() == "CustomResourceDefinition" && r.chart {
+			// Helm keeps the CRDs it installed on uninstall (kustomize
+			// has no uninstall).
+			a := o.GetAnnotations()
+			delete(a, "helm.sh/resource-policy")
+			o.SetAnnotations(a)
+		}
 		if len(o.GetAnnotations()) == 0 {
 			unstructured.RemoveNestedField(o.Object, "metadata", "annotations")
 		}
@@ -278,6 +290,8 @@ func TestChartMatchesKustomize(t *testing.T) {
 		{chartLookups, "cert-manager+secret-lookups", false},
 		{chartEvents, "cert-manager+events", false},
 		{chartMonitoring, "cert-manager+monitoring", false},
+		{chartPreview, "cert-manager+preview", false},
+		{chartAudit, "cert-manager+audit+policy-reports", false},
 	} {
 		t.Run(tc.chart, func(t *testing.T) {
 			got := comparable(t, findRender(t, tc.chart), tc.maskCerts)
@@ -617,7 +631,8 @@ func TestChartValuesErrors(t *testing.T) {
 		{"config not YAML", []string{"--set-file", "config=" + badYAML, "--set", "apiServerFallback.enabled=false"}, "config: not a YAML document"},
 		{"own config, default policies", []string{"--set-file", "config=" + lookupsOn, "--set", "secretLookups.enabled=true"}, "fallback policies must be generated from it"},
 		{"policies not policies", []string{"--set-file", "apiServerFallback.policies=" + notPolicies}, "is not a ValidatingAdmissionPolicy"},
-		{"audit not wired", []string{"--set", "audit.enabled=true"}, "audit.enabled"},
+		{"policy reports without the audit", []string{"--set", "audit.policyReports.enabled=true"}, "set audit.enabled=true too"},
+		{"audit interval not a duration", []string{"--set", "audit.enabled=true", "--set", "audit.interval=hourly"}, "audit.interval"},
 		{"no replica", []string{"--set", "replicas=0"}, "replicas"},
 		{"timeout above 5s", []string{"--set", "webhooks.timeoutSeconds=10"}, "timeoutSeconds"},
 		{"a typo", []string{"--set", "certificate.mdoe=generated"}, "mdoe"},

@@ -54,6 +54,10 @@ type rendered struct {
 	// events: the events component is in (RBAC for Events, sideEffects
 	// NoneOnDryRun, --events).
 	events bool
+	// preview, audit, policyReports: the preview, audit and
+	// policy-reports components are in (their listing grants, the
+	// audit's Lease Role, the PolicyReport CRDs and write access).
+	preview, audit, policyReports bool
 	// chart: rendered by `helm template` from the chart.
 	chart bool
 	// tlsSecret is the Secret the pods mount (default
@@ -109,6 +113,10 @@ func installs(t *testing.T) []*rendered {
 		add(&rendered{name: "cert-manager+events", events: true, certManager: true}, docs, err)
 		docs, err = Build(filepath.Join(root, "deploy/testdata/with-monitoring"))
 		add(&rendered{name: "cert-manager+monitoring", certManager: true}, docs, err)
+		docs, err = Build(filepath.Join(root, "deploy/testdata/with-preview"))
+		add(&rendered{name: "cert-manager+preview", preview: true, certManager: true}, docs, err)
+		docs, err = Build(filepath.Join(root, "deploy/testdata/with-audit"))
+		add(&rendered{name: "cert-manager+audit+policy-reports", audit: true, policyReports: true, certManager: true}, docs, err)
 		for _, c := range chartInstalls(root) {
 			docs, err := c.render()
 			add(c.r, docs, err)
@@ -775,14 +783,22 @@ func TestRBAC(t *testing.T) {
 			for _, o := range r.objs {
 				switch o.GetKind() {
 				case "Role", "RoleBinding":
-					t.Errorf("unexpected %s %s", o.GetKind(), o.GetName())
+					// Only the audit's Lease (TestAuditComponents).
+					if !r.audit || o.GetName() != "guardrails-audit-lease" {
+						t.Errorf("unexpected %s %s", o.GetKind(), o.GetName())
+					}
 				case "ClusterRole", "ClusterRoleBinding":
 					roles++
 				}
 			}
 			wantRoles := 2
+			for _, component := range []bool{r.preview && !r.audit, r.audit, r.policyReports} {
+				if component {
+					wantRoles += 2
+				}
+			}
 			if r.events {
-				wantRoles = 4
+				wantRoles += 2
 				// Events only: create, and patch for the count of a
 				// repeated Event.
 				er := mustFind(t, r, "ClusterRole", ClusterRoleName+"-events", &rbacv1.ClusterRole{})

@@ -25,6 +25,7 @@ var ChartFiles = map[string]string{
 	"files/api-server-fallback.yaml": "deploy/components/api-server-fallback/policies.yaml",
 	"files/prometheusrule.yaml":      "deploy/components/monitoring/prometheusrule.yaml",
 	"files/dashboard.json":           "deploy/components/monitoring/dashboard.json",
+	"files/policyreport-crds.yaml":   "deploy/components/policy-reports/crds.yaml",
 }
 
 // ErrNoHelm means no helm binary was found.

@@ -99,6 +99,16 @@ var (
 		Name: "guardrails_config_reload_errors_total",
 		Help: "Configuration file changes that failed to load or validate; the previous configuration stays in force.",
 	})
+
+	// ConfigLastReloadSuccessful is 1 while the configuration file on
+	// disk is the one in force, 0 while it cannot be put in force (does
+	// not validate, cannot be read): the alert on a failed reload holds
+	// as long as the bad file does, as Prometheus' own
+	// prometheus_config_last_reload_successful.
+	ConfigLastReloadSuccessful = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "guardrails_config_last_reload_successful",
+		Help: "1 when the configuration file on disk is the one in force, 0 while a change of it cannot be put in force (the previous configuration stays).",
+	})
 )
 
 // Background audit (webhook serve --audit-interval), set by the replica
@@ -130,6 +140,14 @@ var (
 		Help: "Duration of the last complete background audit.",
 	})
 
+	// AuditInterval is the background audit's interval (--audit-interval)
+	// on every replica that runs it, 0 when it is off: the alert on an
+	// audit that stopped completing compares the last completion with it.
+	AuditInterval = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "guardrails_audit_interval_seconds",
+		Help: "Interval of the background audit (--audit-interval); 0 when it is off.",
+	})
+
 	// AuditRuns counts audit runs by result (completed, failed).
 	AuditRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "guardrails_audit_runs_total",
@@ -139,6 +157,6 @@ var (
 
 func init() {
 	crmetrics.Registry.MustRegister(RequestsTotal, DecisionsTotal, RequestDuration, InternalErrors,
-		ExemptionsApplied, ConfigReloads, ConfigReloadErrors,
-		AuditViolations, AuditLastCompleted, AuditObjects, AuditDuration, AuditRuns, ServingCertificateExpiry)
+		ExemptionsApplied, ConfigReloads, ConfigReloadErrors, ConfigLastReloadSuccessful,
+		AuditViolations, AuditLastCompleted, AuditObjects, AuditDuration, AuditInterval, AuditRuns, ServingCertificateExpiry)
 }

@@ -27,6 +27,15 @@ configurations guardrails.
 {{- end -}}
 {{- end -}}
 
+{{/*
+The background audit's Lease (in the release namespace): guardrails-audit,
+the flag's default, when the release is named as deploy/ (no flag passed,
+as deploy/components/audit), else <fullname>-audit.
+*/}}
+{{- define "guardrails.auditLease" -}}
+{{- printf "%s-audit" (include "guardrails.fullname" .) -}}
+{{- end -}}
+
 {{/* Labels every object carries: deploy/base's part-of plus Helm's own. */}}
 {{- define "guardrails.labels" -}}
 app.kubernetes.io/part-of: guardrails
@@ -109,9 +118,6 @@ namespaceSelectorTerms are appended. Arguments: (list $ $selector).
 
 {{/* Checks of values that the schema cannot express. */}}
 {{- define "guardrails.validate" -}}
-{{- if .Values.audit.enabled -}}
-{{- fail "audit.enabled: the background audit is not wired into the chart yet" -}}
-{{- end -}}
 {{- if and .Values.apiServerFallback.enabled (not (semverCompare ">=1.33.0-0" .Capabilities.KubeVersion.Version)) -}}
 {{- fail (printf "apiServerFallback needs Kubernetes 1.33 or newer (this cluster: %s); set apiServerFallback.enabled=false" .Capabilities.KubeVersion.Version) -}}
 {{- end -}}
