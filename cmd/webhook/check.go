@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
+	"github.com/guardrails-dev/guardrails/internal/inorder"
 	"github.com/guardrails-dev/guardrails/internal/inputview"
 	"github.com/guardrails-dev/guardrails/internal/manifest"
 	"github.com/guardrails-dev/guardrails/internal/policy"
@@ -165,10 +166,8 @@ func runCheck(o *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error 
 			return res.Findings, err
 		}
 	}
-	for _, s := range srcs {
-		if err := c.checkSource(s); err != nil {
-			return &exitError{code: 2, err: err}
-		}
+	if err := c.checkSources(srcs); err != nil {
+		return &exitError{code: 2, err: err}
 	}
 	if err := w.Close(c.sum); err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("writing the report: %w", err)}
@@ -294,29 +293,43 @@ func mayHoldViewKind(data []byte) bool {
 func buildView(srcs []source) *inputview.View {
 	view := inputview.New()
 	filter := func(_, kind string) bool { return viewKinds[kind] }
-	for _, s := range srcs {
-		f, err := os.Open(s.path)
-		if err != nil {
-			continue
-		}
-		dr := manifest.NewDocumentReader(f)
-		for {
-			doc, err := dr.Next()
+	type viewJob struct {
+		doc  *manifest.Document
+		objs []runtime.Object
+	}
+	_ = inorder.Run(func(emit func(*viewJob) bool) {
+		for _, s := range srcs {
+			f, err := os.Open(s.path)
 			if err != nil {
-				break
-			}
-			if doc.Err != nil || !mayHoldViewKind(doc.Data) {
 				continue
 			}
-			_ = manifest.DecodeDocument(doc, filter, func(it *manifest.Item) error {
-				if it.Err == nil {
-					view.Add(trim(it.Object))
+			dr := manifest.NewDocumentReader(f)
+			for {
+				doc, err := dr.Next()
+				if err != nil {
+					break
 				}
-				return nil
-			})
+				if doc.Err != nil || !mayHoldViewKind(doc.Data) {
+					continue
+				}
+				emit(&viewJob{doc: doc.Clone()})
+			}
+			f.Close()
 		}
-		f.Close()
-	}
+	}, func(j *viewJob) {
+		_ = manifest.DecodeDocument(j.doc, filter, func(it *manifest.Item) error {
+			if it.Err == nil {
+				j.objs = append(j.objs, trim(it.Object))
+			}
+			return nil
+		})
+		j.doc = nil
+	}, func(j *viewJob) error {
+		for _, o := range j.objs {
+			view.Add(o)
+		}
+		return nil
+	})
 	return view
 }
 
@@ -347,17 +360,31 @@ func (c *checker) problem(p *report.Problem) error {
 	return c.w.Problem(p)
 }
 
-func (c *checker) checkSource(s source) error {
+// checkSources is the second pass: documents are read in order, decoded
+// and judged by GOMAXPROCS workers, and reported in input order.
+func (c *checker) checkSources(srcs []source) error {
+	return inorder.Run(func(emit func(*docJob) bool) {
+		for _, s := range srcs {
+			if !c.readSource(s, emit) {
+				return
+			}
+		}
+	}, c.judge, c.report)
+}
+
+// readSource emits the documents of s, or the problem that stops reading
+// it. It returns false when the consumer stopped.
+func (c *checker) readSource(s source, emit func(*docJob) bool) bool {
 	f, err := os.Open(s.path)
 	if err != nil {
-		return c.problem(&report.Problem{File: s.name, Message: unwrapPathError(err).Error()})
+		return emit(&docJob{src: s, problem: &report.Problem{File: s.name, Message: unwrapPathError(err).Error()}})
 	}
 	defer f.Close()
 	dr := manifest.NewDocumentReader(f)
 	for {
 		doc, err := dr.Next()
 		if err == io.EOF {
-			return nil
+			return true
 		}
 		if err != nil {
 			p := &report.Problem{File: s.name, Message: err.Error()}
@@ -365,15 +392,60 @@ func (c *checker) checkSource(s source) error {
 			if errors.As(err, &se) {
 				p.Doc, p.Line = se.Index, se.Line
 			}
-			return c.problem(p)
+			return emit(&docJob{src: s, problem: p})
 		}
-		if err := manifest.DecodeDocument(doc, nil, func(it *manifest.Item) error { return c.checkItem(s, it) }); err != nil {
-			return err
+		if !emit(&docJob{src: s, doc: doc.Clone()}) {
+			return false
 		}
 	}
 }
 
-func (c *checker) checkItem(s source, it *manifest.Item) error {
+// docJob is one document on its way through the second pass.
+type docJob struct {
+	src     source
+	doc     *manifest.Document
+	problem *report.Problem // a file that cannot be read, a broken stream
+	items   []judged
+}
+
+// judged is one object of a document with what the rules found.
+type judged struct {
+	item     *manifest.Item
+	findings []rules.Finding
+	err      error
+}
+
+// judge decodes a document and evaluates its objects (in a worker).
+func (c *checker) judge(j *docJob) {
+	if j.doc == nil {
+		return
+	}
+	_ = manifest.DecodeDocument(j.doc, nil, func(it *manifest.Item) error {
+		r := judged{item: it}
+		if it.Err == nil {
+			r.findings, r.err = c.eval(&rules.Input{Object: it.Object, Ref: it.Ref, Cluster: c.view})
+		}
+		j.items = append(j.items, r)
+		return nil
+	})
+	j.doc = nil
+}
+
+// report writes a judged document (in input order).
+func (c *checker) report(j *docJob) error {
+	if j.problem != nil {
+		return c.problem(j.problem)
+	}
+	for _, r := range j.items {
+		if err := c.checkItem(j.src, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *checker) checkItem(s source, r judged) error {
+	it := r.item
 	var unknown *manifest.ErrUnknownKind
 	switch {
 	case errors.As(it.Err, &unknown):
@@ -384,8 +456,7 @@ func (c *checker) checkItem(s source, it *manifest.Item) error {
 	case it.Err != nil:
 		return c.problem(&report.Problem{File: s.name, Doc: it.Doc, Line: it.Line, ListItem: it.ListItem, Ref: it.Ref, Message: it.Err.Error()})
 	}
-	in := &rules.Input{Object: it.Object, Ref: it.Ref, Cluster: c.view}
-	findings, err := c.eval(in)
+	findings, err := r.findings, r.err
 	// Enforce mode: deny and warn findings are shown; audit and off are not.
 	shown := findings[:0]
 	for _, f := range findings {

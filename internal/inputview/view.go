@@ -6,6 +6,7 @@ package inputview
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -30,6 +31,12 @@ type View struct {
 	secrets         map[string]bool
 	ingresses       *ingressindex.Index
 	bindings        *bindingindex.Index
+
+	// sortedClusterRoles is clusterRoles sorted by name, built on the first
+	// ClusterRoles call after an Add (the second pass of webhook check asks
+	// from several goroutines).
+	sortedMu           sync.Mutex
+	sortedClusterRoles []*rbacv1.ClusterRole
 	// Complete says the input is the whole cluster for the kinds it holds:
 	// an IngressClass, Role or ClusterRole missing from it does not exist,
 	// and no default class among them means the cluster has none. Off for
@@ -67,6 +74,9 @@ func (v *View) Add(obj runtime.Object) {
 		v.roles[o.Namespace+"/"+o.Name] = o
 	case *rbacv1.ClusterRole:
 		v.clusterRoles[o.Name] = o
+		v.sortedMu.Lock()
+		v.sortedClusterRoles = nil
+		v.sortedMu.Unlock()
 	case *rbacv1.ClusterRoleBinding, *rbacv1.RoleBinding:
 		v.bindings.Set(rules.BindingOf(o))
 	case *schedulingv1.PriorityClass:
@@ -157,12 +167,20 @@ func (v *View) ClusterRole(name string) (*rbacv1.ClusterRole, error) {
 
 // ClusterRoles returns the input's ClusterRoles, sorted by name.
 func (v *View) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
-	out := make([]*rbacv1.ClusterRole, 0, len(v.clusterRoles))
-	for _, cr := range v.clusterRoles {
-		out = append(out, cr)
+	v.sortedMu.Lock()
+	defer v.sortedMu.Unlock()
+	if v.sortedClusterRoles == nil {
+		out := make([]*rbacv1.ClusterRole, 0, len(v.clusterRoles))
+		for _, cr := range v.clusterRoles {
+			out = append(out, cr)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+		v.sortedClusterRoles = out
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	// Sorted once, not per call: a rule asks for every ClusterRole each
+	// time it judges one (aggregation), which made a set of N ClusterRoles
+	// cost N sorts of N. Callers only read the slice.
+	return v.sortedClusterRoles, nil
 }
 
 // Bindings returns the input's bindings of role: offline, a role is judged

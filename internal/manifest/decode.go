@@ -3,6 +3,7 @@
 package manifest
 
 import (
+	"bytes"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -45,6 +46,16 @@ func DecodeJSON(js []byte) (runtime.Object, rules.ObjectRef, error) {
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil {
 		return nil, rules.ObjectRef{}, fmt.Errorf("not a Kubernetes object: %w", err)
 	}
+	return decodeKnownType(js, tm.APIVersion, tm.Kind)
+}
+
+// decodeWithHead is DecodeJSON for a document whose head was read already.
+func decodeWithHead(js []byte, head *typeMeta) (runtime.Object, rules.ObjectRef, error) {
+	return decodeKnownType(js, head.APIVersion, head.Kind)
+}
+
+func decodeKnownType(js []byte, apiVersion, kind string) (runtime.Object, rules.ObjectRef, error) {
+	tm := struct{ APIVersion, Kind string }{apiVersion, kind}
 	switch {
 	case tm.Kind == "" && tm.APIVersion == "":
 		return nil, rules.ObjectRef{}, fmt.Errorf("not a Kubernetes object: no apiVersion and kind")
@@ -53,16 +64,65 @@ func DecodeJSON(js []byte) (runtime.Object, rules.ObjectRef, error) {
 	case tm.APIVersion == "":
 		return nil, rules.ObjectRef{}, fmt.Errorf("%s without apiVersion", tm.Kind)
 	}
-	gvk := schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind)
+	return decodeTypedJSON(js, tm.APIVersion, tm.Kind)
+}
+
+// decodeTypedJSON decodes js, whose apiVersion and kind (as written, in
+// exactly these letter cases) are known, into a typed object.
+func decodeTypedJSON(js []byte, apiVersion, kind string) (runtime.Object, rules.ObjectRef, error) {
+	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
 	if err := removed(gvk); err != nil {
-		return nil, rules.ObjectRef{APIVersion: tm.APIVersion, Kind: tm.Kind}, err
+		return nil, rules.ObjectRef{APIVersion: apiVersion, Kind: kind}, err
 	}
 	if !scheme.Scheme.Recognizes(gvk) {
-		return nil, rules.ObjectRef{APIVersion: tm.APIVersion, Kind: tm.Kind}, &ErrUnknownKind{GVK: gvk}
+		return nil, rules.ObjectRef{APIVersion: apiVersion, Kind: kind}, &ErrUnknownKind{GVK: gvk}
 	}
-	obj, _, err := codecs.UniversalDeserializer().Decode(js, nil, nil)
+	var obj runtime.Object
+	var err error
+	if typeKeysExact(js) {
+		// What the universal deserializer does for JSON (non-strict, no
+		// conversion, no defaulting), without its two extra passes over
+		// the document to find apiVersion and kind again.
+		if obj, err = scheme.Scheme.New(gvk); err == nil {
+			if err = kjson.UnmarshalCaseSensitivePreserveInts(js, obj); err != nil {
+				obj = nil
+			}
+		}
+	} else {
+		obj, _, err = codecs.UniversalDeserializer().Decode(js, nil, nil)
+	}
 	if err != nil {
-		return nil, rules.ObjectRef{APIVersion: tm.APIVersion, Kind: tm.Kind}, fmt.Errorf("%s: %w", tm.Kind, err)
+		return nil, rules.ObjectRef{APIVersion: apiVersion, Kind: kind}, fmt.Errorf("%s: %w", kind, err)
 	}
-	return obj, rules.RefOf(obj, tm.APIVersion, tm.Kind), nil
+	return obj, rules.RefOf(obj, apiVersion, kind), nil
+}
+
+// typeKeysExact tells that js spells "apiVersion" and "kind" only in
+// these letter cases, so that the universal deserializer, which finds them
+// case-insensitively (encoding/json), would find what the case-sensitive
+// reading found. It is conservative: JSON with escapes or non-ASCII bytes
+// (Unicode case folding: "\u212aind" is "kind" to encoding/json) is not.
+func typeKeysExact(js []byte) bool {
+	for _, b := range js {
+		if b >= 0x80 || b == '\\' {
+			return false
+		}
+	}
+	return countFold(js, `"kind"`) == bytes.Count(js, []byte(`"kind"`)) &&
+		countFold(js, `"apiversion"`) == bytes.Count(js, []byte(`"apiVersion"`))
+}
+
+// countFold counts the ASCII case-insensitive occurrences of lower (a
+// lower-case word) in b.
+func countFold(b []byte, lower string) int {
+	n := 0
+	for i := 0; i+len(lower) <= len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		if bytes.EqualFold(b[i:i+len(lower)], []byte(lower)) {
+			n++
+		}
+	}
+	return n
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
 
+	"github.com/guardrails-dev/guardrails/internal/fastyaml"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 	"github.com/guardrails-dev/guardrails/internal/safeyaml"
 )
@@ -357,7 +358,9 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 	js := doc.Data
 	if !doc.JSON {
 		var err error
-		if js, err = safeyaml.ToJSON(doc.Data); err != nil {
+		if fast, ok := fastyaml.ToJSON(doc.Data); ok {
+			js = fast // what sigs.k8s.io/yaml would give, without its generic maps
+		} else if js, err = safeyaml.ToJSON(doc.Data); err != nil {
 			return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: yamlError(err, doc.dataLine)})
 		}
 	}
@@ -443,7 +446,7 @@ func decodeTyped(js []byte, tm *typeMeta, filter KindFilter, it *Item, fn func(*
 	if filter != nil && !filter(tm.APIVersion, tm.Kind) {
 		return nil
 	}
-	it.Object, it.Ref, it.Err = DecodeJSON(js)
+	it.Object, it.Ref, it.Err = decodeWithHead(js, tm)
 	if it.Err != nil {
 		it.Object = nil
 		if it.Ref.Name == "" {
@@ -575,4 +578,12 @@ func isManifestName(name string) bool {
 		}
 	}
 	return false
+}
+
+// Clone returns a copy of d whose Data stays valid after the next call of
+// the reader's Next.
+func (d *Document) Clone() *Document {
+	c := *d
+	c.Data = bytes.Clone(d.Data)
+	return &c
 }

@@ -1,0 +1,604 @@
+// Package fastyaml converts the common shape of Kubernetes YAML to JSON
+// quickly, with exactly the result of sigs.k8s.io/yaml.YAMLToJSON (go-yaml
+// v2's YAML 1.1 reading, as kubectl applies it), and declines everything
+// else so that the caller falls back to sigs.k8s.io/yaml.
+//
+// What it reads: one document of printable ASCII (no tabs, no carriage
+// returns, no other bytes) whose top node is a block mapping; block
+// mappings and block sequences nested by indentation (a sequence may sit
+// at its key's indentation, a sequence item may start a mapping on its own
+// line: "- name: x"); on a single line, plain scalars, single- and
+// double-quoted scalars (escapes \\ \" \/ \n \t only) and flow collections
+// ({a: b}, [a, b], nested); comments. Plain scalars are resolved as go-yaml
+// v2 does: null (~, null, empty), YAML 1.1 booleans (y, yes, on, off, no,
+// n, true, false in their listed letter cases), integers (decimal, 0x hex,
+// 0 octal, 0b binary, with _ separators, up to uint64), floats; anything
+// else is a string (timestamps stay strings). Mapping keys must resolve to
+// strings and be unique.
+//
+// What it declines (ok == false): anchors, aliases, tags, merge keys (<<),
+// block scalars (| and >), plain or quoted scalars spanning lines, flow
+// collections spanning lines, complex keys (?), directives and document
+// markers, non-string or duplicate keys, .inf and .nan (JSON has no such
+// numbers: sigs.k8s.io/yaml reports the error), a top node other than a
+// mapping, anything malformed. Declining is never an error: it means "ask
+// sigs.k8s.io/yaml".
+//
+// The output matches encoding/json's: object keys sorted, HTML characters
+// (<, >, &) escaped.
+package fastyaml
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ToJSON converts y to JSON as sigs.k8s.io/yaml.YAMLToJSON does, or
+// returns ok == false when y is outside what this package reads.
+func ToJSON(y []byte) (js []byte, ok bool) {
+	p := parser{}
+	if !p.split(y) || len(p.lines) == 0 {
+		return nil, false
+	}
+	first := p.lines[0]
+	if first.text[0] == '-' && (len(first.text) == 1 || first.text[1] == ' ') {
+		return nil, false // a sequence: not an object, let the slow path word it
+	}
+	v, ok := p.mapping(first.indent)
+	if !ok || p.i != len(p.lines) {
+		return nil, false
+	}
+	return v.appendJSON(make([]byte, 0, len(y))), true
+}
+
+type line struct {
+	indent int
+	text   string // from the first non-space byte, without the newline
+}
+
+type parser struct {
+	lines []line
+	i     int
+	depth int
+}
+
+// maxDepth bounds nesting; deeper documents are left to the slow path.
+const maxDepth = 100
+
+// split cuts y into its content lines (blank and comment-only lines are
+// left out), refusing bytes outside printable ASCII and document markers.
+func (p *parser) split(y []byte) bool {
+	s := string(y)
+	for len(s) > 0 {
+		nl := strings.IndexByte(s, '\n')
+		var l string
+		if nl < 0 {
+			l, s = s, ""
+		} else {
+			l, s = s[:nl], s[nl+1:]
+		}
+		ind := 0
+		for ind < len(l) && l[ind] == ' ' {
+			ind++
+		}
+		for i := ind; i < len(l); i++ {
+			if c := l[i]; c < 0x20 || c > 0x7e {
+				return false
+			}
+		}
+		t := l[ind:]
+		if t == "" || t[0] == '#' {
+			continue
+		}
+		if ind == 0 && (strings.HasPrefix(t, "---") || strings.HasPrefix(t, "...") || t[0] == '%') {
+			return false
+		}
+		p.lines = append(p.lines, line{indent: ind, text: t})
+	}
+	return true
+}
+
+// kinds of values
+const (
+	kNull = iota
+	kTrue
+	kFalse
+	kNumber // s holds the JSON number
+	kFloat  // f holds it
+	kString
+	kMap
+	kSeq
+)
+
+type value struct {
+	kind  uint8
+	s     string
+	f     float64
+	keys  []string
+	elems []value
+}
+
+// node reads the block collection that starts on the current line at
+// indent n.
+func (p *parser) node(n int) (value, bool) {
+	if p.depth++; p.depth > maxDepth {
+		return value{}, false
+	}
+	defer func() { p.depth-- }()
+	t := p.lines[p.i].text
+	if t[0] == '-' && (len(t) == 1 || t[1] == ' ') {
+		return p.sequence(n)
+	}
+	return p.mapping(n)
+}
+
+// mapping reads a block mapping whose keys are at indent n.
+func (p *parser) mapping(n int) (value, bool) {
+	v := value{kind: kMap}
+	for p.i < len(p.lines) {
+		l := p.lines[p.i]
+		if l.indent < n {
+			break
+		}
+		if l.indent > n {
+			return v, false
+		}
+		key, rest, ok := splitKey(l.text)
+		if !ok || slices.Contains(v.keys, key) {
+			return v, false
+		}
+		var val value
+		if rest == "" || rest[0] == '#' {
+			// The value is on the next lines, or null.
+			p.i++
+			if p.i < len(p.lines) {
+				next := p.lines[p.i]
+				if next.indent > n {
+					if val, ok = p.node(next.indent); !ok {
+						return v, false
+					}
+				} else if next.indent == n && next.text[0] == '-' && (len(next.text) == 1 || next.text[1] == ' ') {
+					if val, ok = p.sequence(n); !ok {
+						return v, false
+					}
+				}
+			}
+		} else {
+			if val, ok = inlineValue(rest); !ok {
+				return v, false
+			}
+			p.i++
+			if p.i < len(p.lines) && p.lines[p.i].indent > n {
+				return v, false // a scalar continued on the next line, or an error
+			}
+		}
+		v.keys = append(v.keys, key)
+		v.elems = append(v.elems, val)
+	}
+	return v, true
+}
+
+// sequence reads a block sequence whose "-" are at indent n.
+func (p *parser) sequence(n int) (value, bool) {
+	v := value{kind: kSeq}
+	for p.i < len(p.lines) {
+		l := p.lines[p.i]
+		if l.indent != n || l.text[0] != '-' || (len(l.text) > 1 && l.text[1] != ' ') {
+			if l.indent > n {
+				return v, false
+			}
+			break
+		}
+		sp := 1
+		for sp < len(l.text) && l.text[sp] == ' ' {
+			sp++
+		}
+		rest := l.text[sp:]
+		var item value
+		var ok bool
+		switch {
+		case rest == "" || rest[0] == '#':
+			p.i++
+			if p.i < len(p.lines) && p.lines[p.i].indent > n {
+				if item, ok = p.node(p.lines[p.i].indent); !ok {
+					return v, false
+				}
+			}
+		case rest[0] == '-':
+			return v, false // "- - a": left to the slow path
+		default:
+			if _, _, isKey := splitKey(rest); isKey {
+				// "- key: value": a mapping whose keys are at the column
+				// of this one.
+				p.lines[p.i] = line{indent: n + sp, text: rest}
+				if item, ok = p.node(n + sp); !ok {
+					return v, false
+				}
+			} else {
+				if item, ok = inlineValue(rest); !ok {
+					return v, false
+				}
+				p.i++
+				if p.i < len(p.lines) && p.lines[p.i].indent > n {
+					return v, false
+				}
+			}
+		}
+		v.elems = append(v.elems, item)
+	}
+	return v, true
+}
+
+// splitKey splits "key: rest" (or "key:") into the key and what follows
+// the colon and its spaces. ok is false when the line is not a simple
+// mapping entry with a string key.
+func splitKey(t string) (key, rest string, ok bool) {
+	var after string
+	switch t[0] {
+	case '"', '\'':
+		s, r, ok := quoted(t)
+		if !ok || r == "" || r[0] != ':' {
+			return "", "", false
+		}
+		key, after = s, r[1:]
+	default:
+		if isIndicator(t[0]) {
+			return "", "", false
+		}
+		i := 0
+		for {
+			c := strings.IndexByte(t[i:], ':')
+			if c < 0 {
+				return "", "", false
+			}
+			i += c
+			if i+1 == len(t) || t[i+1] == ' ' {
+				break
+			}
+			i++
+		}
+		key, after = t[:i], t[i+1:]
+		if key[len(key)-1] == ' ' || strings.Contains(key, " #") || len(key) > 1000 {
+			return "", "", false
+		}
+		var r value
+		if r, ok = resolve(key); !ok || r.kind != kString {
+			return "", "", false
+		}
+	}
+	if after != "" && after[0] != ' ' {
+		return "", "", false
+	}
+	return key, strings.TrimLeft(after, " "), true
+}
+
+// isIndicator tells a byte that cannot start a plain scalar (or that this
+// package does not read there).
+func isIndicator(c byte) bool {
+	switch c {
+	case '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '<', '=', '~':
+		return true
+	}
+	return false
+}
+
+// inlineValue reads the value after "key: " or "- " (the rest of the
+// line, a comment allowed at its end).
+func inlineValue(t string) (value, bool) {
+	switch t[0] {
+	case '{', '[':
+		v, r, ok := flowValue(t, 0)
+		if !ok || !onlyComment(r) {
+			return v, false
+		}
+		return v, true
+	case '"', '\'':
+		s, r, ok := quoted(t)
+		if !ok || !onlyComment(r) {
+			return value{}, false
+		}
+		return value{kind: kString, s: s}, true
+	}
+	if isIndicator(t[0]) && !(t[0] == '-' && len(t) > 1 && t[1] != ' ') && t[0] != '~' {
+		return value{}, false
+	}
+	if i := strings.Index(t, " #"); i >= 0 {
+		t = t[:i]
+	}
+	t = strings.TrimRight(t, " ")
+	if strings.Contains(t, ": ") || strings.HasSuffix(t, ":") {
+		return value{}, false
+	}
+	return resolve(t)
+}
+
+// onlyComment tells that r, what follows a value on its line, holds
+// nothing but spaces and a comment (which needs a space before it).
+func onlyComment(r string) bool {
+	t := strings.TrimLeft(r, " ")
+	return t == "" || (t[0] == '#' && len(t) < len(r))
+}
+
+// flowValue reads a flow node at the start of t and returns what follows.
+func flowValue(t string, depth int) (value, string, bool) {
+	if depth > maxDepth {
+		return value{}, "", false
+	}
+	t = strings.TrimLeft(t, " ")
+	if t == "" {
+		return value{}, "", false
+	}
+	switch t[0] {
+	case '[':
+		v := value{kind: kSeq}
+		t = strings.TrimLeft(t[1:], " ")
+		if strings.HasPrefix(t, "]") {
+			return v, t[1:], true
+		}
+		for {
+			e, r, ok := flowValue(t, depth+1)
+			if !ok {
+				return v, "", false
+			}
+			v.elems = append(v.elems, e)
+			r = strings.TrimLeft(r, " ")
+			if r == "" {
+				return v, "", false
+			}
+			switch r[0] {
+			case ']':
+				return v, r[1:], true
+			case ',':
+				t = strings.TrimLeft(r[1:], " ")
+				if t == "" || t[0] == ']' || t[0] == ',' {
+					return v, "", false
+				}
+			default:
+				return v, "", false
+			}
+		}
+	case '{':
+		v := value{kind: kMap}
+		t = strings.TrimLeft(t[1:], " ")
+		if strings.HasPrefix(t, "}") {
+			return v, t[1:], true
+		}
+		for {
+			k, r, ok := flowValue(t, depth+1)
+			if !ok || k.kind != kString || slices.Contains(v.keys, k.s) || !strings.HasPrefix(r, ": ") {
+				return v, "", false
+			}
+			e, r, ok := flowValue(r[2:], depth+1)
+			if !ok {
+				return v, "", false
+			}
+			v.keys = append(v.keys, k.s)
+			v.elems = append(v.elems, e)
+			r = strings.TrimLeft(r, " ")
+			if r == "" {
+				return v, "", false
+			}
+			switch r[0] {
+			case '}':
+				return v, r[1:], true
+			case ',':
+				t = strings.TrimLeft(r[1:], " ")
+				if t == "" || t[0] == '}' || t[0] == ',' {
+					return v, "", false
+				}
+			default:
+				return v, "", false
+			}
+		}
+	case '"', '\'':
+		s, r, ok := quoted(t)
+		return value{kind: kString, s: s}, r, ok
+	}
+	if isIndicator(t[0]) && !(t[0] == '-' && len(t) > 1 && t[1] != ' ' && t[1] != ',' && t[1] != ']' && t[1] != '}') {
+		return value{}, "", false
+	}
+	// A plain scalar: up to a flow indicator or ": ".
+	i := 0
+	for ; i < len(t); i++ {
+		c := t[i]
+		if c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || c == '#' {
+			break
+		}
+		if c == ':' {
+			if i+1 < len(t) && t[i+1] == ' ' {
+				break
+			}
+			return value{}, "", false // "a:b" in flow: left to the slow path
+		}
+	}
+	if i < len(t) && (t[i] == '#' || t[i] == '[' || t[i] == '{') {
+		return value{}, "", false
+	}
+	s := strings.TrimRight(t[:i], " ")
+	if s == "" {
+		return value{}, "", false
+	}
+	v, ok := resolve(s)
+	return v, t[i:], ok
+}
+
+// quoted reads a single- or double-quoted scalar at the start of t that
+// ends on this line, and returns what follows the closing quote.
+func quoted(t string) (string, string, bool) {
+	q := t[0]
+	var b strings.Builder
+	for i := 1; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c == q && q == '\'':
+			if i+1 < len(t) && t[i+1] == '\'' {
+				b.WriteByte('\'')
+				i++
+				continue
+			}
+			return b.String(), t[i+1:], true
+		case c == q:
+			return b.String(), t[i+1:], true
+		case c == '\\' && q == '"':
+			if i+1 == len(t) {
+				return "", "", false
+			}
+			i++
+			switch t[i] {
+			case '\\', '"', '/':
+				b.WriteByte(t[i])
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			default:
+				return "", "", false
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", false // not closed on this line
+}
+
+var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+// resolve gives a plain scalar its YAML 1.1 type as go-yaml v2 does when
+// decoding into interface{}. ok is false for .inf and .nan.
+func resolve(s string) (value, bool) {
+	if s == "" {
+		return value{kind: kNull}, true
+	}
+	switch c := s[0]; {
+	case c == '+' || c == '-' || (c >= '0' && c <= '9'):
+		plain := strings.ReplaceAll(s, "_", "")
+		if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return value{kind: kNumber, s: strconv.FormatInt(i, 10)}, true
+		}
+		if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			return value{kind: kNumber, s: strconv.FormatUint(u, 10)}, true
+		}
+		if yamlStyleFloat.MatchString(plain) {
+			if f, err := strconv.ParseFloat(plain, 64); err == nil {
+				return value{kind: kFloat, f: f}, true
+			}
+		}
+		if strings.HasPrefix(plain, "0b") {
+			if i, err := strconv.ParseInt(plain[2:], 2, 64); err == nil {
+				return value{kind: kNumber, s: strconv.FormatInt(i, 10)}, true
+			}
+			if u, err := strconv.ParseUint(plain[2:], 2, 64); err == nil {
+				return value{kind: kNumber, s: strconv.FormatUint(u, 10)}, true
+			}
+		} else if strings.HasPrefix(plain, "-0b") {
+			if i, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
+				return value{kind: kNumber, s: strconv.FormatInt(i, 10)}, true
+			}
+		}
+		if c == '+' || c == '-' {
+			switch s {
+			case "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
+				return value{}, false
+			}
+		}
+	case c == '.':
+		switch s {
+		case ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN":
+			return value{}, false
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return value{kind: kFloat, f: f}, true
+		}
+	case c == '~':
+		if s == "~" {
+			return value{kind: kNull}, true
+		}
+	default:
+		switch s {
+		case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+			return value{kind: kTrue}, true
+		case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+			return value{kind: kFalse}, true
+		case "null", "Null", "NULL":
+			return value{kind: kNull}, true
+		}
+	}
+	return value{kind: kString, s: s}, true
+}
+
+// appendJSON writes v as encoding/json would write what sigs.k8s.io/yaml
+// decodes: map keys sorted.
+func (v *value) appendJSON(b []byte) []byte {
+	switch v.kind {
+	case kNull:
+		return append(b, "null"...)
+	case kTrue:
+		return append(b, "true"...)
+	case kFalse:
+		return append(b, "false"...)
+	case kNumber:
+		return append(b, v.s...)
+	case kFloat:
+		f, _ := json.Marshal(v.f)
+		return append(b, f...)
+	case kString:
+		return appendString(b, v.s)
+	case kSeq:
+		b = append(b, '[')
+		for i := range v.elems {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.elems[i].appendJSON(b)
+		}
+		return append(b, ']')
+	}
+	order := make([]int, len(v.keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return strings.Compare(v.keys[x], v.keys[y]) })
+	b = append(b, '{')
+	for n, i := range order {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, v.keys[i])
+		b = append(b, ':')
+		b = v.elems[i].appendJSON(b)
+	}
+	return append(b, '}')
+}
+
+const hex = "0123456789abcdef"
+
+// appendString quotes s as encoding/json does (s is ASCII here).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

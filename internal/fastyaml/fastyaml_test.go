@@ -1,0 +1,163 @@
+package fastyaml
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// documents splits a YAML stream at "---" lines, as kubectl does.
+func documents(data []byte) [][]byte {
+	var docs [][]byte
+	var cur []byte
+	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+		if bytes.HasPrefix(l, []byte("---")) {
+			docs = append(docs, cur)
+			cur = nil
+			continue
+		}
+		cur = append(cur, l...)
+	}
+	return append(docs, cur)
+}
+
+// agree checks the package's one promise on y: when ToJSON takes a
+// document, sigs.k8s.io/yaml takes it too and gives the same bytes.
+func agree(t *testing.T, name string, y []byte) (taken bool) {
+	t.Helper()
+	got, ok := ToJSON(y)
+	if !ok {
+		return false
+	}
+	want, err := yaml.YAMLToJSON(y)
+	if err != nil {
+		t.Errorf("%s: fast path took a document sigs.k8s.io/yaml refuses (%v):\n%s\nfast: %s", name, err, y, got)
+		return true
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: differs from sigs.k8s.io/yaml:\n%s\nfast: %s\nwant: %s", name, y, got, want)
+	}
+	return true
+}
+
+// TestSemantics: YAML 1.1 readings kubectl applies, and what is declined.
+func TestSemantics(t *testing.T) {
+	cases := []struct {
+		name, in string
+		want     string // "" means declined
+	}{
+		{"yaml 1.1 booleans", "a: on\nb: off\nc: yes\nd: no\ne: y\nf: n\ng: True\nh: OFF\ni: oN\n", `{"a":true,"b":false,"c":true,"d":false,"e":true,"f":false,"g":true,"h":false,"i":"oN"}`},
+		{"nulls", "a: ~\nb: null\nc:\nd: NULL\ne: nil\n", `{"a":null,"b":null,"c":null,"d":null,"e":"nil"}`},
+		{"octal hex binary underscores", "a: 0777\nb: 0x1F\nc: 0b101\nd: 1_000\ne: -0b11\nf: 08\ng: 0o17\n", `{"a":511,"b":31,"c":5,"d":1000,"e":-3,"f":8,"g":15}`},
+		{"big ints and floats", "a: 18446744073709551615\nb: 18446744073709551616\nc: 1.0\nd: 1e3\ne: .5\nf: -1.5e-7\ng: 1e400\nh: 9223372036854775807\n",
+			`{"a":18446744073709551615,"b":18446744073709552000,"c":1,"d":1000,"e":0.5,"f":-1.5e-7,"g":"1e400","h":9223372036854775807}`},
+		{"timestamps stay strings", "a: 2001-12-14\nb: 2001-12-14t21:59:43.10-05:00\n", `{"a":"2001-12-14","b":"2001-12-14t21:59:43.10-05:00"}`},
+		{"quoted stay strings", "a: \"on\"\nb: '0777'\nc: \"a\\\"b\\\\c\\n\"\nd: 'it''s'\n", `{"a":"on","b":"0777","c":"a\"b\\c\n","d":"it's"}`},
+		{"html escaped as encoding/json", "a: x<b>&c</b>\n", `{"a":"x\u003cb\u003e\u0026c\u003c/b\u003e"}`},
+		{"keys sorted", "b: 1\na: 2\nB: 3\n", `{"B":3,"a":2,"b":1}`},
+		{"flow", "a: {x: [1, \"2\", {k: z}], w: []}\nb: {}\nc: [a, y]\n", `{"a":{"w":[],"x":[1,"2",{"k":"z"}]},"b":{},"c":["a",true]}`},
+		{"comments", "# c\na: b # c\nc: # c\n  d: e\nf: '#x' #y\ng: a#b\n", `{"a":"b","c":{"d":"e"},"f":"#x","g":"a#b"}`},
+		{"compact sequences", "a:\n- x\n- name: q\n  v: 1\n-\n  z: 2\n-\nb: c\n", `{"a":["x",{"name":"q","v":1},{"z":2},null],"b":"c"}`},
+		{"colons in plain scalars", "image: nginx:1.2\nurl: http://x/y\n", `{"image":"nginx:1.2","url":"http://x/y"}`},
+		{"inf and nan declined", "a: .inf\n", ""},
+		{"nan declined", "a: .NaN\n", ""},
+		{"duplicate keys declined", "a: 1\na: 2\n", ""},
+		{"merge keys declined", "a: &x {b: 1}\nc:\n  <<: *x\n", ""},
+		{"anchors declined", "a: &x 1\nb: *x\n", ""},
+		{"tags declined", "a: !!str 1\n", ""},
+		{"block scalars declined", "a: |\n  x\n", ""},
+		{"multi-line plain declined", "a: x\n  y\n", ""},
+		{"multi-line flow declined", "a: [x,\n  y]\n", ""},
+		{"non-string keys declined", "1: a\n", ""},
+		{"bool keys declined", "on: a\n", ""},
+		{"bool keys in flow declined", "a: {y: z}\n", ""},
+		{"null keys declined", "~: a\n", ""},
+		{"top-level sequence declined", "- a\n", ""},
+		{"top-level scalar declined", "a\n", ""},
+		{"tabs declined", "a:\tb\n", ""},
+		{"non-ascii declined", "a: é\n", ""},
+		{"bad indentation declined", "a:\n    b: 1\n  c: 2\n", ""},
+		{"document marker declined", "a: 1\n...\nb: 2\n", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := ToJSON([]byte(c.in))
+			if c.want == "" {
+				if ok {
+					t.Fatalf("took it: %s", got)
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("declined %q", c.in)
+			}
+			if string(got) != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+			agree(t, c.name, []byte(c.in))
+		})
+	}
+}
+
+// TestAgreesOnRepositoryYAML: every YAML document of the repository's
+// testdata, examples and deploy directories converts as sigs.k8s.io/yaml
+// converts it, and most of them take the fast path.
+func TestAgreesOnRepositoryYAML(t *testing.T) {
+	docs, taken := 0, 0
+	for _, root := range []string{"../..", "../../examples", "../../deploy"} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != root && (d.Name() == "bin" || strings.HasPrefix(d.Name(), ".")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(path, ".yaml") && !strings.HasSuffix(path, ".yml") {
+				return nil
+			}
+			if root == "../.." && !strings.Contains(path, "testdata") {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, doc := range documents(data) {
+				docs++
+				if agree(t, path, doc) {
+					taken++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d documents, %d on the fast path", docs, taken)
+	if docs < 100 || taken < docs/2 {
+		t.Errorf("%d documents, %d on the fast path: want at least 100, half of them fast", docs, taken)
+	}
+}
+
+// FuzzToJSON: whatever the input, the fast path agrees with
+// sigs.k8s.io/yaml or declines. Seeds: testdata/fuzz/FuzzToJSON.
+func FuzzToJSON(f *testing.F) {
+	for _, s := range []string{
+		"a: b\n", "a:\n- b\n- c: d\n  e: [1, 2]\n", "a: {b: c, d: [e, {f: g}]}\n", "a: 'x''y'\nb: \"q\\n\"\n",
+		"a: on\nb: 0777\nc: 1_0\nd: 1e3\ne: ~\n", "k: v # c\n# c\nl:\n  m: n\n", "a: <&>\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, y []byte) {
+		agree(t, "fuzz", y)
+	})
+}
