@@ -154,7 +154,7 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 		resp := admission.Allowed("")
 		resp.AuditAnnotations = map[string]string{}
 		for id, ts := range audit {
-			resp.AuditAnnotations[id] = truncate(strings.Join(ts, "; "), maxAuditValueLen)
+			resp.AuditAnnotations[id] = rules.Truncate(strings.Join(ts, "; "), maxAuditValueLen)
 		}
 		log().Info("mutation not applied in audit mode", "mutations", texts)
 		return resp, metrics.ResultAllowed
@@ -231,7 +231,7 @@ func (m *Mutator) failed(ctx context.Context, req admission.Request, kind string
 	log.Error(err, "internal error; admitted without mutation")
 	metrics.InternalErrors.WithLabelValues(metrics.HandlerMutate, kind, "admitted").Inc()
 	resp := admission.Allowed("")
-	resp.Warnings = []string{truncate(oneLine("[guardrails] internal error, object not mutated: "+err.Error()), MaxWarningLen)}
+	resp.Warnings = []string{rules.Truncate(oneLine("[guardrails] internal error, object not mutated: "+err.Error()), MaxWarningLen)}
 	return resp, metrics.ResultError
 }
 

@@ -108,7 +108,7 @@ func previewWarnings(ns string, p audit.Preview) []string {
 		if apierrors.IsForbidden(p.NodeLookupErr) {
 			why = "the webhook may not get nodes (grant it with deploy/components/preview or deploy/components/audit)"
 		}
-		out = append(out, truncate(oneLine(fmt.Sprintf("[guardrails] %d %s claiming to be mirror pods counted like any pod: %s",
+		out = append(out, rules.Truncate(oneLine(fmt.Sprintf("[guardrails] %d %s claiming to be mirror pods counted like any pod: %s",
 			p.UnverifiedMirrorPods, plural(p.UnverifiedMirrorPods, "pod", "pods"), why)), MaxWarningLen))
 	}
 	return out

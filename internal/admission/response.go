@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -138,7 +137,7 @@ func denyMessage(fs []rules.Finding) string {
 			lines = append(lines, fmt.Sprintf("... and %d more %s (run `webhook check` on the manifest for the full list)", len(fs)-MaxDenyLines, plural(len(fs)-MaxDenyLines, "finding", "findings")))
 			break
 		}
-		lines = append(lines, truncate(findingLine(f, true), maxDenyLineLen))
+		lines = append(lines, rules.Truncate(findingLine(f, true), maxDenyLineLen))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -173,7 +172,7 @@ func warnings(v verdict, notes []string) []string {
 		if len(out) == MaxWarnings {
 			return false
 		}
-		out = append(out, truncate(oneLine(s), MaxWarningLen))
+		out = append(out, rules.Truncate(oneLine(s), MaxWarningLen))
 		return true
 	}
 	n := 0
@@ -227,7 +226,7 @@ func auditAnnotations(fs []rules.Finding) map[string]string {
 	sort.Strings(ids)
 	out := make(map[string]string, len(ids))
 	for _, id := range ids {
-		out[id] = truncate(strings.Join(byRule[id], "; "), maxAuditValueLen)
+		out[id] = rules.Truncate(strings.Join(byRule[id], "; "), maxAuditValueLen)
 	}
 	return out
 }
@@ -244,7 +243,7 @@ func exemptedAnnotation(xs []policy.Exempted) string {
 	for _, x := range xs {
 		parts = append(parts, oneLine(fmt.Sprintf("%s: %s (%s)", x.Rule, x.Exemption.Reason, x.Exemption.ID)))
 	}
-	return truncate(strings.Join(parts, "; "), maxAuditValueLen)
+	return rules.Truncate(strings.Join(parts, "; "), maxAuditValueLen)
 }
 
 // oneLine replaces control characters (newlines from hostile annotation
@@ -260,18 +259,6 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// truncate cuts s to at most n bytes on a rune boundary, ending in "...".
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - 3
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
 }
 
 func plural(n int, one, many string) string {

@@ -277,7 +277,7 @@ func (v *Validator) failed(ctx context.Context, req admission.Request, t target,
 		log.Error(ie.err, "internal error; admitted unchecked (failure-policy ignore)")
 		metrics.InternalErrors.WithLabelValues(metrics.HandlerValidate, ie.kind, "admitted").Inc()
 		resp := admission.Allowed("")
-		resp.Warnings = []string{truncate(oneLine(fmt.Sprintf("[guardrails] internal error, object not checked (%s; failure-policy ignore): %s", t.scope, what)), MaxWarningLen)}
+		resp.Warnings = []string{rules.Truncate(oneLine(fmt.Sprintf("[guardrails] internal error, object not checked (%s; failure-policy ignore): %s", t.scope, what)), MaxWarningLen)}
 		return resp, metrics.ResultError
 	}
 	log.Error(ie.err, "internal error; denied (failure policy Fail)")
@@ -313,12 +313,12 @@ func logFindings(v verdict) []logFinding {
 	out := make([]logFinding, 0, len(v.deny)+len(v.warn)+len(v.audit)+len(v.demoted))
 	add := func(fs []rules.Finding, action string) {
 		for _, f := range fs {
-			out = append(out, logFinding{Rule: f.Rule, Action: action, Field: f.Field, Message: truncate(f.Message, maxLogMessageLen), Detail: truncate(f.Detail, maxLogMessageLen)})
+			out = append(out, logFinding{Rule: f.Rule, Action: action, Field: f.Field, Message: rules.Truncate(f.Message, maxLogMessageLen), Detail: rules.Truncate(f.Detail, maxLogMessageLen)})
 		}
 	}
 	add(v.deny, "deny")
 	for _, d := range v.demoted {
-		out = append(out, logFinding{Rule: d.Rule, Action: "warn (" + d.why + ")", Field: d.Field, Message: truncate(d.Message, maxLogMessageLen), Detail: truncate(d.Detail, maxLogMessageLen)})
+		out = append(out, logFinding{Rule: d.Rule, Action: "warn (" + d.why + ")", Field: d.Field, Message: rules.Truncate(d.Message, maxLogMessageLen), Detail: rules.Truncate(d.Detail, maxLogMessageLen)})
 	}
 	add(v.warn, "warn")
 	add(v.audit, "audit")

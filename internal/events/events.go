@@ -22,7 +22,6 @@ package events
 
 import (
 	"context"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -99,7 +98,7 @@ func (r *Recorder) Finding(ref *corev1.ObjectReference, action rules.Action, lin
 	if action == rules.ActionAudit {
 		reason = ReasonAudit
 	}
-	r.recorder.Event(ref, corev1.EventTypeWarning, reason, truncate(line, MaxMessageLen))
+	r.recorder.Event(ref, corev1.EventTypeWarning, reason, rules.Truncate(line, MaxMessageLen))
 }
 
 // Start blocks until ctx is done, then shuts the recorder down.
@@ -111,14 +110,3 @@ func (r *Recorder) Start(ctx context.Context) error {
 
 // NeedLeaderElection: every replica records the findings it judged.
 func (r *Recorder) NeedLeaderElection() bool { return false }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - 3
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
-}

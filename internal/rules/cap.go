@@ -4,7 +4,22 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"unicode/utf8"
 )
+
+// Truncate cuts s to at most n bytes on a rune boundary, ending in "...":
+// what a tenant wrote is bounded the same way in denials, warnings,
+// audit annotations, log lines and Events.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
 
 // MaxFindingsPerRule is how many findings of one rule on one object are
 // listed; CapPerRule sums up the rest in one finding. A tenant can send an

@@ -79,3 +79,20 @@ func TestCapPerRule(t *testing.T) {
 		})
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"a longer line", 10, "a longe..."},
+		{strings.Repeat("é", 200), 11, "éééé..."}, // never cuts a rune in two
+	} {
+		if got := Truncate(tc.in, tc.n); got != tc.want || len(got) > tc.n {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
