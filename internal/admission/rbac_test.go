@@ -2,13 +2,11 @@ package admission
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
-	authenticationv1 "k8s.io/api/authentication/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -23,28 +21,8 @@ import (
 // CREATE).
 func rbacRequest(t *testing.T, op admissionv1.Operation, kind, resource string, obj, old runtime.Object) admission.Request {
 	t.Helper()
-	raw := func(o runtime.Object) runtime.RawExtension {
-		if o == nil {
-			return runtime.RawExtension{}
-		}
-		b, err := json.Marshal(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return runtime.RawExtension{Raw: b}
-	}
 	m := obj.(metav1.Object)
-	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
-		UID:       "rbac-1",
-		Kind:      metav1.GroupVersionKind{Group: rbacv1.GroupName, Version: "v1", Kind: kind},
-		Resource:  metav1.GroupVersionResource{Group: rbacv1.GroupName, Version: "v1", Resource: resource},
-		Name:      m.GetName(),
-		Namespace: m.GetNamespace(),
-		Operation: op,
-		UserInfo:  authnUser("alice"),
-		Object:    raw(obj),
-		OldObject: raw(old),
-	}}
+	return review(t, op, rbacv1.SchemeGroupVersion.WithKind(kind), resource, "", m.GetNamespace(), m.GetName(), obj, old, "alice", "system:authenticated")
 }
 
 func everything() []rbacv1.PolicyRule {
@@ -151,10 +129,6 @@ func TestValidateRoleWidened(t *testing.T) {
 		}
 	}
 	wantDenied(t, validate(t, v, asUser(req, "alice")), aggLine)
-}
-
-func authnUser(name string) authenticationv1.UserInfo {
-	return authenticationv1.UserInfo{Username: name, Groups: []string{"system:authenticated"}}
 }
 
 // BenchmarkRoleBindingToAdmin measures the commonest RBAC request, a
