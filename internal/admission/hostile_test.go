@@ -92,16 +92,7 @@ func TestHostileIngressBounded(t *testing.T) {
 // it and count the rest; the denial still counts every finding.
 func TestLogAndAuditCappedPerRule(t *testing.T) {
 	v := NewValidator(config.Default(), testCluster(t), Options{})
-	many := func(ns string) admission.Request {
-		return editObjects(t, inNamespace(t, loadReview(t, "deployment-create.json"), ns), func(obj map[string]any) {
-			spec := obj["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
-			var cs []any
-			for i := range 200 {
-				cs = append(cs, map[string]any{"name": fmt.Sprintf("c%03d", i), "image": "busybox"})
-			}
-			spec["containers"] = cs
-		})
-	}
+	many := func(ns string) admission.Request { return manyContainers(t, ns, "busybox") }
 	var log bytes.Buffer
 	ctx := logf.IntoContext(context.Background(), jsonLogger(&log))
 	resp := v.Handle(ctx, many("team-enforce"))
