@@ -70,7 +70,16 @@ var _ toolscache.ResourceEventHandler = bindingEvents{}
 
 func (c *Cache) bindingHandler(kind string) bindingEvents { return bindingEvents{c, kind} }
 
+// bindingOf returns the Binding of a stored record (the index keeps a
+// pointer into it), or of a binding object that did not go through the
+// transforms.
 func bindingOf(obj any) *rules.Binding {
+	if r, ok := obj.(*cachedBinding); ok {
+		if r == nil {
+			return nil
+		}
+		return &r.Binding
+	}
 	o, ok := obj.(runtime.Object)
 	if !ok {
 		return nil

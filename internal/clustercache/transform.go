@@ -135,32 +135,43 @@ func TransformClusterRole(obj any) (any, error) {
 var bindingLabelsKept = []string{"kubernetes.io/bootstrapping"}
 
 // TransformClusterRoleBinding keeps what the binding index and the RBAC
-// rules read: roleRef, subjects and the bootstrap label.
+// rules read: roleRef, subjects and the bootstrap label, as a compact
+// record (see record.go) holding the index's rules.Binding.
 func TransformClusterRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.ClusterRoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &rbacv1.ClusterRoleBinding{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
-	out.Labels = keepAnnotations(in.Labels, bindingLabelsKept)
-	out.RoleRef = in.RoleRef
-	out.Subjects = in.Subjects
-	return out, nil
+	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindClusterRoleBinding, Name: in.Name,
+		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: in.RoleRef, Subjects: in.Subjects},
+		resourceVersion: in.ResourceVersion}, nil
 }
 
 // TransformRoleBinding keeps what the binding index and the RBAC rules
-// read: roleRef, subjects and the bootstrap label.
+// read: roleRef, subjects and the bootstrap label, as a compact record
+// (see record.go) holding the index's rules.Binding.
 func TransformRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.RoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &rbacv1.RoleBinding{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
-	out.Labels = keepAnnotations(in.Labels, bindingLabelsKept)
-	out.RoleRef = in.RoleRef
-	out.Subjects = in.Subjects
-	return out, nil
+	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindRoleBinding, Namespace: in.Namespace, Name: in.Name,
+		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: in.RoleRef, Subjects: in.Subjects},
+		resourceVersion: in.ResourceVersion}, nil
 }
+
+// cachedBinding is what the binding informers store: the binding index's
+// entry and the resourceVersion. The index keeps a pointer to its Binding.
+type cachedBinding struct {
+	readOnlyMeta
+	rules.Binding
+	resourceVersion string
+}
+
+func (b *cachedBinding) GetNamespace() string         { return b.Namespace }
+func (b *cachedBinding) GetName() string              { return b.Name }
+func (b *cachedBinding) GetResourceVersion() string   { return b.resourceVersion }
+func (b *cachedBinding) GetLabels() map[string]string { return b.Labels }
 
 // TransformLimitRange keeps a LimitRange's spec.
 func TransformLimitRange(obj any) (any, error) {
