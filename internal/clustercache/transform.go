@@ -7,6 +7,7 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/guardrails-dev/guardrails/internal/ingressindex"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -19,7 +20,7 @@ import (
 // references, finalizers, status and all annotations not listed. They are
 // idempotent, and return objects of any other type unchanged.
 
-// IngressAnnotationsKept are the annotations TransformIngress keeps: the
+// IngressAnnotationsKept are the annotations TrimIngress keeps: the
 // ones the conflict index reads (rules.IngressClassOf, rules.IngressIsCanary,
 // rules.ShareHostWith, rules.IngressHosts: server-alias names are hosts)
 // plus use-regex, which decides how ingress-nginx matches paths. If the
@@ -68,12 +69,12 @@ func TransformNamespace(obj any) (any, error) {
 	return out, nil
 }
 
-// TransformIngress keeps what the conflict index reads: the creation time
+// TrimIngress keeps what the conflict index reads: the creation time
 // (who came first to a host), spec.ingressClassName, spec.rules,
 // whether there is a spec.defaultBackend (a rule-less Ingress with one
 // serves the catch-all) and IngressAnnotationsKept. It drops the backend's
 // content, spec.tls and status.
-func TransformIngress(obj any) (any, error) {
+func TrimIngress(obj any) (any, error) {
 	in, ok := obj.(*networkingv1.Ingress)
 	if !ok || in == nil {
 		return obj, nil
@@ -88,6 +89,31 @@ func TransformIngress(obj any) (any, error) {
 	}
 	return out, nil
 }
+
+// TransformIngress turns an Ingress into what the Ingress informer
+// stores: a compact record (see record.go) holding the conflict index's
+// entry, computed from the Ingress as TrimIngress leaves it, and the
+// resourceVersion. The index keeps a pointer to the entry.
+func TransformIngress(obj any) (any, error) {
+	in, ok := obj.(*networkingv1.Ingress)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	t, _ := TrimIngress(in)
+	return &cachedIngress{Entry: *ingressindex.EntryOf(t.(*networkingv1.Ingress)), resourceVersion: in.ResourceVersion}, nil
+}
+
+// cachedIngress is what the Ingress informer stores: the conflict index's
+// entry and the resourceVersion.
+type cachedIngress struct {
+	readOnlyMeta
+	ingressindex.Entry
+	resourceVersion string
+}
+
+func (r *cachedIngress) GetNamespace() string       { return r.Namespace }
+func (r *cachedIngress) GetName() string            { return r.Name }
+func (r *cachedIngress) GetResourceVersion() string { return r.resourceVersion }
 
 // TransformIngressClass keeps the is-default-class annotation, the creation
 // time (the API server picks the newest of several defaults) and

@@ -27,22 +27,61 @@ type objKey struct{ namespace, name string }
 
 type hostKey struct{ class, host string }
 
-// hostIngress is what one Ingress contributes to a host.
-type hostIngress struct {
-	since time.Time
-	share []string
+// Entry is what one Ingress puts in the index, computed once from the
+// Ingress (EntryOf): its identity, what it contributes to the hosts it
+// serves (creation time, the namespaces it shares them with) and the keys
+// it claims. The index keeps a pointer to it until the Ingress is set
+// again or deleted, so a caller may embed it in what it keeps of the
+// Ingress anyway (the server's informer store does) to pay for it once.
+// An Entry is never modified once given to the index.
+type Entry struct {
+	Namespace, Name string
+	since           time.Time
+	share           []string
+	routes          []rules.IngressKey
+	hosts           []hostKey
 }
 
-// before orders contributions for "oldest": known creation times first,
-// older first, then by name.
-func before(a hostIngress, aName string, b hostIngress, bName string) bool {
+// EntryOf returns the Entry of ing, nil for nil. The class is the one the
+// Ingress names ("" when it names none). ingress-nginx canaries claim
+// nothing (they deliberately repeat a main Ingress).
+func EntryOf(ing *networkingv1.Ingress) *Entry {
+	if ing == nil {
+		return nil
+	}
+	e := &Entry{Namespace: ing.Namespace, Name: ing.Name}
+	if rules.IngressIsCanary(ing) {
+		return e
+	}
+	class := rules.IngressClassOf(ing)
+	keys := rules.IngressKeys(ing, class)
+	if len(keys) > 0 {
+		e.routes = make([]rules.IngressKey, len(keys))
+		for i, c := range keys {
+			e.routes[i] = c.Key
+		}
+	}
+	for _, h := range rules.IngressHosts(ing) {
+		if k := (hostKey{class, h.Host}); !slices.Contains(e.hosts, k) {
+			e.hosts = append(e.hosts, k)
+		}
+	}
+	e.hosts = slices.Clip(e.hosts)
+	e.since = ing.CreationTimestamp.Time
+	e.share = rules.ShareHostWith(ing)
+	return e
+}
+
+// before orders Ingresses for "oldest": known creation times first, older
+// first, then by name.
+func before(a, b *Entry) bool {
 	if a.since.IsZero() != b.since.IsZero() {
 		return !a.since.IsZero()
 	}
 	if !a.since.Equal(b.since) {
 		return a.since.Before(b.since)
 	}
-	return aName < bName
+	return a.Name < b.Name
 }
 
 // nsHolding is one namespace serving one class + host, kept up to date
@@ -54,36 +93,22 @@ func before(a hostIngress, aName string, b hostIngress, bName string) bool {
 // a slice (a map costs hundreds of bytes for one entry), and share exists
 // only once an Ingress shares the host.
 type nsHolding struct {
-	ingresses []namedIngress
+	ingresses []*Entry
 	share     map[string]int // namespace → Ingresses naming it; nil when none
 	unknown   int            // Ingresses without creationTimestamp
+	oldest    *Entry         // the holder's Ingress
 	holder    rules.HostHolder
-}
-
-type namedIngress struct {
-	name string
-	hostIngress
 }
 
 // find returns the index of the Ingress name in h.ingresses, or -1.
 func (h *nsHolding) find(name string) int {
-	return slices.IndexFunc(h.ingresses, func(n namedIngress) bool { return n.name == name })
+	return slices.IndexFunc(h.ingresses, func(e *Entry) bool { return e.Name == name })
 }
 
-// contribution returns what the Ingress name contributes (zero when none).
-func (h *nsHolding) contribution(name string) hostIngress {
-	if i := h.find(name); i >= 0 {
-		return h.ingresses[i].hostIngress
-	}
-	return hostIngress{}
-}
-
-func (h *nsHolding) add(name string, c hostIngress) {
-	if i := h.find(name); i >= 0 {
-		h.ingresses[i].hostIngress = c
-	} else {
-		h.ingresses = append(h.ingresses, namedIngress{name, c})
-	}
+// add records the Ingress c, which the namespace does not hold yet (Set
+// removes an Ingress's previous version first).
+func (h *nsHolding) add(c *Entry) {
+	h.ingresses = append(h.ingresses, c)
 	if len(c.share) > 0 && h.share == nil {
 		h.share = map[string]int{}
 	}
@@ -93,8 +118,8 @@ func (h *nsHolding) add(name string, c hostIngress) {
 	if c.since.IsZero() {
 		h.unknown++
 	}
-	if h.holder.Ingress == "" || before(c, name, h.contribution(h.holder.Ingress), h.holder.Ingress) {
-		h.holder.Ingress = name
+	if h.oldest == nil || before(c, h.oldest) {
+		h.oldest = c
 	}
 	h.refresh()
 }
@@ -104,7 +129,7 @@ func (h *nsHolding) remove(name string) {
 	if i < 0 {
 		return
 	}
-	c := h.ingresses[i].hostIngress
+	c := h.ingresses[i]
 	h.ingresses = slices.Delete(h.ingresses, i, i+1)
 	for _, s := range c.share {
 		if h.share[s]--; h.share[s] <= 0 {
@@ -117,12 +142,11 @@ func (h *nsHolding) remove(name string) {
 	if c.since.IsZero() {
 		h.unknown--
 	}
-	if h.holder.Ingress == name {
-		h.holder.Ingress = ""
-		var oldest hostIngress
+	if h.oldest == c {
+		h.oldest = nil
 		for _, o := range h.ingresses {
-			if h.holder.Ingress == "" || before(o.hostIngress, o.name, oldest, h.holder.Ingress) {
-				h.holder.Ingress, oldest = o.name, o.hostIngress
+			if h.oldest == nil || before(o, h.oldest) {
+				h.oldest = o
 			}
 		}
 	}
@@ -132,9 +156,12 @@ func (h *nsHolding) remove(name string) {
 // refresh rebuilds the holder's Since and ShareWith (a new slice: the old
 // one may be in a reader's hands).
 func (h *nsHolding) refresh() {
-	h.holder.Since = time.Time{}
-	if h.unknown == 0 {
-		h.holder.Since = h.contribution(h.holder.Ingress).since
+	h.holder.Ingress, h.holder.Since = "", time.Time{}
+	if h.oldest != nil {
+		h.holder.Ingress = h.oldest.Name
+		if h.unknown == 0 {
+			h.holder.Since = h.oldest.since
+		}
 	}
 	share := make([]string, 0, len(h.share))
 	for s := range h.share {
@@ -193,73 +220,57 @@ func (e *hostEntry) rebuild() {
 	e.holders = out
 }
 
-// indexed is what one Ingress put in the index, to take it out again.
-type indexed struct {
-	routes []rules.IngressKey
-	hosts  []hostKey
-}
-
 // Index maps routes and hosts to the Ingresses that claim them. It is safe
 // for concurrent use.
 type Index struct {
 	mu     sync.RWMutex
-	claims map[rules.IngressKey][]objKey // sorted by namespace and name
+	claims map[rules.IngressKey][]*Entry // sorted by namespace and name
 	hosts  map[hostKey]*hostEntry
-	byObj  map[objKey]indexed
+	byObj  map[objKey]*Entry
 }
 
 // New returns an empty index.
 func New() *Index {
 	return &Index{
-		claims: map[rules.IngressKey][]objKey{},
+		claims: map[rules.IngressKey][]*Entry{},
 		hosts:  map[hostKey]*hostEntry{},
-		byObj:  map[objKey]indexed{},
+		byObj:  map[objKey]*Entry{},
 	}
 }
 
-// Set records the claims of ing, replacing its previous ones. The class is
-// the one the Ingress names ("" when it names none). ingress-nginx canaries
-// claim nothing (they deliberately repeat a main Ingress): Set only forgets
-// their previous claims.
+// Set records the claims of ing, replacing its previous ones (Put of its
+// EntryOf).
 func (x *Index) Set(ing *networkingv1.Ingress) {
-	if ing == nil {
+	x.Put(EntryOf(ing))
+}
+
+// Put records the claims of the Ingress e describes, replacing its
+// previous ones. The index keeps e: never modify it afterwards.
+func (x *Index) Put(e *Entry) {
+	if e == nil {
 		return
 	}
-	ok := objKey{ing.Namespace, ing.Name}
-	var in indexed
-	var contrib hostIngress
-	if !rules.IngressIsCanary(ing) {
-		class := rules.IngressClassOf(ing)
-		for _, c := range rules.IngressKeys(ing, class) {
-			in.routes = append(in.routes, c.Key)
-		}
-		for _, h := range rules.IngressHosts(ing) {
-			if k := (hostKey{class, h.Host}); !slices.Contains(in.hosts, k) {
-				in.hosts = append(in.hosts, k)
-			}
-		}
-		contrib = hostIngress{since: ing.CreationTimestamp.Time, share: rules.ShareHostWith(ing)}
-	}
+	ok := objKey{e.Namespace, e.Name}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.deleteLocked(ok)
-	for _, k := range in.routes {
+	for _, k := range e.routes {
 		claimants := x.claims[k]
-		if i, found := slices.BinarySearchFunc(claimants, ok, compareObj); !found {
-			x.claims[k] = slices.Insert(claimants, i, ok)
+		if i, found := slices.BinarySearchFunc(claimants, ok, compareEntry); !found {
+			x.claims[k] = slices.Insert(claimants, i, e)
 		}
 	}
-	for _, k := range in.hosts {
-		e := x.hosts[k]
-		if e == nil {
-			e = &hostEntry{}
-			x.hosts[k] = e
+	for _, k := range e.hosts {
+		he := x.hosts[k]
+		if he == nil {
+			he = &hostEntry{}
+			x.hosts[k] = he
 		}
-		e.holding(ok.namespace).add(ok.name, contrib)
-		e.rebuild()
+		he.holding(ok.namespace).add(e)
+		he.rebuild()
 	}
-	if len(in.routes) > 0 || len(in.hosts) > 0 {
-		x.byObj[ok] = in
+	if len(e.routes) > 0 || len(e.hosts) > 0 {
+		x.byObj[ok] = e
 	}
 }
 
@@ -277,7 +288,7 @@ func (x *Index) deleteLocked(ok objKey) {
 	}
 	for _, k := range in.routes {
 		claimants := x.claims[k]
-		if i, found := slices.BinarySearchFunc(claimants, ok, compareObj); found {
+		if i, found := slices.BinarySearchFunc(claimants, ok, compareEntry); found {
 			if len(claimants) == 1 {
 				delete(x.claims, k)
 			} else {
@@ -314,18 +325,18 @@ func (x *Index) Claims(key rules.IngressKey) []rules.ObjectRef {
 		return nil
 	}
 	out := make([]rules.ObjectRef, 0, len(claimants))
-	for _, ok := range claimants {
-		out = append(out, rules.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Namespace: ok.namespace, Name: ok.name})
+	for _, e := range claimants {
+		out = append(out, rules.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Namespace: e.Namespace, Name: e.Name})
 	}
 	return out
 }
 
-// compareObj orders Ingresses by namespace and name.
-func compareObj(a, b objKey) int {
-	if c := strings.Compare(a.namespace, b.namespace); c != 0 {
+// compareEntry orders Ingresses by namespace and name.
+func compareEntry(a *Entry, b objKey) int {
+	if c := strings.Compare(a.Namespace, b.namespace); c != 0 {
 		return c
 	}
-	return strings.Compare(a.name, b.name)
+	return strings.Compare(a.Name, b.name)
 }
 
 // Host returns the namespaces serving host (normalised) through Ingresses
