@@ -1,13 +1,13 @@
-// Package ingressindex keeps what Ingresses claim in maps, so that the
-// lookups of ingress-conflict cost the same whatever the number of
-// Ingresses:
+// Package ingressindex keeps what Ingresses claim in one map keyed by
+// class + host, so that the lookups of ingress-conflict cost the same
+// whatever the number of Ingresses. Each class + host holds:
 //
-//   - routes: class + host + path + pathType → the Ingresses routing it
-//     (Claims);
-//   - hosts: class + host → the namespaces serving it, each with its oldest
-//     Ingress for the host and the namespaces it shares the host with
-//     (Host). The answer is built when an Ingress changes, so a lookup is
-//     one map read.
+//   - the namespaces serving it, each with its oldest Ingress for the host
+//     and the namespaces it shares the host with (Host). The answer is
+//     built when an Ingress changes, so a lookup is one map read;
+//   - its routes, path + pathType → the Ingresses routing it (Claims): a
+//     slice sorted by path, searched in halves (a host has few routes; one
+//     with thousands costs a dozen comparisons).
 //
 // The CLI fills it from the input set, the server from informer events.
 package ingressindex
@@ -93,11 +93,11 @@ func before(a, b *Entry) bool {
 // a slice (a map costs hundreds of bytes for one entry), and share exists
 // only once an Ingress shares the host.
 type nsHolding struct {
-	ingresses []*Entry
+	namespace string
+	ingresses []*Entry       // the oldest first (before), the others in no order
 	share     map[string]int // namespace → Ingresses naming it; nil when none
 	unknown   int            // Ingresses without creationTimestamp
-	oldest    *Entry         // the holder's Ingress
-	holder    rules.HostHolder
+	shareWith []string       // the keys of share, sorted
 }
 
 // find returns the index of the Ingress name in h.ingresses, or -1.
@@ -109,6 +109,9 @@ func (h *nsHolding) find(name string) int {
 // removes an Ingress's previous version first).
 func (h *nsHolding) add(c *Entry) {
 	h.ingresses = append(h.ingresses, c)
+	if last := len(h.ingresses) - 1; before(c, h.ingresses[0]) {
+		h.ingresses[0], h.ingresses[last] = c, h.ingresses[0]
+	}
 	if len(c.share) > 0 && h.share == nil {
 		h.share = map[string]int{}
 	}
@@ -117,9 +120,6 @@ func (h *nsHolding) add(c *Entry) {
 	}
 	if c.since.IsZero() {
 		h.unknown++
-	}
-	if h.oldest == nil || before(c, h.oldest) {
-		h.oldest = c
 	}
 	h.refresh()
 }
@@ -142,33 +142,41 @@ func (h *nsHolding) remove(name string) {
 	if c.since.IsZero() {
 		h.unknown--
 	}
-	if h.oldest == c {
-		h.oldest = nil
-		for _, o := range h.ingresses {
-			if h.oldest == nil || before(o, h.oldest) {
-				h.oldest = o
+	if i == 0 && len(h.ingresses) > 1 {
+		oldest := 0
+		for j, o := range h.ingresses {
+			if before(o, h.ingresses[oldest]) {
+				oldest = j
 			}
 		}
+		h.ingresses[0], h.ingresses[oldest] = h.ingresses[oldest], h.ingresses[0]
 	}
 	h.refresh()
 }
 
-// refresh rebuilds the holder's Since and ShareWith (a new slice: the old
-// one may be in a reader's hands).
+// refresh rebuilds shareWith (a new slice: the old one may be in a
+// reader's hands).
 func (h *nsHolding) refresh() {
-	h.holder.Ingress, h.holder.Since = "", time.Time{}
-	if h.oldest != nil {
-		h.holder.Ingress = h.oldest.Name
-		if h.unknown == 0 {
-			h.holder.Since = h.oldest.since
-		}
-	}
 	share := make([]string, 0, len(h.share))
 	for s := range h.share {
 		share = append(share, s)
 	}
 	slices.Sort(share)
-	h.holder.ShareWith = share
+	h.shareWith = share
+}
+
+// holder is the namespace's answer in Host: its oldest Ingress for the
+// host, since when (unknown when any of its Ingresses has no creation
+// time) and the namespaces it shares the host with.
+func (h *nsHolding) holder() rules.HostHolder {
+	out := rules.HostHolder{Namespace: h.namespace, ShareWith: h.shareWith}
+	if len(h.ingresses) > 0 {
+		out.Ingress = h.ingresses[0].Name
+		if h.unknown == 0 {
+			out.Since = h.ingresses[0].since
+		}
+	}
+	return out
 }
 
 // hostEntry is one class + host: the namespaces serving it, and the
@@ -176,10 +184,30 @@ func (h *nsHolding) refresh() {
 type hostEntry struct {
 	byNS    []*nsHolding // sorted by namespace (a host has few)
 	holders []rules.HostHolder
+	routes  []route // sorted by path and pathType
 }
 
+// route is one path + pathType of a class + host and the Ingresses
+// routing it, sorted by namespace and name.
+type route struct {
+	path, pathType string
+	claimants      []*Entry
+}
+
+func (e *hostEntry) searchRoute(path, pathType string) (int, bool) {
+	return slices.BinarySearchFunc(e.routes, route{path: path, pathType: pathType}, func(a, b route) int {
+		if c := strings.Compare(a.path, b.path); c != 0 {
+			return c
+		}
+		return strings.Compare(a.pathType, b.pathType)
+	})
+}
+
+// empty reports whether nothing serves or routes the host any more.
+func (e *hostEntry) empty() bool { return len(e.byNS) == 0 && len(e.routes) == 0 }
+
 func (e *hostEntry) search(ns string) (int, bool) {
-	return slices.BinarySearchFunc(e.byNS, ns, func(h *nsHolding, ns string) int { return strings.Compare(h.holder.Namespace, ns) })
+	return slices.BinarySearchFunc(e.byNS, ns, func(h *nsHolding, ns string) int { return strings.Compare(h.namespace, ns) })
 }
 
 // lookup returns the namespace's holding, nil when none.
@@ -197,7 +225,7 @@ func (e *hostEntry) holding(ns string) *nsHolding {
 	if ok {
 		return e.byNS[i]
 	}
-	h := &nsHolding{holder: rules.HostHolder{Namespace: ns}}
+	h := &nsHolding{namespace: ns}
 	e.byNS = slices.Insert(e.byNS, i, h)
 	return h
 }
@@ -215,7 +243,7 @@ func (e *hostEntry) drop(ns string) {
 func (e *hostEntry) rebuild() {
 	out := make([]rules.HostHolder, len(e.byNS))
 	for i, h := range e.byNS {
-		out[i] = h.holder
+		out[i] = h.holder()
 	}
 	e.holders = out
 }
@@ -223,18 +251,16 @@ func (e *hostEntry) rebuild() {
 // Index maps routes and hosts to the Ingresses that claim them. It is safe
 // for concurrent use.
 type Index struct {
-	mu     sync.RWMutex
-	claims map[rules.IngressKey][]*Entry // sorted by namespace and name
-	hosts  map[hostKey]*hostEntry
-	byObj  map[objKey]*Entry
+	mu    sync.RWMutex
+	hosts map[hostKey]*hostEntry
+	byObj map[objKey]*Entry
 }
 
 // New returns an empty index.
 func New() *Index {
 	return &Index{
-		claims: map[rules.IngressKey][]*Entry{},
-		hosts:  map[hostKey]*hostEntry{},
-		byObj:  map[objKey]*Entry{},
+		hosts: map[hostKey]*hostEntry{},
+		byObj: map[objKey]*Entry{},
 	}
 }
 
@@ -254,24 +280,35 @@ func (x *Index) Put(e *Entry) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.deleteLocked(ok)
-	for _, k := range e.routes {
-		claimants := x.claims[k]
-		if i, found := slices.BinarySearchFunc(claimants, ok, compareEntry); !found {
-			x.claims[k] = slices.Insert(claimants, i, e)
-		}
-	}
 	for _, k := range e.hosts {
-		he := x.hosts[k]
-		if he == nil {
-			he = &hostEntry{}
-			x.hosts[k] = he
-		}
+		he := x.host(k)
 		he.holding(ok.namespace).add(e)
 		he.rebuild()
+	}
+	for _, k := range e.routes {
+		he := x.host(hostKey{k.Class, k.Host})
+		i, found := he.searchRoute(k.Path, k.PathType)
+		if !found {
+			he.routes = slices.Insert(he.routes, i, route{path: k.Path, pathType: k.PathType})
+		}
+		r := &he.routes[i]
+		if j, found := slices.BinarySearchFunc(r.claimants, ok, compareEntry); !found {
+			r.claimants = slices.Insert(r.claimants, j, e)
+		}
 	}
 	if len(e.routes) > 0 || len(e.hosts) > 0 {
 		x.byObj[ok] = e
 	}
+}
+
+// host returns the entry of k, created when missing.
+func (x *Index) host(k hostKey) *hostEntry {
+	he := x.hosts[k]
+	if he == nil {
+		he = &hostEntry{}
+		x.hosts[k] = he
+	}
+	return he
 }
 
 // Delete forgets the Ingress namespace/name.
@@ -287,13 +324,22 @@ func (x *Index) deleteLocked(ok objKey) {
 		return
 	}
 	for _, k := range in.routes {
-		claimants := x.claims[k]
-		if i, found := slices.BinarySearchFunc(claimants, ok, compareEntry); found {
-			if len(claimants) == 1 {
-				delete(x.claims, k)
-			} else {
-				x.claims[k] = slices.Delete(claimants, i, i+1)
+		hk := hostKey{k.Class, k.Host}
+		he := x.hosts[hk]
+		if he == nil {
+			continue
+		}
+		if i, found := he.searchRoute(k.Path, k.PathType); found {
+			r := &he.routes[i]
+			if j, found := slices.BinarySearchFunc(r.claimants, ok, compareEntry); found {
+				r.claimants = slices.Delete(r.claimants, j, j+1)
 			}
+			if len(r.claimants) == 0 {
+				he.routes = slices.Delete(he.routes, i, i+1)
+			}
+		}
+		if he.empty() {
+			delete(x.hosts, hk)
 		}
 	}
 	for _, k := range in.hosts {
@@ -307,7 +353,7 @@ func (x *Index) deleteLocked(ok objKey) {
 				e.drop(ok.namespace)
 			}
 		}
-		if len(e.byNS) == 0 {
+		if e.empty() {
 			delete(x.hosts, k)
 			continue
 		}
@@ -320,10 +366,15 @@ func (x *Index) deleteLocked(ok objKey) {
 func (x *Index) Claims(key rules.IngressKey) []rules.ObjectRef {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	claimants := x.claims[key]
-	if len(claimants) == 0 {
+	he := x.hosts[hostKey{key.Class, key.Host}]
+	if he == nil {
 		return nil
 	}
+	i, found := he.searchRoute(key.Path, key.PathType)
+	if !found {
+		return nil
+	}
+	claimants := he.routes[i].claimants
 	out := make([]rules.ObjectRef, 0, len(claimants))
 	for _, e := range claimants {
 		out = append(out, rules.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Namespace: e.Namespace, Name: e.Name})
