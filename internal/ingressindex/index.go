@@ -38,8 +38,15 @@ type Entry struct {
 	Namespace, Name string
 	since           time.Time
 	share           []string
-	routes          []rules.IngressKey
+	routes          []entryRoute
 	hosts           []hostKey
+}
+
+// entryRoute is one key an Ingress claims: its class + host (an index in
+// Entry.hosts), path and pathType.
+type entryRoute struct {
+	host           int
+	path, pathType string
 }
 
 // EntryOf returns the Entry of ing, nil for nil. The class is the one the
@@ -54,16 +61,23 @@ func EntryOf(ing *networkingv1.Ingress) *Entry {
 		return e
 	}
 	class := rules.IngressClassOf(ing)
-	keys := rules.IngressKeys(ing, class)
-	if len(keys) > 0 {
-		e.routes = make([]rules.IngressKey, len(keys))
-		for i, c := range keys {
-			e.routes[i] = c.Key
-		}
-	}
 	for _, h := range rules.IngressHosts(ing) {
 		if k := (hostKey{class, h.Host}); !slices.Contains(e.hosts, k) {
 			e.hosts = append(e.hosts, k)
+		}
+	}
+	if keys := rules.IngressKeys(ing, class); len(keys) > 0 {
+		e.routes = make([]entryRoute, len(keys))
+		for i, c := range keys {
+			k := hostKey{c.Key.Class, c.Key.Host}
+			h := slices.Index(e.hosts, k)
+			if h < 0 {
+				// IngressHosts names every host a route names; were it not
+				// so, an Ingress routing a host serves it all the same.
+				h = len(e.hosts)
+				e.hosts = append(e.hosts, k)
+			}
+			e.routes[i] = entryRoute{host: h, path: c.Key.Path, pathType: c.Key.PathType}
 		}
 	}
 	e.hosts = slices.Clip(e.hosts)
@@ -286,10 +300,10 @@ func (x *Index) Put(e *Entry) {
 		he.rebuild()
 	}
 	for _, k := range e.routes {
-		he := x.host(hostKey{k.Class, k.Host})
-		i, found := he.searchRoute(k.Path, k.PathType)
+		he := x.host(e.hosts[k.host])
+		i, found := he.searchRoute(k.path, k.pathType)
 		if !found {
-			he.routes = slices.Insert(he.routes, i, route{path: k.Path, pathType: k.PathType})
+			he.routes = slices.Insert(he.routes, i, route{path: k.path, pathType: k.pathType})
 		}
 		r := &he.routes[i]
 		if j, found := slices.BinarySearchFunc(r.claimants, ok, compareEntry); !found {
@@ -324,12 +338,12 @@ func (x *Index) deleteLocked(ok objKey) {
 		return
 	}
 	for _, k := range in.routes {
-		hk := hostKey{k.Class, k.Host}
+		hk := in.hosts[k.host]
 		he := x.hosts[hk]
 		if he == nil {
 			continue
 		}
-		if i, found := he.searchRoute(k.Path, k.PathType); found {
+		if i, found := he.searchRoute(k.path, k.pathType); found {
 			r := &he.routes[i]
 			if j, found := slices.BinarySearchFunc(r.claimants, ok, compareEntry); found {
 				r.claimants = slices.Delete(r.claimants, j, j+1)
