@@ -193,32 +193,105 @@ func (h *nsHolding) holder() rules.HostHolder {
 	return out
 }
 
-// hostEntry is one class + host: the namespaces serving it, and the
-// answer of Host, rebuilt on every change.
+// hostEntry is one class + host: the namespaces serving it, the answer
+// of Host (rebuilt on every change) and the routes of the host.
+//
+// A host's routes are a slice sorted by path and pathType while they are
+// few (most hosts have a handful: a slice costs a few words per route
+// where a map costs a hundred bytes), a map once they are more than
+// maxSortedRoutes (a host with thousands of paths: inserting into a sorted
+// slice would move all of them on every write).
 type hostEntry struct {
 	byNS    []*nsHolding // sorted by namespace (a host has few)
 	holders []rules.HostHolder
-	routes  []route // sorted by path and pathType
+	routes  []route               // sorted by path and pathType; nil once many is set
+	many    map[routeKey][]*Entry // the routes, once there are many
 }
+
+const maxSortedRoutes = 16
+
+type routeKey struct{ path, pathType string }
 
 // route is one path + pathType of a class + host and the Ingresses
 // routing it, sorted by namespace and name.
 type route struct {
-	path, pathType string
-	claimants      []*Entry
+	routeKey
+	claimants []*Entry
 }
 
-func (e *hostEntry) searchRoute(path, pathType string) (int, bool) {
-	return slices.BinarySearchFunc(e.routes, route{path: path, pathType: pathType}, func(a, b route) int {
-		if c := strings.Compare(a.path, b.path); c != 0 {
-			return c
+func compareRoute(a route, b routeKey) int {
+	if c := strings.Compare(a.path, b.path); c != 0 {
+		return c
+	}
+	return strings.Compare(a.pathType, b.pathType)
+}
+
+// claimants returns the Ingresses routing k, sorted by namespace and name.
+func (e *hostEntry) claimants(k routeKey) []*Entry {
+	if e.many != nil {
+		return e.many[k]
+	}
+	if i, found := slices.BinarySearchFunc(e.routes, k, compareRoute); found {
+		return e.routes[i].claimants
+	}
+	return nil
+}
+
+// addClaim records that the Ingress c routes k.
+func (e *hostEntry) addClaim(k routeKey, c *Entry) {
+	if e.many != nil {
+		e.many[k] = insertEntry(e.many[k], c)
+		return
+	}
+	i, found := slices.BinarySearchFunc(e.routes, k, compareRoute)
+	if !found {
+		e.routes = slices.Insert(e.routes, i, route{routeKey: k})
+	}
+	e.routes[i].claimants = insertEntry(e.routes[i].claimants, c)
+	if len(e.routes) > maxSortedRoutes {
+		e.many = make(map[routeKey][]*Entry, len(e.routes))
+		for _, r := range e.routes {
+			e.many[r.routeKey] = r.claimants
 		}
-		return strings.Compare(a.pathType, b.pathType)
-	})
+		e.routes = nil
+	}
+}
+
+// removeClaim forgets that the Ingress ok routes k.
+func (e *hostEntry) removeClaim(k routeKey, ok objKey) {
+	if e.many != nil {
+		if cs := removeEntry(e.many[k], ok); len(cs) > 0 {
+			e.many[k] = cs
+		} else {
+			delete(e.many, k)
+		}
+		return
+	}
+	if i, found := slices.BinarySearchFunc(e.routes, k, compareRoute); found {
+		if e.routes[i].claimants = removeEntry(e.routes[i].claimants, ok); len(e.routes[i].claimants) == 0 {
+			e.routes = slices.Delete(e.routes, i, i+1)
+		}
+	}
+}
+
+// insertEntry inserts c in es, sorted by namespace and name, unless there.
+func insertEntry(es []*Entry, c *Entry) []*Entry {
+	if i, found := slices.BinarySearchFunc(es, objKey{c.Namespace, c.Name}, compareEntry); !found {
+		return slices.Insert(es, i, c)
+	}
+	return es
+}
+
+// removeEntry removes the Ingress ok from es.
+func removeEntry(es []*Entry, ok objKey) []*Entry {
+	if i, found := slices.BinarySearchFunc(es, ok, compareEntry); found {
+		return slices.Delete(es, i, i+1)
+	}
+	return es
 }
 
 // empty reports whether nothing serves or routes the host any more.
-func (e *hostEntry) empty() bool { return len(e.byNS) == 0 && len(e.routes) == 0 }
+func (e *hostEntry) empty() bool { return len(e.byNS) == 0 && len(e.routes) == 0 && len(e.many) == 0 }
 
 func (e *hostEntry) search(ns string) (int, bool) {
 	return slices.BinarySearchFunc(e.byNS, ns, func(h *nsHolding, ns string) int { return strings.Compare(h.namespace, ns) })
@@ -300,15 +373,7 @@ func (x *Index) Put(e *Entry) {
 		he.rebuild()
 	}
 	for _, k := range e.routes {
-		he := x.host(e.hosts[k.host])
-		i, found := he.searchRoute(k.path, k.pathType)
-		if !found {
-			he.routes = slices.Insert(he.routes, i, route{path: k.path, pathType: k.pathType})
-		}
-		r := &he.routes[i]
-		if j, found := slices.BinarySearchFunc(r.claimants, ok, compareEntry); !found {
-			r.claimants = slices.Insert(r.claimants, j, e)
-		}
+		x.host(e.hosts[k.host]).addClaim(routeKey{k.path, k.pathType}, e)
 	}
 	if len(e.routes) > 0 || len(e.hosts) > 0 {
 		x.byObj[ok] = e
@@ -343,15 +408,7 @@ func (x *Index) deleteLocked(ok objKey) {
 		if he == nil {
 			continue
 		}
-		if i, found := he.searchRoute(k.path, k.pathType); found {
-			r := &he.routes[i]
-			if j, found := slices.BinarySearchFunc(r.claimants, ok, compareEntry); found {
-				r.claimants = slices.Delete(r.claimants, j, j+1)
-			}
-			if len(r.claimants) == 0 {
-				he.routes = slices.Delete(he.routes, i, i+1)
-			}
-		}
+		he.removeClaim(routeKey{k.path, k.pathType}, ok)
 		if he.empty() {
 			delete(x.hosts, hk)
 		}
@@ -384,11 +441,10 @@ func (x *Index) Claims(key rules.IngressKey) []rules.ObjectRef {
 	if he == nil {
 		return nil
 	}
-	i, found := he.searchRoute(key.Path, key.PathType)
-	if !found {
+	claimants := he.claimants(routeKey{key.Path, key.PathType})
+	if len(claimants) == 0 {
 		return nil
 	}
-	claimants := he.routes[i].claimants
 	out := make([]rules.ObjectRef, 0, len(claimants))
 	for _, e := range claimants {
 		out = append(out, rules.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Namespace: e.Namespace, Name: e.Name})
