@@ -92,15 +92,25 @@ func TrimIngress(obj any) (any, error) {
 
 // TransformIngress turns an Ingress into what the Ingress informer
 // stores: a compact record (see record.go) holding the conflict index's
-// entry, computed from the Ingress as TrimIngress leaves it, and the
-// resourceVersion. The index keeps a pointer to the entry.
+// entry, computed from the Ingress as TrimIngress leaves it (namespace and
+// class interned, see intern.go), and the resourceVersion. The index keeps
+// a pointer to the entry.
 func TransformIngress(obj any) (any, error) {
 	in, ok := obj.(*networkingv1.Ingress)
 	if !ok || in == nil {
 		return obj, nil
 	}
 	t, _ := TrimIngress(in)
-	return &cachedIngress{Entry: *ingressindex.EntryOf(t.(*networkingv1.Ingress)), resourceVersion: in.ResourceVersion}, nil
+	trimmed := t.(*networkingv1.Ingress)
+	trimmed.Namespace = namespaceNames.intern(trimmed.Namespace)
+	if c := trimmed.Spec.IngressClassName; c != nil {
+		class := ingressClassNames.intern(*c)
+		trimmed.Spec.IngressClassName = &class
+	}
+	if c, ok := trimmed.Annotations[rules.LegacyIngressClassAnnotation]; ok {
+		trimmed.Annotations[rules.LegacyIngressClassAnnotation] = ingressClassNames.intern(c)
+	}
+	return &cachedIngress{Entry: *ingressindex.EntryOf(trimmed), resourceVersion: in.ResourceVersion}, nil
 }
 
 // cachedIngress is what the Ingress informer stores: the conflict index's
@@ -162,27 +172,30 @@ var bindingLabelsKept = []string{"kubernetes.io/bootstrapping"}
 
 // TransformClusterRoleBinding keeps what the binding index and the RBAC
 // rules read: roleRef, subjects and the bootstrap label, as a compact
-// record (see record.go) holding the index's rules.Binding.
+// record (see record.go) holding the index's rules.Binding (kinds and API
+// groups interned, see intern.go).
 func TransformClusterRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.ClusterRoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
 	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindClusterRoleBinding, Name: in.Name,
-		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: in.RoleRef, Subjects: in.Subjects},
+		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, "")},
 		resourceVersion: in.ResourceVersion}, nil
 }
 
 // TransformRoleBinding keeps what the binding index and the RBAC rules
 // read: roleRef, subjects and the bootstrap label, as a compact record
-// (see record.go) holding the index's rules.Binding.
+// (see record.go) holding the index's rules.Binding (namespace, kinds and
+// API groups interned, see intern.go).
 func TransformRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.RoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindRoleBinding, Namespace: in.Namespace, Name: in.Name,
-		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: in.RoleRef, Subjects: in.Subjects},
+	ns := namespaceNames.intern(in.Namespace)
+	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindRoleBinding, Namespace: ns, Name: in.Name,
+		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, ns)},
 		resourceVersion: in.ResourceVersion}, nil
 }
 

@@ -77,13 +77,28 @@ func EntryOf(ing *networkingv1.Ingress) *Entry {
 				h = len(e.hosts)
 				e.hosts = append(e.hosts, k)
 			}
-			e.routes[i] = entryRoute{host: h, path: c.Key.Path, pathType: c.Key.PathType}
+			e.routes[i] = entryRoute{host: h, path: c.Key.Path, pathType: pathType(c.Key.PathType)}
 		}
 	}
 	e.hosts = slices.Clip(e.hosts)
 	e.since = ing.CreationTimestamp.Time
 	e.share = rules.ShareHostWith(ing)
 	return e
+}
+
+// pathType returns the constant spelling of the path types the API
+// server accepts (so that 10,000 Ingresses do not each keep their own
+// copy), pt itself for any other value.
+func pathType(pt string) string {
+	switch networkingv1.PathType(pt) {
+	case networkingv1.PathTypePrefix:
+		return string(networkingv1.PathTypePrefix)
+	case networkingv1.PathTypeExact:
+		return string(networkingv1.PathTypeExact)
+	case networkingv1.PathTypeImplementationSpecific:
+		return string(networkingv1.PathTypeImplementationSpecific)
+	}
+	return pt
 }
 
 // before orders Ingresses for "oldest": known creation times first, older
