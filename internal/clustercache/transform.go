@@ -17,7 +17,10 @@ import (
 // objects (last-applied-configuration annotations, managedFields, status)
 // costs the webhook little memory. Every transform keeps identity
 // (name, namespace, uid, resourceVersion) and drops managedFields, owner
-// references, finalizers, status and all annotations not listed. They are
+// references, finalizers, status and all annotations not listed; the
+// Ingress and binding transforms, whose stores nothing reads (their
+// indexes answer), go further and return compact records of the index's
+// own entry, name, namespace and resourceVersion (record.go). They are
 // idempotent, and return objects of any other type unchanged.
 
 // IngressAnnotationsKept are the annotations TrimIngress keeps: the
