@@ -26,7 +26,8 @@ import (
 // has decoded it (the load harness's baseline), in the same run: compare
 // guardrails/decode-only in time, bytes and allocations. "one-pass-allow"
 // is the allowing handler behind the server's own review decoder
-// (NewWebhook), what the load harness reports as "our decoder, allow".
+// (NewWebhook), and "guardrails-behind-controller-runtime" the validating
+// handler behind controller-runtime's own decoding (before internal/review).
 //
 //	go test ./internal/admission/ -run '^$' -bench RoundTrip -benchmem
 func BenchmarkRoundTrip(b *testing.B) {
@@ -48,7 +49,8 @@ func BenchmarkRoundTrip(b *testing.B) {
 		})
 	}
 	state := testCluster(b, ingresses...)
-	hook, err := NewWebhook(NewValidator(config.Default(), state, Options{}), logr.Discard())
+	validator := NewValidator(config.Default(), state, Options{})
+	hook, err := NewWebhook(validator, logr.Discard())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -78,7 +80,12 @@ func BenchmarkRoundTrip(b *testing.B) {
 			name    string
 			hook    http.Handler
 			allowed bool
-		}{{"guardrails", hook, tc.allowed}, {"decode-only", decodeOnly, true}, {"one-pass-allow", onePassAllow, true}} {
+		}{
+			{"guardrails", hook, tc.allowed},
+			{"guardrails-behind-controller-runtime", &admission.Webhook{Handler: validator}, tc.allowed},
+			{"decode-only", decodeOnly, true},
+			{"one-pass-allow", onePassAllow, true},
+		} {
 			b.Run(tc.name+"/"+target.name, func(b *testing.B) {
 				_, resp := serve(b, target.hook, body, "application/json")
 				if resp.Allowed != target.allowed {
