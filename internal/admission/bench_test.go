@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/go-logr/logr"
+
 	"github.com/guardrails-dev/guardrails/internal/config"
 )
 
@@ -22,7 +24,10 @@ import (
 // has two sub-benchmarks: "guardrails" (/validate) and "decode-only", the
 // same review through a handler that allows it once controller-runtime
 // has decoded it (the load harness's baseline), in the same run: compare
-// guardrails/decode-only in time, bytes and allocations.
+// guardrails/decode-only in time, bytes and allocations. "one-pass-allow"
+// is the allowing handler behind the server's own review decoder
+// (NewWebhook), and "guardrails-behind-controller-runtime" the validating
+// handler behind controller-runtime's own decoding (before internal/review).
 //
 //	go test ./internal/admission/ -run '^$' -bench RoundTrip -benchmem
 func BenchmarkRoundTrip(b *testing.B) {
@@ -44,8 +49,17 @@ func BenchmarkRoundTrip(b *testing.B) {
 		})
 	}
 	state := testCluster(b, ingresses...)
-	hook := &admission.Webhook{Handler: NewValidator(config.Default(), state, Options{})}
-	decodeOnly := &admission.Webhook{Handler: admission.HandlerFunc(func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })}
+	validator := NewValidator(config.Default(), state, Options{})
+	hook, err := NewWebhook(validator, logr.Discard())
+	if err != nil {
+		b.Fatal(err)
+	}
+	allow := admission.HandlerFunc(func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })
+	decodeOnly := &admission.Webhook{Handler: allow}
+	onePassAllow, err := NewWebhook(allow, logr.Discard())
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	ingress := editObjects(b, loadReview(b, "ingress-create.json"), func(obj map[string]any) {
 		delete(obj["metadata"].(map[string]any), "annotations") // a clean Ingress: every ingress rule runs to the end
@@ -64,9 +78,14 @@ func BenchmarkRoundTrip(b *testing.B) {
 		body := reviewBody(b, tc.req)
 		for _, target := range []struct {
 			name    string
-			hook    *admission.Webhook
+			hook    http.Handler
 			allowed bool
-		}{{"guardrails", hook, tc.allowed}, {"decode-only", decodeOnly, true}} {
+		}{
+			{"guardrails", hook, tc.allowed},
+			{"guardrails-behind-controller-runtime", &admission.Webhook{Handler: validator}, tc.allowed},
+			{"decode-only", decodeOnly, true},
+			{"one-pass-allow", onePassAllow, true},
+		} {
 			b.Run(tc.name+"/"+target.name, func(b *testing.B) {
 				_, resp := serve(b, target.hook, body, "application/json")
 				if resp.Allowed != target.allowed {

@@ -16,6 +16,17 @@ const LargeRequestBytes = 64 << 10
 // quarter of the CPUs the process may use, at least one.
 func LargeRequestSlots() int { return max(1, runtime.GOMAXPROCS(0)/4) }
 
+// LargeRequestCooldown is how long a slot stays taken after a large
+// request, in multiples of the time the request took (at most
+// maxLargeRequestCooldown): a duty cycle, large requests get at most
+// 1/(1+LargeRequestCooldown) of the slots' time, so back-to-back large
+// requests leave the CPUs to everybody else for a share of the time.
+const LargeRequestCooldown = 1
+
+// maxLargeRequestCooldown caps the cooldown of one request: the time a
+// request took counts a slow client's upload too, which cost no CPU.
+const maxLargeRequestCooldown = time.Second
+
 // largeRequestLimit serves at most n requests with bodies larger than size
 // at a time; the others wait for a slot before their body is read, at most
 // maxWait (or the request's own timeout, which the API server sends as the
@@ -29,10 +40,31 @@ type largeRequestLimit struct {
 	size    int64
 	slots   chan struct{}
 	maxWait time.Duration
+	// cooldown and maxCooldown: after a large request that took d, its
+	// slot stays taken for min(cooldown×d, maxCooldown) (withCooldown).
+	cooldown    int
+	maxCooldown time.Duration
 }
 
 func newLargeRequestLimit(size int64, n int, maxWait time.Duration) *largeRequestLimit {
 	return &largeRequestLimit{size: size, slots: make(chan struct{}, n), maxWait: maxWait}
+}
+
+// withCooldown keeps a slot taken after each large request for k times
+// as long as the request took, at most max.
+func (l *largeRequestLimit) withCooldown(k int, max time.Duration) *largeRequestLimit {
+	l.cooldown, l.maxCooldown = k, max
+	return l
+}
+
+// release frees a slot taken at start, after the cooldown.
+func (l *largeRequestLimit) release(start time.Time) {
+	cool := min(time.Duration(l.cooldown)*time.Since(start), l.maxCooldown)
+	if cool <= 0 {
+		<-l.slots
+		return
+	}
+	time.AfterFunc(cool, func() { <-l.slots })
 }
 
 func (l *largeRequestLimit) wrap(h http.Handler) http.Handler {
@@ -49,7 +81,7 @@ func (l *largeRequestLimit) wrap(h http.Handler) http.Handler {
 		defer timer.Stop()
 		select {
 		case l.slots <- struct{}{}:
-			defer func() { <-l.slots }()
+			defer l.release(time.Now())
 			h.ServeHTTP(w, r)
 		case <-timer.C:
 			http.Error(w, fmt.Sprintf("too many large requests (bodies over %d bytes) in progress: this one was not served within %v", l.size, wait), http.StatusTooManyRequests)

@@ -123,3 +123,58 @@ func TestLargeRequestLimitWait(t *testing.T) {
 		t.Errorf("HTTP %d %q", resp.StatusCode, body)
 	}
 }
+
+// TestLargeRequestCooldown: after a large request, its slot stays taken
+// for cooldown times as long as the request took, capped.
+func TestLargeRequestCooldown(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		k            int
+		max, minWait time.Duration
+	}{
+		{"2x", 2, time.Minute, 200 * time.Millisecond}, // the request takes at least 100ms
+		{"capped", 100, 300 * time.Millisecond, 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var firstDone time.Time
+			entered := make(chan time.Time, 2)
+			h := newLargeRequestLimit(1000, 1, time.Minute).withCooldown(tc.k, tc.max).wrap(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/small" {
+					return
+				}
+				entered <- time.Now()
+				if r.URL.Path == "/first" {
+					time.Sleep(100 * time.Millisecond)
+					mu.Lock()
+					firstDone = time.Now()
+					mu.Unlock()
+				}
+			}))
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			post := func(path string, size int) {
+				resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(make([]byte, size)))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			}
+			post("/first", 5000) // answered before its cooldown ends
+			<-entered
+			post("/small", 100) // never waits for a slot
+			post("/second", 5000)
+			second := <-entered
+			mu.Lock()
+			gap := second.Sub(firstDone)
+			mu.Unlock()
+			if gap < tc.minWait {
+				t.Errorf("the second large request entered %v after the first ended, want at least %v", gap, tc.minWait)
+			}
+			if tc.name == "capped" && gap > 5*time.Second {
+				t.Errorf("cooldown %v not capped", gap)
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/guardrails-dev/guardrails/internal/metrics"
+	onepass "github.com/guardrails-dev/guardrails/internal/review"
 )
 
 // Paths of the two handlers.
@@ -97,14 +98,27 @@ func NewServer(o ServerOptions, v *Validator, m *Mutator) (webhook.Server, error
 	}
 	srv := newConnServer(o, tlsOpts)
 	for path, h := range map[string]admission.Handler{ValidatePath: v, MutatePath: m} {
-		hook := &admission.Webhook{Handler: h}
-		sh, err := admission.StandaloneWebhook(hook, admission.StandaloneOptions{Logger: o.Logger.WithValues("webhook", path)})
+		hook, err := NewWebhook(h, o.Logger.WithValues("webhook", path))
 		if err != nil {
 			return nil, err
 		}
-		srv.Register(path, WithDeadlines(sh, o.ReadTimeout, o.WriteTimeout))
+		srv.Register(path, WithDeadlines(hook, o.ReadTimeout, o.WriteTimeout))
 	}
 	return srv, nil
+}
+
+// NewWebhook serves h as controller-runtime's StandaloneWebhook does (same
+// checks, answers, panic recovery and logs), reading each AdmissionReview
+// once with internal/review instead of the runtime deserializer's two
+// passes.
+func NewWebhook(h admission.Handler, log logr.Logger) (http.Handler, error) {
+	hook := &admission.Webhook{Handler: h}
+	// StandaloneWebhook gives hook its logger (no MetricsPath: the
+	// server's Register instruments the path).
+	if _, err := admission.StandaloneWebhook(hook, admission.StandaloneOptions{Logger: log}); err != nil {
+		return nil, err
+	}
+	return &onepass.Handler{Webhook: hook, Log: log}, nil
 }
 
 // WithDeadlines sets the read and write deadlines of the connection for

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	admissionv1 "k8s.io/api/admission/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -61,9 +62,21 @@ func serve(t testing.TB, h http.Handler, body []byte, contentType string) (int, 
 	return w.Code, ar.Response
 }
 
+// TestWebhookBadInput runs bad bodies through the server's webhook
+// (NewWebhook, reading reviews with internal/review) and through
+// controller-runtime's, which must answer alike.
 func TestWebhookBadInput(t *testing.T) {
 	v := NewValidator(config.Default(), testCluster(t), Options{})
-	h := &admission.Webhook{Handler: v}
+	ours, err := NewWebhook(v, logr.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string]http.Handler{"server": ours, "controller-runtime": &admission.Webhook{Handler: v}} {
+		t.Run(name, func(t *testing.T) { testWebhookBadInput(t, h) })
+	}
+}
+
+func testWebhookBadInput(t *testing.T, h http.Handler) {
 	deploy := loadReview(t, "deployment-create.json")
 
 	for name, tc := range map[string]struct {

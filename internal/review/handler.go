@@ -1,0 +1,143 @@
+package review
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+)
+
+// MaxBodyBytes is controller-runtime's limit of an AdmissionReview body
+// (two objects of at most 3 MiB each and the rest): a body of this size
+// or more is answered 413 Request Entity Too Large.
+const MaxBodyBytes = 7 << 20
+
+// Handler serves Webhook as controller-runtime's Webhook.ServeHTTP does,
+// reading the review with Decode: the same checks (an empty body, a body
+// of MaxBodyBytes or more, a Content-Type other than application/json),
+// the same admission.Request for Webhook.Handle (which recovers panics,
+// puts the request's logger in the context and completes the response:
+// uid, status code, patch and patchType), and the same JSON answer, in the
+// review's apiVersion. Every request Decode does not read (the checks
+// above, a body that is not a v1 or v1beta1 AdmissionReview in JSON, a
+// read error) goes to Webhook.ServeHTTP with the same body, which answers
+// it as it always does (400 or 413 with its message).
+type Handler struct {
+	// Webhook is controller-runtime's webhook; StandaloneWebhook has given
+	// it its logger.
+	Webhook *admission.Webhook
+	// Log is the logger given to StandaloneWebhook (the webhook's
+	// logger), for the V(5) logs of received requests and written
+	// responses that Webhook.ServeHTTP writes; zero: controller-runtime's
+	// default.
+	Log logr.Logger
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody || r.Header.Get("Content-Type") != "application/json" {
+		h.Webhook.ServeHTTP(w, r)
+		return
+	}
+	body, err := readBody(r.Body, r.ContentLength)
+	if err != nil || int64(len(body)) >= MaxBodyBytes {
+		// Webhook.ServeHTTP reads the same bytes, and the same error
+		// or the rest of the body, and answers as usual.
+		var rest io.Reader = r.Body
+		if err != nil {
+			rest = errReader{err}
+		}
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), rest))
+		h.Webhook.ServeHTTP(w, r)
+		return
+	}
+	req := admission.Request{}
+	gvk, err := Decode(body, &req.AdmissionRequest)
+	if err != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.Webhook.ServeHTTP(w, r)
+		return
+	}
+	ctx := r.Context()
+	if h.Webhook.WithContextFunc != nil {
+		ctx = h.Webhook.WithContextFunc(ctx, r)
+	}
+	log := h.logger()
+	if log.V(5).Enabled() {
+		h.requestLogger(log, &req).V(5).Info("received request")
+	}
+	resp := h.Webhook.Handle(ctx, req)
+	ar := admissionv1.AdmissionReview{Response: &resp.AdmissionResponse}
+	ar.SetGroupVersionKind(gvk)
+	write(w, log, ar)
+}
+
+func (h *Handler) logger() logr.Logger {
+	if h.Log.GetSink() == nil {
+		return logf.Log.WithName("admission")
+	}
+	return h.Log
+}
+
+func (h *Handler) requestLogger(base logr.Logger, req *admission.Request) logr.Logger {
+	if h.Webhook.LogConstructor != nil {
+		return h.Webhook.LogConstructor(base, req)
+	}
+	return admission.DefaultLogConstructor(base, req)
+}
+
+// write writes ar as controller-runtime does: encoding/json, one line,
+// and on a write error one attempt at a 500 answer.
+func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
+	if err := json.NewEncoder(w).Encode(ar); err != nil {
+		log.Error(err, "unable to encode and write the response")
+		serverError := admission.Errored(http.StatusInternalServerError, err)
+		if err = json.NewEncoder(w).Encode(admissionv1.AdmissionReview{Response: &serverError.AdmissionResponse}); err != nil {
+			log.Error(err, "still unable to encode and write the InternalServerError response")
+		}
+		return
+	}
+	if log.V(5).Enabled() {
+		res := ar.Response
+		if res.Result != nil {
+			log = log.WithValues("code", res.Result.Code, "reason", res.Result.Reason, "message", res.Result.Message)
+		}
+		log.V(5).Info("wrote response", "requestID", res.UID, "allowed", res.Allowed)
+	}
+}
+
+// readBody reads r up to MaxBodyBytes as io.ReadAll does, into one buffer
+// of the announced size when there is one (io.ReadAll grows its buffer
+// from 512 bytes, copying as it goes).
+func readBody(r io.Reader, contentLength int64) ([]byte, error) {
+	n := int64(512)
+	if contentLength > 0 {
+		n = min(contentLength, MaxBodyBytes) + 1 // room to read EOF without growing
+	}
+	r = io.LimitReader(r, MaxBodyBytes)
+	b := make([]byte, 0, n)
+	for {
+		m, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err != nil {
+			if err == io.EOF {
+				return b, nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
