@@ -53,6 +53,7 @@ var forbidden = []arrow{
 	{"internal/configreload", "internal/audit", "the reloader knows only the configuration and the policy"},
 	{"internal/admission", "internal/events", "the handlers record Events through admission.EventRecorder; serve wires the recorder"},
 	{"internal/events", "!internal/rules", "the Event recorder knows only the rules' vocabulary"},
+	{"internal/review", "*", "the AdmissionReview reader is transport: no Guardrails vocabulary"},
 	{"", "cmd/", "nothing imports the binary"},
 	{"", "hack/", "nothing imports the tools under hack/"},
 }
