@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // ingressPath restricts spec.rules[*].http.paths[*].path:
@@ -94,13 +93,12 @@ func checkIngressPath(in *Input) []Violation {
 			continue
 		}
 		for j, p := range r.HTTP.Paths {
-			fp := field.NewPath("spec", "rules").Index(i).Child("http", "paths").Index(j).Child("path")
 			pt := networkingv1.PathTypeImplementationSpecific
 			if p.PathType != nil {
 				pt = *p.PathType
 			}
 			if v, bad := ingressPathProblem(p.Path, pt, regexMode); bad {
-				v.Field = fp
+				v.Field = ingressHTTPPathPath(i, j).Child("path")
 				out = append(out, v)
 			}
 		}

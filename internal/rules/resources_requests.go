@@ -127,10 +127,14 @@ func MissingRequests(ps PodSpecRef, required []corev1.ResourceName, limitRanges 
 	}
 	var gaps []MissingRequest
 	podLevel := ps.Spec.Resources
-	VisitContainers(ps.Spec, ps.Path, func(c *corev1.Container, kind ContainerKind, p *field.Path) {
+	VisitContainers(ps.Spec, ps.Path, func(c *corev1.Container, kind ContainerKind, cp ContainerPath) {
+		var p *field.Path
 		for _, r := range required {
 			if requestedOrLimited(&c.Resources, r) || (podLevel != nil && requestedOrLimited(podLevel, r)) {
 				continue
+			}
+			if p == nil {
+				p = cp.Path()
 			}
 			gaps = append(gaps, MissingRequest{Container: c, Kind: kind, Path: p, Resource: r})
 		}
