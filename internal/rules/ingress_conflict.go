@@ -128,8 +128,8 @@ func ingressControllerClasses(in *Input, class string) ([]string, []Violation) {
 // hosts it reported.
 func ingressHostViolations(in *Input, ing *networkingv1.Ingress, ns string, classes []string) ([]Violation, map[string]bool, error) {
 	var out []Violation
-	flagged := map[string]bool{}
-	verdicts := map[string]hostVerdict{}
+	var flagged map[string]bool // allocated for the first host reported
+	var verdicts map[string]hostVerdict
 	for _, hc := range IngressHosts(ing) {
 		v, seen := verdicts[hc.Host]
 		if !seen {
@@ -147,10 +147,16 @@ func ingressHostViolations(in *Input, ing *networkingv1.Ingress, ns string, clas
 			} else {
 				v = decideHost(ns, holders)
 			}
+			if verdicts == nil {
+				verdicts = map[string]hostVerdict{}
+			}
 			verdicts[hc.Host] = v
 		}
 		if v.ok {
 			continue
+		}
+		if flagged == nil {
+			flagged = map[string]bool{}
 		}
 		flagged[hc.Host] = true
 		out = append(out, hostViolation(hc, ns, v.blockers))

@@ -37,13 +37,14 @@ func IngressClassOf(ing *networkingv1.Ingress) string {
 // the host and paths of a main Ingress to divert part of its traffic: it
 // claims nothing of its own, so the conflict index leaves it out.
 func IngressIsCanary(ing *networkingv1.Ingress) bool {
-	return ingressNginxBool(ing, "canary")
+	return ingressNginxBool(ing, ingressNginxPrefix+"canary")
 }
 
-// ingressNginxBool reads an ingress-nginx boolean annotation the way the
+// ingressNginxBool reads an ingress-nginx boolean annotation (key, with
+// its prefix: a constant, not a string built per call) the way the
 // controller does (strconv.ParseBool); absent or unparsable is false.
-func ingressNginxBool(ing *networkingv1.Ingress, name string) bool {
-	v, ok := ing.Annotations[ingressNginxPrefix+name]
+func ingressNginxBool(ing *networkingv1.Ingress, key string) bool {
+	v, ok := ing.Annotations[key]
 	if !ok || v == "" {
 		return false // what ParseBool says, without its error
 	}

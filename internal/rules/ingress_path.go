@@ -109,7 +109,7 @@ func checkIngressPath(in *Input) []Violation {
 // ingressNginxRegexMode reports whether ingress-nginx turns this Ingress's
 // paths into regex locations: use-regex true, or any rewrite-target.
 func ingressNginxRegexMode(ing *networkingv1.Ingress) bool {
-	return ingressNginxBool(ing, "use-regex") || ing.Annotations[ingressNginxPrefix+"rewrite-target"] != ""
+	return ingressNginxBool(ing, ingressNginxPrefix+"use-regex") || ing.Annotations[ingressNginxPrefix+"rewrite-target"] != ""
 }
 
 // ingressPathProblem returns the first problem of one path (without field).
