@@ -302,6 +302,53 @@ type rbacRoleVerdict struct {
 	bindings []*Binding // bindings that empower someone in a scope where a power holds
 }
 
+// holdsIn reports whether the role holds a power through a binding of
+// scope sc.
+func (v *rbacRoleVerdict) holdsIn(sc rbacScope) bool {
+	switch sc {
+	case rbacScopeCluster:
+		return v.okC
+	case rbacScopeSystem:
+		return v.okS
+	case rbacScopeNamespace:
+		return v.okN
+	}
+	return false
+}
+
+// rbacPowerSearch is rbacFind over one set of rules in several scopes:
+// a power that counts in more than one scope is judged once.
+type rbacPowerSearch struct {
+	powers []rbacPower
+	rules  []rbacRuleRef
+	held   []rbacHeld
+	// judged: held[i] is known; holds: rules hold powers[i].
+	judged, holds []bool
+}
+
+func newRBACPowerSearch(powers []rbacPower, rules []rbacRuleRef) *rbacPowerSearch {
+	return &rbacPowerSearch{powers: powers, rules: rules, held: make([]rbacHeld, len(powers)),
+		judged: make([]bool, len(powers)), holds: make([]bool, len(powers))}
+}
+
+// find is rbacFind(s.powers, s.rules, sc).
+func (s *rbacPowerSearch) find(sc rbacScope) (rbacHeld, bool) {
+	for i := range s.powers {
+		p := &s.powers[i]
+		if !p.holdsIn(sc) {
+			continue
+		}
+		if !s.judged[i] {
+			s.held[i], s.holds[i] = rbacHolds(p, s.rules)
+			s.judged[i] = true
+		}
+		if s.holds[i] {
+			return s.held[i], true
+		}
+	}
+	return rbacHeld{}, false
+}
+
 func checkRBACClusterAdminRole(in *Input, role *rbacRole) []Violation {
 	if in.Cluster == nil {
 		return nil
@@ -341,12 +388,13 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 		rules = rbacWithoutBuiltinPowers(rules)
 	}
 	v := rbacRoleVerdict{key: key, rules: rules}
+	search := newRBACPowerSearch(rbacAdminPowers, rules)
 	if key.Kind == KindClusterRole {
-		v.cluster, v.okC = rbacFind(rbacAdminPowers, rules, rbacScopeCluster)
+		v.cluster, v.okC = search.find(rbacScopeCluster)
 	}
-	v.ns, v.okN = rbacFind(rbacAdminPowers, rules, rbacScopeNamespace)
+	v.ns, v.okN = search.find(rbacScopeNamespace)
 	if key.Kind == KindClusterRole || key.Namespace == rbacSystemNamespace {
-		v.sys, v.okS = rbacFind(rbacAdminPowers, rules, rbacScopeSystem)
+		v.sys, v.okS = search.find(rbacScopeSystem)
 	}
 	if via != nil {
 		v.okC = v.okC && v.cluster.ownShare()
@@ -368,7 +416,7 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 		if len(rbacGrantedSubjects(b)) == 0 {
 			continue
 		}
-		if ok := map[rbacScope]bool{rbacScopeCluster: v.okC, rbacScopeSystem: v.okS, rbacScopeNamespace: v.okN}[b.scope()]; ok {
+		if v.holdsIn(b.scope()) {
 			v.bindings = append(v.bindings, b)
 		}
 	}
