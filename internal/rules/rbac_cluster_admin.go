@@ -317,33 +317,49 @@ func (v *rbacRoleVerdict) holdsIn(sc rbacScope) bool {
 }
 
 // rbacPowerSearch is rbacFind over one set of rules in several scopes:
-// a power that counts in more than one scope is judged once.
+// a power that counts in more than one scope is judged once. It keeps
+// what it judged in two bit sets (tables of up to 64 powers; a longer
+// one is searched with rbacFind) and the powers held, which are few.
 type rbacPowerSearch struct {
-	powers []rbacPower
-	rules  []rbacRuleRef
-	held   []rbacHeld
-	// judged: held[i] is known; holds: rules hold powers[i].
-	judged, holds []bool
+	powers        []rbacPower
+	rules         []rbacRuleRef
+	judged, holds uint64
+	held          []rbacHeldAt
 }
 
-func newRBACPowerSearch(powers []rbacPower, rules []rbacRuleRef) *rbacPowerSearch {
-	return &rbacPowerSearch{powers: powers, rules: rules, held: make([]rbacHeld, len(powers)),
-		judged: make([]bool, len(powers)), holds: make([]bool, len(powers))}
+type rbacHeldAt struct {
+	i int
+	h rbacHeld
+}
+
+func newRBACPowerSearch(powers []rbacPower, rules []rbacRuleRef) rbacPowerSearch {
+	return rbacPowerSearch{powers: powers, rules: rules}
 }
 
 // find is rbacFind(s.powers, s.rules, sc).
 func (s *rbacPowerSearch) find(sc rbacScope) (rbacHeld, bool) {
+	if len(s.powers) > 64 {
+		return rbacFind(s.powers, s.rules, sc)
+	}
 	for i := range s.powers {
 		p := &s.powers[i]
 		if !p.holdsIn(sc) {
 			continue
 		}
-		if !s.judged[i] {
-			s.held[i], s.holds[i] = rbacHolds(p, s.rules)
-			s.judged[i] = true
+		bit := uint64(1) << i
+		if s.judged&bit == 0 {
+			s.judged |= bit
+			if h, ok := rbacHolds(p, s.rules); ok {
+				s.holds |= bit
+				s.held = append(s.held, rbacHeldAt{i, h})
+			}
 		}
-		if s.holds[i] {
-			return s.held[i], true
+		if s.holds&bit != 0 {
+			for _, x := range s.held {
+				if x.i == i {
+					return x.h, true
+				}
+			}
 		}
 	}
 	return rbacHeld{}, false
