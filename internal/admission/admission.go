@@ -229,13 +229,26 @@ func requester(req admission.Request) policy.Requester {
 type target struct {
 	// mode is "" when the namespace has no mode label (not served).
 	mode rules.Mode
-	// scope is "cluster-scoped objects" or `namespace "<name>"`, for
-	// messages.
-	scope string
+	// cluster: the target is cluster-scoped objects; else namespace is
+	// the namespace (both zero: not resolved yet). See scope.
+	cluster   bool
+	namespace string
 	// failOpen is true where internal errors admit instead of denying: the
 	// webhook entry serving the request is failurePolicy Ignore
 	// (cluster-scoped objects, rules.NamespacePolicy.FailOpen).
 	failOpen bool
+}
+
+// scope is "cluster-scoped objects" or `namespace "<name>"`, for
+// messages; "" when the target is not resolved.
+func (t target) scope() string {
+	switch {
+	case t.cluster:
+		return "cluster-scoped objects"
+	case t.namespace != "":
+		return fmt.Sprintf("namespace %q", t.namespace)
+	}
+	return ""
 }
 
 // errLookup marks an error of the namespace lookup.
@@ -258,9 +271,9 @@ func isNamespaceKind(gk schema.GroupKind) bool {
 // only calls the webhook for a namespace whose label it has seen.
 func (e *engine) resolveTarget(ctx context.Context, pol *policy.Policy, req admission.Request, gk schema.GroupKind) (target, error) {
 	if req.Namespace == "" || isNamespaceKind(gk) {
-		return target{mode: pol.ModeFor(gk, false, ""), scope: "cluster-scoped objects", failOpen: true}, nil
+		return target{mode: pol.ModeFor(gk, false, ""), cluster: true, failOpen: true}, nil
 	}
-	t := target{scope: fmt.Sprintf("namespace %q", req.Namespace)}
+	t := target{namespace: req.Namespace}
 	labels, err := e.namespaceLabels(ctx, req.Namespace)
 	if err != nil {
 		return t, &errLookup{err}
@@ -536,5 +549,15 @@ func deleting(obj runtime.Object) bool {
 }
 
 func logger(ctx context.Context) logr.Logger {
-	return logf.FromContext(ctx).WithName("guardrails")
+	return requestLogger(ctx).WithName("guardrails")
+}
+
+// requestLogger is the logger controller-runtime put into ctx for the
+// request, else its global one: logf.FromContext without the WithValues
+// (an allocation) it makes on every call.
+func requestLogger(ctx context.Context) logr.Logger {
+	if l, err := logr.FromContext(ctx); err == nil {
+		return l
+	}
+	return logf.Log
 }

@@ -2,7 +2,6 @@ package admission
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -11,13 +10,11 @@ import (
 	"strings"
 
 	"github.com/go-logr/logr"
-	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
@@ -85,12 +82,20 @@ type mutation struct {
 }
 
 // plan is what the mutator would do to one object: the mutated typed
-// copy, what changed, and notes (warnings about mutations that could not be
-// made).
+// copy, what changed, notes (warnings about mutations that could not be
+// made), and the changes as JSON patch material (see patch.go).
 type plan struct {
 	obj   runtime.Object
 	muts  []mutation
 	notes []string
+	// specPointer is the JSON pointer of the pod spec, e.g.
+	// /spec/template/spec.
+	specPointer string
+	// sets are the pod spec's fields set, relative to specPointer, in
+	// the order set.
+	sets []fieldSet
+	// fills are the requests filled, container by container.
+	fills []requestFill
 }
 
 func (m *Mutator) handle(ctx context.Context, req admission.Request) (resp admission.Response, result string) {
@@ -160,7 +165,7 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 		return resp, metrics.ResultAllowed
 	}
 
-	resp, err := patchResponse(r.req.Object.Raw, r.cur.obj, p.obj)
+	resp, err := patchResponse(r.req.Object.Raw, p)
 	if err != nil {
 		return m.failed(ctx, r.req, "patch", err, nil)
 	}
@@ -179,47 +184,6 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 	resp.Warnings = warnings(verdict{}, append(all, p.notes...))
 	log().Info("mutated", "mutations", texts)
 	return resp, metrics.ResultPatched
-}
-
-// patchResponse answers with the JSON patch from raw (the request's object)
-// to mutated, a changed deep copy of original (raw decoded), the way
-// controller-runtime's defaulting webhooks do (PatchResponseFromRaw over
-// the marshalled copy). The operations that the typed round trip alone
-// produces (fields the scheme drops or adds empty, quantities written in
-// canonical form) are dropped: the patch holds only what the mutator set.
-func patchResponse(raw []byte, original, mutated runtime.Object) (admission.Response, error) {
-	after, err := json.Marshal(mutated)
-	if err != nil {
-		return admission.Response{}, fmt.Errorf("encode the mutated object: %w", err)
-	}
-	resp := admission.PatchResponseFromRaw(raw, after)
-	if !resp.Allowed {
-		msg := "creating the patch failed"
-		if resp.Result != nil {
-			msg = resp.Result.Message
-		}
-		return admission.Response{}, errors.New(msg)
-	}
-	if len(resp.Patches) == 0 {
-		return resp, nil
-	}
-	before, err := json.Marshal(original)
-	if err != nil {
-		return admission.Response{}, fmt.Errorf("encode the object: %w", err)
-	}
-	roundTrip, err := jsonpatch.CreatePatch(raw, before)
-	if err != nil {
-		return admission.Response{}, fmt.Errorf("compare the object with its decoding: %w", err)
-	}
-	artifacts := sets.New[string]()
-	for _, op := range roundTrip {
-		artifacts.Insert(op.Json())
-	}
-	resp.Patches = slices.DeleteFunc(resp.Patches, func(op jsonpatch.JsonPatchOperation) bool { return artifacts.Has(op.Json()) })
-	if len(resp.Patches) == 0 {
-		resp.PatchType = nil
-	}
-	return resp, nil
 }
 
 // failed admits without a patch: the mutating handler never denies.
@@ -258,6 +222,7 @@ func (m *Mutator) plan(r *request) plan {
 	}
 	p := plan{obj: r.cur.obj.DeepCopyObject()}
 	ps, _ = rules.PodSpecOf(p.obj)
+	p.specPointer = podSpecPointer(ps.Path)
 	if priority {
 		m.planPriority(&p, pol.Settings(), r.cur.ref, origin, ps)
 	}
@@ -323,9 +288,14 @@ func (m *Mutator) planPriority(p *plan, s *rules.Settings, ref rules.ObjectRef, 
 			p.notes = append(p.notes, oneLine(fmt.Sprintf("[guardrails] could not set %s to %s (%s): %v", namePath, want, why, err)))
 			return
 		}
+		p.sets = append(p.sets,
+			fieldSet{name: "priority", present: ps.Spec.Priority != nil, same: ps.Spec.Priority != nil && *ps.Spec.Priority == value, value: value},
+			fieldSet{name: "preemptionPolicy", present: ps.Spec.PreemptionPolicy != nil, same: ps.Spec.PreemptionPolicy != nil && *ps.Spec.PreemptionPolicy == preempt, value: preempt})
 		ps.Spec.Priority, ps.Spec.PreemptionPolicy = &value, &preempt
 		text = fmt.Sprintf("set %s to %s, priority %d (%s)", namePath, want, value, why)
 	}
+	// An empty priorityClassName may be written out: add replaces it.
+	p.sets = append(p.sets, fieldSet{name: "priorityClassName", value: want})
 	ps.Spec.PriorityClassName = want
 	p.muts = append(p.muts, mutation{rule: ruleCriticalAddon, text: text})
 }
@@ -364,6 +334,13 @@ func (m *Mutator) planRequests(p *plan, s *rules.Settings, ref rules.ObjectRef, 
 	// One mutation per container; gaps come container by container.
 	for i := 0; i < len(gaps); {
 		c := gaps[i].Container
+		fill := requestFill{
+			container:   containerPointer(ps.Spec, c),
+			hadRequests: c.Resources.Requests != nil,
+			// Limits or claims decoded: the request's object has a
+			// resources object; else patch.go looks.
+			hasResources: c.Resources.Requests != nil || c.Resources.Limits != nil || c.Resources.Claims != nil,
+		}
 		var sets []string
 		for ; i < len(gaps) && gaps[i].Container == c; i++ {
 			q, err := resource.ParseQuantity(defaults[gaps[i].Resource])
@@ -374,11 +351,14 @@ func (m *Mutator) planRequests(p *plan, s *rules.Settings, ref rules.ObjectRef, 
 				c.Resources.Requests = corev1.ResourceList{}
 			}
 			c.Resources.Requests[gaps[i].Resource] = q
-			sets = append(sets, fmt.Sprintf("%s=%s", gaps[i].Resource, q.String()))
+			s := q.String()
+			fill.requests = append(fill.requests, resourceValue{gaps[i].Resource, s})
+			sets = append(sets, string(gaps[i].Resource)+"="+s)
 		}
 		if len(sets) == 0 {
 			continue
 		}
+		p.fills = append(p.fills, fill)
 		word := "container"
 		if gaps[i-1].Kind != rules.RegularContainer {
 			word = "init container"

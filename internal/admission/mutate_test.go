@@ -4,13 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -293,46 +289,6 @@ func TestMutateNeverDenies(t *testing.T) {
 			t.Errorf("got %+v", resp)
 		}
 	})
-}
-
-// TestPatchResponseOnlyWhatWasSet: the patch from the request's raw object
-// to the mutated typed copy holds the mutation and nothing the typed round
-// trip alone changes (a quantity in non-canonical form, a field the scheme
-// does not know, empty structs the encoder writes).
-func TestPatchResponseOnlyWhatWasSet(t *testing.T) {
-	raw := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n","futureField":"x"},` +
-		`"spec":{"containers":[{"name":"a","image":"i","resources":{"requests":{"cpu":"1000m"}}},{"name":"b","image":"i"}]}}`)
-	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
-		Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Namespace: "n", Operation: admissionv1.Create,
-		Object: runtime.RawExtension{Raw: raw},
-	}}
-	o, err := decode(raw, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mutated := o.obj.DeepCopyObject().(*corev1.Pod)
-	mutated.Spec.PriorityClassName = "x"
-	mutated.Spec.Containers[1].Resources.Requests = corev1.ResourceList{corev1.ResourceMemory: mustQ("64Mi")}
-	resp, err := patchResponse(raw, o.obj, mutated)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, op := range resp.Patches {
-		got = append(got, op.Json())
-	}
-	want := []string{
-		`{"op":"add","path":"/spec/containers/1/resources","value":{"requests":{"memory":"64Mi"}}}`,
-		`{"op":"add","path":"/spec/priorityClassName","value":"x"}`,
-	}
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("patches\n got %q\nwant %q", got, want)
-	}
-	unchanged, err := patchResponse(raw, o.obj, o.obj.DeepCopyObject())
-	if err != nil || len(unchanged.Patches) != 0 || unchanged.PatchType != nil {
-		t.Errorf("an unchanged copy patched: %v %v", unchanged.Patches, err)
-	}
 }
 
 type lrErrState struct{ ClusterState }

@@ -2,7 +2,6 @@ package admission
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -78,10 +77,37 @@ func classify(fs []rules.Finding, mode rules.Mode) verdict {
 // subject, so they still tell findings apart).
 type findingKey struct{ rule, field, message string }
 
-var listIndex = regexp.MustCompile(`\[\d+\]`)
-
 func keyOf(f rules.Finding) findingKey {
-	return findingKey{f.Rule, listIndex.ReplaceAllString(f.Field, "[*]"), f.Message}
+	return findingKey{f.Rule, anyIndex(f.Field), f.Message}
+}
+
+// anyIndex replaces each list index of a field path ("[" ASCII digits "]")
+// with "[*]"; a path without one comes back as is.
+func anyIndex(path string) string {
+	var b []byte
+	last := 0 // path[last:] is not copied to b yet
+	for i := 0; i < len(path); i++ {
+		if path[i] != '[' {
+			continue
+		}
+		j := i + 1
+		for j < len(path) && path[j] >= '0' && path[j] <= '9' {
+			j++
+		}
+		if j == i+1 || j == len(path) || path[j] != ']' {
+			continue
+		}
+		if b == nil {
+			b = make([]byte, 0, len(path))
+		}
+		b = append(append(b, path[last:i]...), "[*]"...)
+		last = j + 1
+		i = j
+	}
+	if b == nil {
+		return path
+	}
+	return string(append(b, path[last:]...))
 }
 
 // demotePreexisting moves the deny findings that old already had into

@@ -162,8 +162,10 @@ func (v *Validator) respond(ctx context.Context, r *request, vd verdict) (admiss
 		metrics.ExemptionsApplied.WithLabelValues(x.Rule, x.Exemption.ID).Inc()
 	}
 
-	// The log lines are built only when the logger writes them.
-	if log := logger(ctx); log.Enabled() {
+	// The log lines (and the named logger) are built only when there is
+	// something to log and the logger writes it.
+	if (len(vd.exempted) > 0 || vd.any()) && requestLogger(ctx).Enabled() {
+		log := logger(ctx)
 		if len(vd.exempted) > 0 {
 			log.Info("exempted", "uid", r.req.UID,
 				"operation", r.req.Operation, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name,
@@ -277,14 +279,14 @@ func (v *Validator) failed(ctx context.Context, req admission.Request, t target,
 		log.Error(ie.err, "internal error; admitted unchecked (failure-policy ignore)")
 		metrics.InternalErrors.WithLabelValues(metrics.HandlerValidate, ie.kind, "admitted").Inc()
 		resp := admission.Allowed("")
-		resp.Warnings = []string{rules.Truncate(oneLine(fmt.Sprintf("[guardrails] internal error, object not checked (%s; failure-policy ignore): %s", t.scope, what)), MaxWarningLen)}
+		resp.Warnings = []string{rules.Truncate(oneLine(fmt.Sprintf("[guardrails] internal error, object not checked (%s; failure-policy ignore): %s", t.scope(), what)), MaxWarningLen)}
 		return resp, metrics.ResultError
 	}
 	log.Error(ie.err, "internal error; denied (failure policy Fail)")
 	metrics.InternalErrors.WithLabelValues(metrics.HandlerValidate, ie.kind, "denied").Inc()
 	msg := fmt.Sprintf("guardrails could not check this object: %s (request %s). The failure policy of %s is Fail: retry",
 		oneLine(what), req.UID, scopeOrUnknown(t))
-	if t.scope != "" && req.Namespace != "" && !isNamespaceKind(schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}) {
+	if t.scope() != "" && req.Namespace != "" && !isNamespaceKind(schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}) {
 		msg += fmt.Sprintf(", or ask a cluster administrator to label the namespace %s=ignore (objects are then admitted unchecked on internal errors)", rules.FailurePolicyLabel)
 	}
 	resp := admission.Errored(http.StatusInternalServerError, errors.New(msg))
@@ -292,10 +294,10 @@ func (v *Validator) failed(ctx context.Context, req admission.Request, t target,
 }
 
 func scopeOrUnknown(t target) string {
-	if t.scope == "" {
-		return "this request"
+	if s := t.scope(); s != "" {
+		return s
 	}
-	return t.scope
+	return "this request"
 }
 
 // logFinding is the log form of a finding. The log is the

@@ -154,8 +154,8 @@ func (p *Policy) Decide(r *rules.Rule, ref rules.ObjectRef, who Requester) Decis
 	if e := firstMatch(p.cfg.Exemptions, "exemptions", ref, who, now); e != nil {
 		return Decision{Action: rules.ActionOff, Exemption: e}
 	}
-	if rc, ok := p.cfg.Rules[r.ID]; ok {
-		if e := firstMatch(rc.Exemptions, fmt.Sprintf("rules.%s.exemptions", r.ID), ref, who, now); e != nil {
+	if rc, ok := p.cfg.Rules[r.ID]; ok && len(rc.Exemptions) > 0 {
+		if e := firstMatch(rc.Exemptions, "rules."+r.ID+".exemptions", ref, who, now); e != nil {
 			return Decision{Action: rules.ActionOff, Exemption: e}
 		}
 	}

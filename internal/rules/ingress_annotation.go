@@ -58,7 +58,7 @@ func checkIngressAnnotation(in *Input) []Violation {
 
 	var out []Violation
 	unknown := 0
-	annotations := field.NewPath("metadata", "annotations")
+	annotations := metadataAnnotationsPath
 	for _, key := range keys {
 		entry, under := lookupNgxAnnotation(key)
 		if !under {

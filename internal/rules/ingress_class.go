@@ -3,8 +3,6 @@ package rules
 import (
 	"errors"
 	"fmt"
-
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // ingressClass restricts the class an Ingress asks for:
@@ -48,7 +46,7 @@ func checkIngressClass(in *Input) []Violation {
 	if ing == nil {
 		return nil
 	}
-	fp := field.NewPath("spec", "ingressClassName")
+	fp := ingressClassNamePath
 	if ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName != "" {
 		name := *ing.Spec.IngressClassName
 		ic, err := in.Cluster.IngressClass(name)

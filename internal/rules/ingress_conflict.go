@@ -79,13 +79,13 @@ func checkIngressConflict(in *Input) []Violation {
 
 	hostVs, flagged, err := ingressHostViolations(in, ing, ns, classes)
 	if err != nil {
-		return append(out, LookupFailed(err, field.NewPath("spec", "rules"), "which namespaces serve these hosts")...)
+		return append(out, LookupFailed(err, ingressRulesPath, "which namespaces serve these hosts")...)
 	}
 	out = append(out, hostVs...)
 
 	pathVs, err := ingressPathDuplicates(in, ing, ns, classes, flagged)
 	if err != nil {
-		return append(out, LookupFailed(err, field.NewPath("spec", "rules"), "other Ingresses routing these hosts and paths")...)
+		return append(out, LookupFailed(err, ingressRulesPath, "other Ingresses routing these hosts and paths")...)
 	}
 	return append(out, pathVs...)
 }
@@ -100,7 +100,7 @@ func ingressControllerClasses(in *Input, class string) ([]string, []Violation) {
 		if errors.Is(err, ErrNotInInput) {
 			return []string{class}, nil
 		}
-		return []string{class}, LookupFailed(err, field.NewPath("spec", "ingressClassName"), "the IngressClasses")
+		return []string{class}, LookupFailed(err, ingressClassNamePath, "the IngressClasses")
 	}
 	controllers := map[string]bool{}
 	for _, ic := range all {
@@ -128,8 +128,8 @@ func ingressControllerClasses(in *Input, class string) ([]string, []Violation) {
 // hosts it reported.
 func ingressHostViolations(in *Input, ing *networkingv1.Ingress, ns string, classes []string) ([]Violation, map[string]bool, error) {
 	var out []Violation
-	flagged := map[string]bool{}
-	verdicts := map[string]hostVerdict{}
+	var flagged map[string]bool // allocated for the first host reported
+	var verdicts map[string]hostVerdict
 	for _, hc := range IngressHosts(ing) {
 		v, seen := verdicts[hc.Host]
 		if !seen {
@@ -147,10 +147,16 @@ func ingressHostViolations(in *Input, ing *networkingv1.Ingress, ns string, clas
 			} else {
 				v = decideHost(ns, holders)
 			}
+			if verdicts == nil {
+				verdicts = map[string]hostVerdict{}
+			}
 			verdicts[hc.Host] = v
 		}
 		if v.ok {
 			continue
+		}
+		if flagged == nil {
+			flagged = map[string]bool{}
 		}
 		flagged[hc.Host] = true
 		out = append(out, hostViolation(hc, ns, v.blockers))
@@ -177,7 +183,7 @@ func hostViolation(hc IngressHostClaim, ns string, blockers []HostHolder) Violat
 		detail = append(detail, d)
 	}
 	v := Violation{
-		Field:   hc.Field,
+		Field:   hc.Field(),
 		Message: fmt.Sprintf("%s is served by another namespace", hostText(hc.Host)),
 		Hint: "serve a host of your own, or ask the namespace that serves it to add yours to the " +
 			ShareHostAnnotation + " annotation of one of its Ingresses for the host",
@@ -207,7 +213,7 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 	canary := IngressIsCanary(ing)
 	var out []Violation
 	for _, c := range IngressKeys(ing, IngressClassOf(ing)) {
-		seen := map[ObjectRef]bool{}
+		var seen map[ObjectRef]bool
 		var same, other []ObjectRef
 		for _, cl := range classes {
 			key := c.Key
@@ -220,6 +226,9 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 				if r.Namespace == ns && r.Name == ing.Name || seen[r] {
 					continue
 				}
+				if seen == nil {
+					seen = map[ObjectRef]bool{}
+				}
 				seen[r] = true
 				if r.Namespace == ns {
 					same = append(same, r)
@@ -228,8 +237,11 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 				}
 			}
 		}
+		if len(same) == 0 && len(other) == 0 {
+			continue // nothing to report: no route text, no field path
+		}
 		route := fmt.Sprintf("%s path %q (%s)", hostText(c.Key.Host), pathText(c.Path), c.Key.PathType)
-		fp := c.Field.Child("path")
+		fp := c.Field().Child("path")
 		switch {
 		case canary && len(other) > 0 && !flagged[c.Key.Host]:
 			out = append(out, pathViolation(fp, ns, other,
@@ -301,7 +313,7 @@ func shareHostWithProblems(ing *networkingv1.Ingress) []Violation {
 		return nil
 	}
 	return []Violation{{
-		Field:   field.NewPath("metadata", "annotations").Key(ShareHostAnnotation),
+		Field:   metadataAnnotationsPath.Key(ShareHostAnnotation),
 		Message: fmt.Sprintf("%s %s not a namespace name, so the host is not shared with it", strings.Join(bad, ", "), plural(len(bad), "is", "are")),
 		Hint:    "list namespace names separated by commas, e.g. \"team-b,team-c\"",
 		AtMost:  ActionWarn,

@@ -37,13 +37,18 @@ func IngressClassOf(ing *networkingv1.Ingress) string {
 // the host and paths of a main Ingress to divert part of its traffic: it
 // claims nothing of its own, so the conflict index leaves it out.
 func IngressIsCanary(ing *networkingv1.Ingress) bool {
-	return ingressNginxBool(ing, "canary")
+	return ingressNginxBool(ing, ingressNginxPrefix+"canary")
 }
 
-// ingressNginxBool reads an ingress-nginx boolean annotation the way the
+// ingressNginxBool reads an ingress-nginx boolean annotation (key, with
+// its prefix: a constant, not a string built per call) the way the
 // controller does (strconv.ParseBool); absent or unparsable is false.
-func ingressNginxBool(ing *networkingv1.Ingress, name string) bool {
-	b, err := strconv.ParseBool(strings.TrimSpace(ing.Annotations[ingressNginxPrefix+name]))
+func ingressNginxBool(ing *networkingv1.Ingress, key string) bool {
+	v, ok := ing.Annotations[key]
+	if !ok || v == "" {
+		return false // what ParseBool says, without its error
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
 	return err == nil && b
 }
 
@@ -76,8 +81,12 @@ const ServerAliasAnnotation = ingressNginxPrefix + "server-alias"
 // ServerAliases returns the names of ing's server-alias annotation,
 // trimmed, in the order written, without empty entries.
 func ServerAliases(ing *networkingv1.Ingress) []string {
+	v := ing.Annotations[ServerAliasAnnotation]
+	if v == "" {
+		return nil
+	}
 	var out []string
-	for _, a := range strings.Split(ing.Annotations[ServerAliasAnnotation], ",") {
+	for _, a := range strings.Split(v, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			out = append(out, a)
 		}
@@ -104,8 +113,45 @@ func NormalizeHost(host string) string {
 // makes it serve it.
 type IngressHostClaim struct {
 	// Host is normalised (NormalizeHost); "" is the catch-all.
-	Host  string
-	Field *field.Path
+	Host string
+	// from is the field (see Field): spec.rules[rule].host, the default
+	// backend or the server-alias annotation.
+	from hostSource
+	rule int
+}
+
+type hostSource uint8
+
+const (
+	hostOfRule hostSource = iota
+	hostOfDefaultBackend
+	hostOfServerAlias
+)
+
+// Field paths of Ingresses, built once (paths are never changed).
+var (
+	ingressRulesPath          = field.NewPath("spec", "rules")
+	ingressDefaultBackendPath = field.NewPath("spec", "defaultBackend")
+	ingressClassNamePath      = field.NewPath("spec", "ingressClassName")
+	metadataAnnotationsPath   = field.NewPath("metadata", "annotations")
+	serverAliasPath           = metadataAnnotationsPath.Key(ServerAliasAnnotation)
+)
+
+// Field is the field that makes the Ingress serve the host, built when
+// asked for (a finding).
+func (c IngressHostClaim) Field() *field.Path {
+	switch c.from {
+	case hostOfDefaultBackend:
+		return ingressDefaultBackendPath
+	case hostOfServerAlias:
+		return serverAliasPath
+	}
+	return ingressRuleHostPath(c.rule)
+}
+
+// ingressRuleHostPath is spec.rules[i].host.
+func ingressRuleHostPath(i int) *field.Path {
+	return ingressRulesPath.Index(i).Child("host")
 }
 
 // IngressHosts returns the hosts ing serves, one entry per rule that
@@ -121,26 +167,27 @@ func IngressHosts(ing *networkingv1.Ingress) []IngressHostClaim {
 	if ing == nil {
 		return nil
 	}
-	var out []IngressHostClaim
-	rulesPath := field.NewPath("spec", "rules")
+	out := make([]IngressHostClaim, 0, len(ing.Spec.Rules))
 	for i, r := range ing.Spec.Rules {
 		if r.Host == "" && r.HTTP == nil {
 			continue
 		}
-		out = append(out, IngressHostClaim{Host: NormalizeHost(r.Host), Field: rulesPath.Index(i).Child("host")})
+		out = append(out, IngressHostClaim{Host: NormalizeHost(r.Host), from: hostOfRule, rule: i})
 	}
 	if len(ing.Spec.Rules) == 0 && ing.Spec.DefaultBackend != nil {
-		out = append(out, IngressHostClaim{Host: "", Field: field.NewPath("spec", "defaultBackend")})
+		out = append(out, IngressHostClaim{Host: "", from: hostOfDefaultBackend})
 	}
 	// ingress-nginx answers for each server-alias name too, as long as no
 	// Ingress serves that name as a host: the alias takes a host before
 	// its owner serves it, or whenever the owner's Ingress is replaced.
 	// Patterns are catch-alls, ingress-wildcard-host's business.
-	aliasField := field.NewPath("metadata", "annotations").Key(ServerAliasAnnotation)
 	for _, a := range ServerAliases(ing) {
 		if !IsServerNamePattern(a) {
-			out = append(out, IngressHostClaim{Host: NormalizeHost(a), Field: aliasField})
+			out = append(out, IngressHostClaim{Host: NormalizeHost(a), from: hostOfServerAlias})
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
@@ -164,8 +211,20 @@ func ingressSubject(in *Input) (*networkingv1.Ingress, string) {
 type IngressClaim struct {
 	Key IngressKey
 	// Path is the path as written (Key.Path is normalised).
-	Path  string
-	Field *field.Path
+	Path string
+	// rule and path index the path entry (see Field).
+	rule, path int
+}
+
+// Field is the field path of the path entry,
+// spec.rules[i].http.paths[j], built when asked for (a finding).
+func (c IngressClaim) Field() *field.Path {
+	return ingressHTTPPathPath(c.rule, c.path)
+}
+
+// ingressHTTPPathPath is spec.rules[i].http.paths[j].
+func ingressHTTPPathPath(i, j int) *field.Path {
+	return ingressRulesPath.Index(i).Child("http", "paths").Index(j)
 }
 
 // IngressKeys returns every key an Ingress claims. class is the class the
@@ -180,7 +239,6 @@ func IngressKeys(ing *networkingv1.Ingress, class string) []IngressClaim {
 		return nil
 	}
 	var out []IngressClaim
-	rulesPath := field.NewPath("spec", "rules")
 	for i, r := range ing.Spec.Rules {
 		if r.HTTP == nil {
 			continue
@@ -192,9 +250,10 @@ func IngressKeys(ing *networkingv1.Ingress, class string) []IngressClaim {
 				pt = string(*p.PathType)
 			}
 			out = append(out, IngressClaim{
-				Key:   IngressKey{Class: class, Host: host, Path: normalisePath(p.Path, pt), PathType: pt},
-				Path:  p.Path,
-				Field: rulesPath.Index(i).Child("http", "paths").Index(j),
+				Key:  IngressKey{Class: class, Host: host, Path: normalisePath(p.Path, pt), PathType: pt},
+				Path: p.Path,
+				rule: i,
+				path: j,
 			})
 		}
 	}

@@ -44,7 +44,7 @@ func TestIngressKeys(t *testing.T) {
 	ing.Spec.Rules[0].HTTP.Paths = append(ing.Spec.Rules[0].HTTP.Paths, networkingv1.HTTPIngressPath{Path: "/nil"})
 	var got []string
 	for _, c := range IngressKeys(ing, "nginx") {
-		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%s", c.Key.Class, c.Key.Host, c.Key.Path, c.Key.PathType, c.Path, c.Field))
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%s", c.Key.Class, c.Key.Host, c.Key.Path, c.Key.PathType, c.Path, c.Field()))
 	}
 	want := []string{
 		"nginx|shop.example.com|/api|Prefix|/api/|spec.rules[0].http.paths[0]",

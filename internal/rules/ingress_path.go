@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // ingressPath restricts spec.rules[*].http.paths[*].path:
@@ -94,13 +93,12 @@ func checkIngressPath(in *Input) []Violation {
 			continue
 		}
 		for j, p := range r.HTTP.Paths {
-			fp := field.NewPath("spec", "rules").Index(i).Child("http", "paths").Index(j).Child("path")
 			pt := networkingv1.PathTypeImplementationSpecific
 			if p.PathType != nil {
 				pt = *p.PathType
 			}
 			if v, bad := ingressPathProblem(p.Path, pt, regexMode); bad {
-				v.Field = fp
+				v.Field = ingressHTTPPathPath(i, j).Child("path")
 				out = append(out, v)
 			}
 		}
@@ -111,7 +109,7 @@ func checkIngressPath(in *Input) []Violation {
 // ingressNginxRegexMode reports whether ingress-nginx turns this Ingress's
 // paths into regex locations: use-regex true, or any rewrite-target.
 func ingressNginxRegexMode(ing *networkingv1.Ingress) bool {
-	return ingressNginxBool(ing, "use-regex") || ing.Annotations[ingressNginxPrefix+"rewrite-target"] != ""
+	return ingressNginxBool(ing, ingressNginxPrefix+"use-regex") || ing.Annotations[ingressNginxPrefix+"rewrite-target"] != ""
 }
 
 // ingressPathProblem returns the first problem of one path (without field).

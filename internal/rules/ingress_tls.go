@@ -100,7 +100,7 @@ func ingressTLSHostServed(ing *networkingv1.Ingress, tlsHost string) bool {
 		return true
 	}
 	th := strings.ToLower(tlsHost)
-	wwwRedirect := ingressNginxBool(ing, "from-to-www-redirect")
+	wwwRedirect := ingressNginxBool(ing, ingressNginxPrefix+"from-to-www-redirect")
 	for _, r := range ing.Spec.Rules {
 		rh := strings.ToLower(r.Host)
 		if rh == "" || rh == th || hostWildcardCovers(th, rh) || hostWildcardCovers(rh, th) {

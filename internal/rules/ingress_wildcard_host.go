@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // ingressWildcardHost restricts, outside the namespaces listed in
@@ -53,34 +51,32 @@ func checkIngressWildcardHost(in *Input) []Violation {
 	const hint = "set a host such as \"app.example.com\"; catch-alls and wildcard hosts are allowed only in the namespaces listed in wildcardHostNamespaces"
 	var out []Violation
 	for i, r := range ing.Spec.Rules {
-		fp := field.NewPath("spec", "rules").Index(i).Child("host")
 		switch {
 		case r.Host == "*":
 			out = append(out, Violation{
-				Field:   fp,
+				Field:   ingressRuleHostPath(i),
 				Message: fmt.Sprintf("rule %d has the bare wildcard host \"*\", which catches requests for every host (the API server rejects it too)", i),
 				Hint:    hint,
 			})
 		case strings.HasPrefix(r.Host, "*."):
 			out = append(out, Violation{
-				Field: fp,
+				Field: ingressRuleHostPath(i),
 				Message: fmt.Sprintf("rule %d has the wildcard host %q, which catches requests for every subdomain of %s that no other Ingress names",
 					i, r.Host, strings.TrimPrefix(r.Host, "*.")),
 				Hint: hint,
 			})
 		case r.Host == "" && r.HTTP != nil && len(r.HTTP.Paths) > 0:
 			out = append(out, Violation{
-				Field:   fp,
+				Field:   ingressRuleHostPath(i),
 				Message: fmt.Sprintf("rule %d has no host, so it catches requests for every host", i),
 				Hint:    hint,
 			})
 		}
 	}
-	aliasField := field.NewPath("metadata", "annotations").Key(ServerAliasAnnotation)
 	for _, a := range ServerAliases(ing) {
 		if IsServerNamePattern(a) {
 			out = append(out, Violation{
-				Field:   aliasField,
+				Field:   serverAliasPath,
 				Message: fmt.Sprintf("server-alias \"%s\" is a pattern, which catches requests for every host it matches that no other Ingress names", a),
 				Hint:    "list only exact host names in server-alias; catch-alls and wildcard hosts are allowed only in the namespaces listed in wildcardHostNamespaces",
 			})
@@ -88,7 +84,7 @@ func checkIngressWildcardHost(in *Input) []Violation {
 	}
 	if ing.Spec.DefaultBackend != nil && len(ing.Spec.Rules) == 0 {
 		out = append(out, Violation{
-			Field:   field.NewPath("spec", "defaultBackend"),
+			Field:   ingressDefaultBackendPath,
 			Message: "Ingress has a defaultBackend and no rules, so it becomes the controller's catch-all for every host",
 			Hint:    "replace spec.defaultBackend with a rule for the host the application serves",
 		})

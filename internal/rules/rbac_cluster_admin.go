@@ -302,6 +302,69 @@ type rbacRoleVerdict struct {
 	bindings []*Binding // bindings that empower someone in a scope where a power holds
 }
 
+// holdsIn reports whether the role holds a power through a binding of
+// scope sc.
+func (v *rbacRoleVerdict) holdsIn(sc rbacScope) bool {
+	switch sc {
+	case rbacScopeCluster:
+		return v.okC
+	case rbacScopeSystem:
+		return v.okS
+	case rbacScopeNamespace:
+		return v.okN
+	}
+	return false
+}
+
+// rbacPowerSearch is rbacFind over one set of rules in several scopes:
+// a power that counts in more than one scope is judged once. It keeps
+// what it judged in two bit sets (tables of up to 64 powers; a longer
+// one is searched with rbacFind) and the powers held, which are few.
+type rbacPowerSearch struct {
+	powers        []rbacPower
+	rules         []rbacRuleRef
+	judged, holds uint64
+	held          []rbacHeldAt
+}
+
+type rbacHeldAt struct {
+	i int
+	h rbacHeld
+}
+
+func newRBACPowerSearch(powers []rbacPower, rules []rbacRuleRef) rbacPowerSearch {
+	return rbacPowerSearch{powers: powers, rules: rules}
+}
+
+// find is rbacFind(s.powers, s.rules, sc).
+func (s *rbacPowerSearch) find(sc rbacScope) (rbacHeld, bool) {
+	if len(s.powers) > 64 {
+		return rbacFind(s.powers, s.rules, sc)
+	}
+	for i := range s.powers {
+		p := &s.powers[i]
+		if !p.holdsIn(sc) {
+			continue
+		}
+		bit := uint64(1) << i
+		if s.judged&bit == 0 {
+			s.judged |= bit
+			if h, ok := rbacHolds(p, s.rules); ok {
+				s.holds |= bit
+				s.held = append(s.held, rbacHeldAt{i, h})
+			}
+		}
+		if s.holds&bit != 0 {
+			for _, x := range s.held {
+				if x.i == i {
+					return x.h, true
+				}
+			}
+		}
+	}
+	return rbacHeld{}, false
+}
+
 func checkRBACClusterAdminRole(in *Input, role *rbacRole) []Violation {
 	if in.Cluster == nil {
 		return nil
@@ -341,12 +404,13 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 		rules = rbacWithoutBuiltinPowers(rules)
 	}
 	v := rbacRoleVerdict{key: key, rules: rules}
+	search := newRBACPowerSearch(rbacAdminPowers, rules)
 	if key.Kind == KindClusterRole {
-		v.cluster, v.okC = rbacFind(rbacAdminPowers, rules, rbacScopeCluster)
+		v.cluster, v.okC = search.find(rbacScopeCluster)
 	}
-	v.ns, v.okN = rbacFind(rbacAdminPowers, rules, rbacScopeNamespace)
+	v.ns, v.okN = search.find(rbacScopeNamespace)
 	if key.Kind == KindClusterRole || key.Namespace == rbacSystemNamespace {
-		v.sys, v.okS = rbacFind(rbacAdminPowers, rules, rbacScopeSystem)
+		v.sys, v.okS = search.find(rbacScopeSystem)
 	}
 	if via != nil {
 		v.okC = v.okC && v.cluster.ownShare()
@@ -368,7 +432,7 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 		if len(rbacGrantedSubjects(b)) == 0 {
 			continue
 		}
-		if ok := map[rbacScope]bool{rbacScopeCluster: v.okC, rbacScopeSystem: v.okS, rbacScopeNamespace: v.okN}[b.scope()]; ok {
+		if v.holdsIn(b.scope()) {
 			v.bindings = append(v.bindings, b)
 		}
 	}

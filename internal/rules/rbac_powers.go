@@ -231,7 +231,8 @@ func rbacHolds(p *rbacPower, rules []rbacRuleRef) (rbacHeld, bool) {
 	var whats []string
 	for _, need := range p.needs {
 		met := false
-		for _, alt := range need {
+		for j := range need {
+			alt := &need[j]
 			by, ok := rbacCoveredBy(alt, rules)
 			if !ok {
 				continue
@@ -242,7 +243,7 @@ func rbacHolds(p *rbacPower, rules []rbacRuleRef) (rbacHeld, bool) {
 					h.by = append(h.by, r)
 				}
 			}
-			whats = append(whats, rbacDescribe(alt))
+			whats = append(whats, rbacDescribe(*alt))
 			break
 		}
 		if !met {
@@ -258,9 +259,9 @@ func rbacHolds(p *rbacPower, rules []rbacRuleRef) (rbacHeld, bool) {
 
 // rbacCoveredBy reports whether rules cover want, with the first rule that
 // covers each of its atoms (one verb, group, resource and name).
-func rbacCoveredBy(want rbacv1.PolicyRule, rules []rbacRuleRef) ([]rbacRuleRef, bool) {
+func rbacCoveredBy(want *rbacv1.PolicyRule, rules []rbacRuleRef) ([]rbacRuleRef, bool) {
 	var by []rbacRuleRef
-	for _, atom := range validation.BreakdownRule(want) {
+	for _, atom := range rbacAtoms(want) {
 		i := slices.IndexFunc(rules, func(r rbacRuleRef) bool { return rbacCovers(r.rule, atom) })
 		if i < 0 {
 			return nil, false

@@ -58,10 +58,34 @@ func checkResourcesImplausible(in *Input) []Violation {
 	if r := ps.Spec.Resources; r != nil {
 		vs = append(vs, implausible("pod-level resources", r, ps.Path.Child("resources"))...)
 	}
-	VisitContainers(ps.Spec, ps.Path, func(c *corev1.Container, kind ContainerKind, p *field.Path) {
-		vs = append(vs, implausible(fmt.Sprintf("%s %q", kind, c.Name), &c.Resources, p.Child("resources"))...)
+	VisitContainers(ps.Spec, ps.Path, func(c *corev1.Container, kind ContainerKind, p ContainerPath) {
+		if mayBeImplausible(&c.Resources) {
+			vs = append(vs, implausible(fmt.Sprintf("%s %q", kind, c.Name), &c.Resources, p.Path().Child("resources"))...)
+		}
 	})
 	return vs
+}
+
+// mayBeImplausible reports whether implausible can find anything in rr:
+// it judges only cpu and memory requests and limits. Most containers have
+// none of them wrong; this saves their subject and path.
+func mayBeImplausible(rr *corev1.ResourceRequirements) bool {
+	for _, l := range []corev1.ResourceList{rr.Requests, rr.Limits} {
+		if q, ok := l[corev1.ResourceMemory]; ok && q.Sign() > 0 && q.Cmp(minPlausibleMemory) < 0 {
+			return true
+		}
+		if q, ok := l[corev1.ResourceCPU]; ok && q.Cmp(maxPlausibleCPU) > 0 {
+			return true
+		}
+	}
+	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		req, okReq := rr.Requests[r]
+		lim, okLim := rr.Limits[r]
+		if okReq && okLim && req.Sign() > 0 && lim.AsApproximateFloat64()/req.AsApproximateFloat64() > maxLimitRatio {
+			return true
+		}
+	}
+	return false
 }
 
 func implausible(subject string, rr *corev1.ResourceRequirements, path *field.Path) []Violation {

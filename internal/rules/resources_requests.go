@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -127,10 +128,14 @@ func MissingRequests(ps PodSpecRef, required []corev1.ResourceName, limitRanges 
 	}
 	var gaps []MissingRequest
 	podLevel := ps.Spec.Resources
-	VisitContainers(ps.Spec, ps.Path, func(c *corev1.Container, kind ContainerKind, p *field.Path) {
+	VisitContainers(ps.Spec, ps.Path, func(c *corev1.Container, kind ContainerKind, cp ContainerPath) {
+		var p *field.Path
 		for _, r := range required {
 			if requestedOrLimited(&c.Resources, r) || (podLevel != nil && requestedOrLimited(podLevel, r)) {
 				continue
+			}
+			if p == nil {
+				p = cp.Path()
 			}
 			gaps = append(gaps, MissingRequest{Container: c, Kind: kind, Path: p, Resource: r})
 		}
@@ -202,14 +207,17 @@ func exampleRequest(r corev1.ResourceName) string {
 	return ""
 }
 
+// requestsPath is resources.requests, relative to a container.
+var requestsPath = field.NewPath("resources", "requests")
+
 func requestHint(r corev1.ResourceName, ns string) string {
-	set := "set " + resourcePath(field.NewPath("resources", "requests"), r).String()
+	set := "set " + resourcePath(requestsPath, r).String()
 	if ex := exampleRequest(r); ex != "" {
 		set += " (e.g. " + ex + ")"
 	}
 	where := "in the namespace"
 	if ns != "" {
-		where = fmt.Sprintf("in namespace %q", ns)
+		where = "in namespace " + strconv.Quote(ns) // as %q
 	}
-	return fmt.Sprintf("%s, or a limit, or a LimitRange defaultRequest %s", set, where)
+	return set + ", or a limit, or a LimitRange defaultRequest " + where
 }
