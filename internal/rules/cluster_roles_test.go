@@ -144,4 +144,4 @@ type roleSetView struct {
 }
 
 func (v *roleSetView) ClusterRoleIndex() (ClusterRoleIndex, error) { return v.index, nil }
-func (v *roleSetView) Bindings(RoleKey) ([]*Binding, error)         { return nil, nil }
+func (v *roleSetView) Bindings(RoleKey) ([]*Binding, error)        { return nil, nil }
