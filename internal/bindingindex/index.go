@@ -22,16 +22,18 @@ type objKey struct{ kind, namespace, name string }
 // Each role's bindings are one slice kept in the order Bindings returns
 // them: most roles have one or a few bindings, and a slice costs a few
 // words where a set costs hundreds of bytes; a lookup copies it, without
-// sorting.
+// sorting. byKey finds a binding's current version (and so the role it is
+// under) from its kind, namespace and name: a pointer, not a copy of the
+// role's key, to keep each binding's cost down.
 type Index struct {
 	mu     sync.RWMutex
 	byRole map[rules.RoleKey][]*rules.Binding
-	roleOf map[objKey]rules.RoleKey
+	byKey  map[objKey]*rules.Binding
 }
 
 // New returns an empty index.
 func New() *Index {
-	return &Index{byRole: map[rules.RoleKey][]*rules.Binding{}, roleOf: map[objKey]rules.RoleKey{}}
+	return &Index{byRole: map[rules.RoleKey][]*rules.Binding{}, byKey: map[objKey]*rules.Binding{}}
 }
 
 // Set records b under the role it refers to, replacing its previous
@@ -53,7 +55,7 @@ func (x *Index) Set(b *rules.Binding) {
 	bs := x.byRole[role]
 	i, _ := slices.BinarySearchFunc(bs, k, compareKey)
 	x.byRole[role] = slices.Insert(bs, i, b)
-	x.roleOf[k] = role
+	x.byKey[k] = b
 }
 
 // Delete forgets the binding of that kind (rules.KindClusterRoleBinding or
@@ -65,10 +67,11 @@ func (x *Index) Delete(kind, namespace, name string) {
 }
 
 func (x *Index) deleteLocked(k objKey) {
-	role, ok := x.roleOf[k]
+	old, ok := x.byKey[k]
 	if !ok {
 		return
 	}
+	role, _ := old.Role() // Set keeps only bindings whose role resolves
 	bs := x.byRole[role]
 	if i, found := slices.BinarySearchFunc(bs, k, compareKey); found {
 		// A new slice: readers may hold the old one (Bindings copies
@@ -80,7 +83,7 @@ func (x *Index) deleteLocked(k objKey) {
 	} else {
 		x.byRole[role] = bs
 	}
-	delete(x.roleOf, k)
+	delete(x.byKey, k)
 }
 
 // Bindings returns the bindings that refer to role: ClusterRoleBindings
@@ -114,5 +117,5 @@ func compareKey(b *rules.Binding, k objKey) int {
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.roleOf)
+	return len(x.byKey)
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	toolscache "k8s.io/client-go/tools/cache"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -37,21 +37,29 @@ func TestTransformBindings(t *testing.T) {
 	in := &rbacv1.ClusterRoleBinding{ObjectMeta: fullMeta("", "b", labels, lastApplied),
 		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"}, Subjects: []rbacv1.Subject{alice}}
 	out, _ := TransformClusterRoleBinding(in)
-	want := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "b", UID: "uid-1", ResourceVersion: "42",
-		Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}}, RoleRef: in.RoleRef, Subjects: in.Subjects}
+	want := &cachedBinding{Binding: rules.Binding{Kind: rules.KindClusterRoleBinding, Name: "b",
+		Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}, RoleRef: in.RoleRef, Subjects: in.Subjects}, resourceVersion: "42"}
 	if !reflect.DeepEqual(out, want) {
 		t.Errorf("ClusterRoleBinding:\n got %s\nwant %s", toJSON(t, out), toJSON(t, want))
 	}
 	inRB := &rbacv1.RoleBinding{ObjectMeta: fullMeta("team-a", "b", map[string]string{"app": "x"}, lastApplied),
 		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "r"}, Subjects: []rbacv1.Subject{alice}}
 	outRB, _ := TransformRoleBinding(inRB)
-	wantRB := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "team-a", UID: "uid-1", ResourceVersion: "42"}, RoleRef: inRB.RoleRef, Subjects: inRB.Subjects}
+	wantRB := &cachedBinding{Binding: rules.Binding{Kind: rules.KindRoleBinding, Namespace: "team-a", Name: "b", RoleRef: inRB.RoleRef, Subjects: inRB.Subjects}, resourceVersion: "42"}
 	if !reflect.DeepEqual(outRB, wantRB) {
 		t.Errorf("RoleBinding:\n got %s\nwant %s", toJSON(t, outRB), toJSON(t, wantRB))
 	}
+	// The store keys it and tells resyncs from updates as it would the
+	// RoleBinding (meta.Accessor: namespace, name, resourceVersion).
+	if key, err := toolscache.MetaNamespaceKeyFunc(outRB); err != nil || key != "team-a/b" {
+		t.Errorf("store key = %q, %v; want team-a/b", key, err)
+	}
+	if m, err := meta.Accessor(outRB); err != nil || m.GetResourceVersion() != "42" || m.GetName() != "b" || m.GetNamespace() != "team-a" {
+		t.Errorf("meta.Accessor = %v, %v", m, err)
+	}
 	// Idempotent.
 	again, _ := TransformRoleBinding(outRB)
-	if !reflect.DeepEqual(again, outRB) {
+	if again != outRB {
 		t.Error("TransformRoleBinding is not idempotent")
 	}
 }

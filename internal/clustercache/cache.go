@@ -2,7 +2,8 @@
 // controller-runtime cache whose informers watch the few kinds the rules
 // look up (Namespaces, Ingresses, IngressClasses, Roles, ClusterRoles,
 // LimitRanges, PriorityClasses and, when asked, Secrets as metadata only),
-// each trimmed by a transform to the fields the rules read.
+// each trimmed by a transform to the fields the rules read (Ingresses and
+// bindings to compact records shared with their indexes).
 //
 // Lookups read the informers' indexers directly (a map lookup under a read
 // lock, no API call, no deep copy), so they are cheap enough to run on every

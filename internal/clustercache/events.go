@@ -5,46 +5,64 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
 
+	"github.com/guardrails-dev/guardrails/internal/ingressindex"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
 // ingressEvents keeps the conflict index in step with the Ingress informer:
 // add and update record the Ingress's claims (replacing its previous ones),
-// delete forgets them. Objects arrive already trimmed by TransformIngress.
+// delete forgets them. Objects arrive as the records TransformIngress
+// makes, whose entry the index keeps; an Ingress that did not go through
+// the transform is indexed too.
 type ingressEvents struct{ c *Cache }
 
 var _ toolscache.ResourceEventHandler = ingressEvents{}
 
 func (c *Cache) ingressHandler() ingressEvents { return ingressEvents{c} }
 
+// ingressEntry returns the index entry of a record or an Ingress, and its
+// resourceVersion; nil for anything else.
+func ingressEntry(obj any) (*ingressindex.Entry, string) {
+	switch o := obj.(type) {
+	case *cachedIngress:
+		if o != nil {
+			return &o.Entry, o.resourceVersion
+		}
+	case *networkingv1.Ingress:
+		if o != nil {
+			return ingressindex.EntryOf(o), o.ResourceVersion
+		}
+	}
+	return nil, ""
+}
+
 // OnAdd indexes a new Ingress (also every Ingress of the initial list).
 func (h ingressEvents) OnAdd(obj any, _ bool) {
-	if ing, ok := obj.(*networkingv1.Ingress); ok && ing != nil {
-		h.c.index.Set(ing)
+	if e, _ := ingressEntry(obj); e != nil {
+		h.c.index.Put(e)
 	}
 }
 
 // OnUpdate re-indexes an Ingress whose rules, class or annotations may have
 // changed. A resync (same resourceVersion) changes nothing and is skipped.
 func (h ingressEvents) OnUpdate(oldObj, newObj any) {
-	ing, ok := newObj.(*networkingv1.Ingress)
-	if !ok || ing == nil {
+	e, rv := ingressEntry(newObj)
+	if e == nil {
 		return
 	}
-	if old, ok := oldObj.(*networkingv1.Ingress); ok && old != nil &&
-		old.ResourceVersion != "" && old.ResourceVersion == ing.ResourceVersion &&
-		old.Namespace == ing.Namespace && old.Name == ing.Name {
+	if old, oldRV := ingressEntry(oldObj); old != nil && oldRV != "" && oldRV == rv &&
+		old.Namespace == e.Namespace && old.Name == e.Name {
 		return
 	}
-	h.c.index.Set(ing)
+	h.c.index.Put(e)
 }
 
 // OnDelete forgets an Ingress, including one that the informer only learns
 // was deleted at a relist (a DeletedFinalStateUnknown tombstone).
 func (h ingressEvents) OnDelete(obj any) {
 	if t, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
-		if ing, ok := t.Obj.(*networkingv1.Ingress); ok && ing != nil {
-			h.c.index.Delete(ing.Namespace, ing.Name)
+		if e, _ := ingressEntry(t.Obj); e != nil {
+			h.c.index.Delete(e.Namespace, e.Name)
 			return
 		}
 		// Only the key is known for sure: namespace/name.
@@ -53,8 +71,8 @@ func (h ingressEvents) OnDelete(obj any) {
 		}
 		return
 	}
-	if ing, ok := obj.(*networkingv1.Ingress); ok && ing != nil {
-		h.c.index.Delete(ing.Namespace, ing.Name)
+	if e, _ := ingressEntry(obj); e != nil {
+		h.c.index.Delete(e.Namespace, e.Name)
 	}
 }
 
@@ -70,7 +88,16 @@ var _ toolscache.ResourceEventHandler = bindingEvents{}
 
 func (c *Cache) bindingHandler(kind string) bindingEvents { return bindingEvents{c, kind} }
 
+// bindingOf returns the Binding of a stored record (the index keeps a
+// pointer into it), or of a binding object that did not go through the
+// transforms.
 func bindingOf(obj any) *rules.Binding {
+	if r, ok := obj.(*cachedBinding); ok {
+		if r == nil {
+			return nil
+		}
+		return &r.Binding
+	}
 	o, ok := obj.(runtime.Object)
 	if !ok {
 		return nil

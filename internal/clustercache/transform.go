@@ -7,6 +7,7 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/guardrails-dev/guardrails/internal/ingressindex"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -16,10 +17,13 @@ import (
 // objects (last-applied-configuration annotations, managedFields, status)
 // costs the webhook little memory. Every transform keeps identity
 // (name, namespace, uid, resourceVersion) and drops managedFields, owner
-// references, finalizers, status and all annotations not listed. They are
+// references, finalizers, status and all annotations not listed; the
+// Ingress and binding transforms, whose stores nothing reads (their
+// indexes answer), go further and return compact records of the index's
+// own entry, name, namespace and resourceVersion (record.go). They are
 // idempotent, and return objects of any other type unchanged.
 
-// IngressAnnotationsKept are the annotations TransformIngress keeps: the
+// IngressAnnotationsKept are the annotations TrimIngress keeps: the
 // ones the conflict index reads (rules.IngressClassOf, rules.IngressIsCanary,
 // rules.ShareHostWith, rules.IngressHosts: server-alias names are hosts)
 // plus use-regex, which decides how ingress-nginx matches paths. If the
@@ -68,12 +72,12 @@ func TransformNamespace(obj any) (any, error) {
 	return out, nil
 }
 
-// TransformIngress keeps what the conflict index reads: the creation time
+// TrimIngress keeps what the conflict index reads: the creation time
 // (who came first to a host), spec.ingressClassName, spec.rules,
 // whether there is a spec.defaultBackend (a rule-less Ingress with one
 // serves the catch-all) and IngressAnnotationsKept. It drops the backend's
 // content, spec.tls and status.
-func TransformIngress(obj any) (any, error) {
+func TrimIngress(obj any) (any, error) {
 	in, ok := obj.(*networkingv1.Ingress)
 	if !ok || in == nil {
 		return obj, nil
@@ -88,6 +92,41 @@ func TransformIngress(obj any) (any, error) {
 	}
 	return out, nil
 }
+
+// TransformIngress turns an Ingress into what the Ingress informer
+// stores: a compact record (see record.go) holding the conflict index's
+// entry, computed from the Ingress as TrimIngress leaves it (namespace and
+// class interned, see intern.go), and the resourceVersion. The index keeps
+// a pointer to the entry.
+func TransformIngress(obj any) (any, error) {
+	in, ok := obj.(*networkingv1.Ingress)
+	if !ok || in == nil {
+		return obj, nil
+	}
+	t, _ := TrimIngress(in)
+	trimmed := t.(*networkingv1.Ingress)
+	trimmed.Namespace = namespaceNames.intern(trimmed.Namespace)
+	if c := trimmed.Spec.IngressClassName; c != nil {
+		class := ingressClassNames.intern(*c)
+		trimmed.Spec.IngressClassName = &class
+	}
+	if c, ok := trimmed.Annotations[rules.LegacyIngressClassAnnotation]; ok {
+		trimmed.Annotations[rules.LegacyIngressClassAnnotation] = ingressClassNames.intern(c)
+	}
+	return &cachedIngress{Entry: *ingressindex.EntryOf(trimmed), resourceVersion: in.ResourceVersion}, nil
+}
+
+// cachedIngress is what the Ingress informer stores: the conflict index's
+// entry and the resourceVersion.
+type cachedIngress struct {
+	readOnlyMeta
+	ingressindex.Entry
+	resourceVersion string
+}
+
+func (r *cachedIngress) GetNamespace() string       { return r.Namespace }
+func (r *cachedIngress) GetName() string            { return r.Name }
+func (r *cachedIngress) GetResourceVersion() string { return r.resourceVersion }
 
 // TransformIngressClass keeps the is-default-class annotation, the creation
 // time (the API server picks the newest of several defaults) and
@@ -135,32 +174,46 @@ func TransformClusterRole(obj any) (any, error) {
 var bindingLabelsKept = []string{"kubernetes.io/bootstrapping"}
 
 // TransformClusterRoleBinding keeps what the binding index and the RBAC
-// rules read: roleRef, subjects and the bootstrap label.
+// rules read: roleRef, subjects and the bootstrap label, as a compact
+// record (see record.go) holding the index's rules.Binding (kinds and API
+// groups interned, see intern.go).
 func TransformClusterRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.ClusterRoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &rbacv1.ClusterRoleBinding{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
-	out.Labels = keepAnnotations(in.Labels, bindingLabelsKept)
-	out.RoleRef = in.RoleRef
-	out.Subjects = in.Subjects
-	return out, nil
+	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindClusterRoleBinding, Name: in.Name,
+		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, "")},
+		resourceVersion: in.ResourceVersion}, nil
 }
 
 // TransformRoleBinding keeps what the binding index and the RBAC rules
-// read: roleRef, subjects and the bootstrap label.
+// read: roleRef, subjects and the bootstrap label, as a compact record
+// (see record.go) holding the index's rules.Binding (namespace, kinds and
+// API groups interned, see intern.go).
 func TransformRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.RoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &rbacv1.RoleBinding{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
-	out.Labels = keepAnnotations(in.Labels, bindingLabelsKept)
-	out.RoleRef = in.RoleRef
-	out.Subjects = in.Subjects
-	return out, nil
+	ns := namespaceNames.intern(in.Namespace)
+	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindRoleBinding, Namespace: ns, Name: in.Name,
+		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, ns)},
+		resourceVersion: in.ResourceVersion}, nil
 }
+
+// cachedBinding is what the binding informers store: the binding index's
+// entry and the resourceVersion. The index keeps a pointer to its Binding.
+type cachedBinding struct {
+	readOnlyMeta
+	rules.Binding
+	resourceVersion string
+}
+
+func (b *cachedBinding) GetNamespace() string         { return b.Namespace }
+func (b *cachedBinding) GetName() string              { return b.Name }
+func (b *cachedBinding) GetResourceVersion() string   { return b.resourceVersion }
+func (b *cachedBinding) GetLabels() map[string]string { return b.Labels }
 
 // TransformLimitRange keeps a LimitRange's spec.
 func TransformLimitRange(obj any) (any, error) {

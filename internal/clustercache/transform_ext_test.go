@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/guardrails-dev/guardrails/internal/clustercache"
 	"github.com/guardrails-dev/guardrails/internal/ingressindex"
@@ -16,9 +17,10 @@ import (
 )
 
 // TestTransformIngressKeepsIndexInputs indexes every Ingress of the rule
-// fixtures both in full and trimmed: what the conflict index derives must
-// not change. It fails when the index starts reading a field the transform
-// drops.
+// fixtures in full, trimmed (TrimIngress), and as the server's cache holds
+// them (the records of TransformIngress, through NewStatic): what the
+// conflict index derives must not change. It fails when the index starts
+// reading a field the transform drops.
 func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 	files, err := filepath.Glob("../rules/testdata/ingress-*/*.yaml")
 	if err != nil || len(files) == 0 {
@@ -27,6 +29,7 @@ func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 	full, trimmed := ingressindex.New(), ingressindex.New()
 	var keys []rules.IngressKey
 	var hosts [][2]string
+	var objs []runtime.Object
 	n := 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -44,7 +47,8 @@ func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 			}
 			n++
 			ing.Namespace = filepath.Base(f) + "/" + ing.Namespace // keep fixtures apart
-			out, _ := clustercache.TransformIngress(ing.DeepCopy())
+			objs = append(objs, ing.DeepCopy())
+			out, _ := clustercache.TrimIngress(ing.DeepCopy())
 			tr := out.(*networkingv1.Ingress)
 			if rules.IngressClassOf(ing) != rules.IngressClassOf(tr) || rules.IngressIsCanary(ing) != rules.IngressIsCanary(tr) {
 				t.Errorf("%s: class or canary differs after transform", f)
@@ -70,6 +74,10 @@ func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 		t.Skip("no Ingress in the fixtures")
 	}
 	t.Logf("%d Ingresses from %d fixture files, %d keys", n, len(files), len(keys))
+	cached, err := clustercache.NewStatic(clustercache.Options{}, objs...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if full.Len() != trimmed.Len() {
 		t.Errorf("indexed %d full Ingresses but %d trimmed", full.Len(), trimmed.Len())
 	}
@@ -77,10 +85,23 @@ func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 		if a, b := full.Claims(k), trimmed.Claims(k); !reflect.DeepEqual(a, b) {
 			t.Errorf("claims of %s: full %v, trimmed %v", k, a, b)
 		}
+		if a, b := full.Claims(k), must(cached.IngressClaims(k)); !reflect.DeepEqual(a, b) {
+			t.Errorf("claims of %s: full %v, cached %v", k, a, b)
+		}
 	}
 	for _, h := range hosts {
 		if a, b := full.Host(h[0], h[1]), trimmed.Host(h[0], h[1]); !reflect.DeepEqual(a, b) {
 			t.Errorf("holders of class %q host %q: full %v, trimmed %v", h[0], h[1], a, b)
 		}
+		if a, b := full.Host(h[0], h[1]), must(cached.IngressHost(h[0], h[1])); !reflect.DeepEqual(a, b) {
+			t.Errorf("holders of class %q host %q: full %v, cached %v", h[0], h[1], a, b)
+		}
 	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -72,7 +72,7 @@ func TestTransforms(t *testing.T) {
 		want: `{"metadata":{"name":"team-a","uid":"uid-1","resourceVersion":"42","labels":{"guardrails.dev/mode":"enforce"}},"spec":{},"status":{}}`,
 	}, {
 		name: "ingress keeps creation time, class, rules, that there is a default backend and the index's annotations",
-		tf:   TransformIngress,
+		tf:   TrimIngress,
 		in: &networkingv1.Ingress{
 			ObjectMeta: fullMeta("shop", "web", map[string]string{"app": "web"}, withLastApplied(map[string]string{
 				"kubernetes.io/ingress.class":                       "nginx",

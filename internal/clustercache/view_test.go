@@ -263,9 +263,15 @@ func TestLookups(t *testing.T) {
 func TestIngressEvents(t *testing.T) {
 	c := newOverStores(Options{}, func() bool { return true })
 	h := c.ingressHandler()
-	trim := func(ing *networkingv1.Ingress) *networkingv1.Ingress {
+	// trim makes the record the informer would store for ing at
+	// resourceVersion rv, with annotations ann.
+	trim := func(ing *networkingv1.Ingress, rv string, ann map[string]string) any {
+		ing.ResourceVersion, ing.Annotations = rv, ann
 		out, _ := TransformIngress(ing)
-		return out.(*networkingv1.Ingress)
+		if _, ok := out.(*cachedIngress); !ok {
+			t.Fatalf("TransformIngress gave %T", out)
+		}
+		return out
 	}
 	claims := func(host string) string {
 		t.Helper()
@@ -276,8 +282,8 @@ func TestIngressEvents(t *testing.T) {
 		return refs(r)
 	}
 
-	a := trim(ingress("team-a", "web", "nginx", "a.example.com", "/"))
-	b := trim(ingress("team-b", "web", "nginx", "a.example.com", "/"))
+	a := trim(ingress("team-a", "web", "nginx", "a.example.com", "/"), "1", nil)
+	b := trim(ingress("team-b", "web", "nginx", "a.example.com", "/"), "1", nil)
 	h.OnAdd(a, true)
 	h.OnAdd(b, false)
 	if got := claims("a.example.com"); got != "[team-a/web team-b/web]" {
@@ -285,8 +291,7 @@ func TestIngressEvents(t *testing.T) {
 	}
 
 	// Update that moves team-b's Ingress to another host.
-	b2 := trim(ingress("team-b", "web", "nginx", "b.example.com", "/"))
-	b2.ResourceVersion = "2"
+	b2 := trim(ingress("team-b", "web", "nginx", "b.example.com", "/"), "2", nil)
 	h.OnUpdate(b, b2)
 	if got := claims("a.example.com"); got != "[team-a/web]" {
 		t.Errorf("old host after update: %s", got)
@@ -302,9 +307,7 @@ func TestIngressEvents(t *testing.T) {
 	}
 
 	// Becoming a canary drops the claims.
-	canary := trim(ingress("team-b", "web", "nginx", "b.example.com", "/"))
-	canary.Annotations = map[string]string{"nginx.ingress.kubernetes.io/canary": "true"}
-	canary.ResourceVersion = "3"
+	canary := trim(ingress("team-b", "web", "nginx", "b.example.com", "/"), "3", map[string]string{"nginx.ingress.kubernetes.io/canary": "true"})
 	h.OnUpdate(b2, canary)
 	if got := claims("b.example.com"); got != "[]" {
 		t.Errorf("canary still indexed: %s", got)
@@ -315,8 +318,8 @@ func TestIngressEvents(t *testing.T) {
 	if got := claims("a.example.com"); got != "[]" {
 		t.Errorf("after delete: %s", got)
 	}
-	d := trim(ingress("team-d", "web", "nginx", "d.example.com", "/"))
-	e := trim(ingress("team-e", "web", "nginx", "e.example.com", "/"))
+	d := trim(ingress("team-d", "web", "nginx", "d.example.com", "/"), "1", nil)
+	e := trim(ingress("team-e", "web", "nginx", "e.example.com", "/"), "1", nil)
 	h.OnAdd(d, false)
 	h.OnAdd(e, false)
 	h.OnDelete(toolscache.DeletedFinalStateUnknown{Key: "team-d/web", Obj: d})
@@ -331,6 +334,15 @@ func TestIngressEvents(t *testing.T) {
 	h.OnUpdate(nil, nil)
 	h.OnDelete(nil)
 	h.OnDelete((*networkingv1.Ingress)(nil))
+	h.OnAdd((*cachedIngress)(nil), false)
+	h.OnDelete((*cachedIngress)(nil))
+	// An Ingress that did not go through the transform is indexed too.
+	f := ingress("team-f", "web", "nginx", "f.example.com", "/")
+	h.OnAdd(f, false)
+	if got := claims("f.example.com"); got != "[team-f/web]" {
+		t.Errorf("untransformed Ingress: %s", got)
+	}
+	h.OnDelete(f)
 	if n := c.index.Len(); n != 0 {
 		t.Errorf("index holds %d Ingresses, want 0", n)
 	}

@@ -2,6 +2,8 @@ package ingressindex_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -227,4 +229,69 @@ func BenchmarkSetSameHost(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestIndexClaimsMatchAScan drives the index with random writes, hosts with
+// few routes and hosts with more than fit in a sorted slice (the index then
+// keeps them in a map), and checks every answer of Claims against a scan
+// of the Ingresses written.
+func TestIndexClaimsMatchAScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 1024))
+	hosts := []string{"few.example.com", "many.example.com", "more.example.com"}
+	var paths []string
+	for i := range 40 {
+		paths = append(paths, fmt.Sprintf("/p%d", i))
+	}
+	x := ingressindex.New()
+	current := map[string]*networkingv1.Ingress{}
+	check := func(step int) {
+		t.Helper()
+		for _, h := range hosts {
+			for _, p := range paths {
+				k := key("nginx", h, p)
+				var want []string
+				for _, ing := range current {
+					for _, c := range rules.IngressKeys(ing, "nginx") {
+						if c.Key == k {
+							want = append(want, ing.Namespace+"/"+ing.Name)
+							break
+						}
+					}
+				}
+				slices.Sort(want)
+				if got := names(x.Claims(k)); !slices.Equal(got, want) {
+					t.Fatalf("step %d: claims of %s = %v, want %v", step, k, got, want)
+				}
+			}
+		}
+		if x.Len() != len(current) {
+			t.Fatalf("step %d: Len = %d, want %d", step, x.Len(), len(current))
+		}
+	}
+	for step := range 600 {
+		ns, name := fmt.Sprintf("ns-%d", rng.IntN(5)), fmt.Sprintf("ing-%d", rng.IntN(12))
+		if rng.IntN(4) == 0 {
+			x.Delete(ns, name)
+			delete(current, ns+"/"+name)
+		} else {
+			host := hosts[0]
+			ps := []string{paths[rng.IntN(4)]}
+			if rng.IntN(3) > 0 {
+				host = hosts[1+rng.IntN(2)]
+				ps = append(ps, paths[rng.IntN(len(paths))], paths[rng.IntN(len(paths))])
+			}
+			ing := ingress(ns, name, "nginx", host, ps...)
+			x.Set(ing)
+			current[ns+"/"+name] = ing
+		}
+		if step%20 == 0 {
+			check(step)
+		}
+	}
+	check(600)
+	for k, ing := range current {
+		x.Delete(ing.Namespace, ing.Name)
+		delete(current, k)
+	}
+	check(601)
 }

@@ -1,0 +1,93 @@
+package clustercache
+
+import (
+	"sync"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
+)
+
+// A decoder allocates every string of every object anew: the namespace of
+// each of 10,000 Ingresses, the class they name, the kind and API group of
+// every binding's subjects. The transforms make the strings that repeat
+// share one copy, so the cache pays for each once.
+
+// interner hands out one copy of each string it has seen, up to max
+// distinct strings (past that, strings are kept as they come): a bound,
+// because some of these values are free text a tenant writes.
+type interner struct {
+	mu   sync.Mutex
+	seen map[string]string
+	max  int
+}
+
+func newInterner(max int) *interner { return &interner{seen: map[string]string{}, max: max} }
+
+func (in *interner) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if v, ok := in.seen[s]; ok {
+		return v
+	}
+	if len(in.seen) < in.max {
+		in.seen[s] = s
+	}
+	return s
+}
+
+var (
+	// namespaceNames interns metadata.namespace, which names a namespace
+	// that exists (or existed).
+	namespaceNames = newInterner(16384)
+	// ingressClassNames interns the class an Ingress names (free text).
+	ingressClassNames = newInterner(64)
+)
+
+// rbacWord returns the constant spelling of the values of a subject's or
+// a roleRef's kind and API group, s itself for any other value.
+func rbacWord(s string) string {
+	switch s {
+	case rbacv1.GroupName:
+		return rbacv1.GroupName
+	case rbacv1.UserKind:
+		return rbacv1.UserKind
+	case rbacv1.GroupKind:
+		return rbacv1.GroupKind
+	case rbacv1.ServiceAccountKind:
+		return rbacv1.ServiceAccountKind
+	case rules.KindRole:
+		return rules.KindRole
+	case rules.KindClusterRole:
+		return rules.KindClusterRole
+	}
+	return s
+}
+
+// internRoleRef returns ref with its kind and API group interned.
+func internRoleRef(ref rbacv1.RoleRef) rbacv1.RoleRef {
+	ref.APIGroup, ref.Kind = rbacWord(ref.APIGroup), rbacWord(ref.Kind)
+	return ref
+}
+
+// internSubjects returns a copy of subjects with their kinds and API
+// groups interned, and their namespace when it is the binding's own
+// (namespace, already interned; a subject's namespace is free text, so
+// others are kept as they come).
+func internSubjects(subjects []rbacv1.Subject, namespace string) []rbacv1.Subject {
+	if len(subjects) == 0 {
+		return subjects
+	}
+	out := make([]rbacv1.Subject, len(subjects))
+	for i, s := range subjects {
+		s.Kind, s.APIGroup = rbacWord(s.Kind), rbacWord(s.APIGroup)
+		if s.Namespace == namespace {
+			s.Namespace = namespace
+		}
+		out[i] = s
+	}
+	return out
+}
