@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -153,13 +154,13 @@ func runCheck(o *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 
 	pol := policy.New(cfg)
-	view := buildView(srcs)
+	view, decoded := buildView(srcs)
 
 	w, err := report.New(o.output, stdout, report.Options{Rules: ruleInfos(pol), ToolVersion: version})
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	c := &checker{eval: o.evaluate, view: view, w: w, stderr: stderr, echoProblems: o.output != "text"}
+	c := &checker{eval: o.evaluate, view: view, decoded: decoded, w: w, stderr: stderr, echoProblems: o.output != "text"}
 	if c.eval == nil {
 		c.eval = func(in *rules.Input) ([]rules.Finding, error) {
 			res, err := pol.Evaluate(in, policy.Requester{})
@@ -273,6 +274,15 @@ var viewKinds = map[string]bool{
 	"ClusterRole": true, "ClusterRoleBinding": true, "RoleBinding": true, "PriorityClass": true, "Secret": true,
 }
 
+// viewKeepsWhole are the kinds of viewKinds that the input view keeps as
+// decoded; of the others it keeps what an index needs (hosts and paths of
+// Ingresses, subjects of bindings, names of Secrets). The second pass judges
+// documents holding only these kinds from the first pass's objects instead
+// of decoding them again: keeping them costs no memory.
+var viewKeepsWhole = map[string]bool{
+	"LimitRange": true, "IngressClass": true, "Role": true, "ClusterRole": true, "PriorityClass": true,
+}
+
 // viewNeedles are substrings a document must contain to hold an object of
 // viewKinds (or a List of them). A kind spelled with escapes ("Ingr\x65ss")
 // would not show literally, so documents with a backslash are looked at too.
@@ -289,16 +299,20 @@ func mayHoldViewKind(data []byte) bool {
 
 // buildView is the first pass: it reads every input and keeps, in an
 // inputview.View, the objects cross-object rules read. Problems are left to
-// the second pass, which reports them.
-func buildView(srcs []source) *inputview.View {
+// the second pass, which reports them. The documents it decoded whole are
+// kept in the returned decodedDocs for the second pass, which then does not
+// decode them again.
+func buildView(srcs []source) (*inputview.View, *decodedDocs) {
 	view := inputview.New()
-	filter := func(_, kind string) bool { return viewKinds[kind] }
+	decoded := &decodedDocs{items: map[docKey][]*manifest.Item{}}
 	type viewJob struct {
-		doc  *manifest.Document
-		objs []runtime.Object
+		key      docKey
+		doc      *manifest.Document
+		items    []*manifest.Item
+		reusable bool
 	}
 	_ = inorder.Run(func(emit func(*viewJob) bool) {
-		for _, s := range srcs {
+		for i, s := range srcs {
 			f, err := os.Open(s.path)
 			if err != nil {
 				continue
@@ -312,40 +326,80 @@ func buildView(srcs []source) *inputview.View {
 				if doc.Err != nil || !mayHoldViewKind(doc.Data) {
 					continue
 				}
-				emit(&viewJob{doc: doc.Clone()})
+				emit(&viewJob{key: docKey{src: i, doc: doc.Index}, doc: doc.Clone()})
 			}
 			f.Close()
 		}
 	}, func(j *viewJob) {
+		j.reusable = true
+		filter := func(_, kind string) bool {
+			keep := viewKinds[kind]
+			// A document is judged from these objects only if they are all
+			// of it, and kept whole by the view anyway.
+			j.reusable = j.reusable && keep && viewKeepsWhole[kind]
+			return keep
+		}
 		_ = manifest.DecodeDocument(j.doc, filter, func(it *manifest.Item) error {
-			if it.Err == nil {
-				j.objs = append(j.objs, trim(it.Object))
+			if it.Err == nil && !trimmed(it.Object) {
+				j.reusable = false
 			}
+			j.items = append(j.items, it)
 			return nil
 		})
 		j.doc = nil
 	}, func(j *viewJob) error {
-		for _, o := range j.objs {
-			view.Add(o)
+		for _, it := range j.items {
+			if it.Err == nil {
+				view.Add(it.Object)
+			}
+		}
+		if j.reusable {
+			decoded.items[j.key] = j.items
 		}
 		return nil
 	})
-	return view
+	return view, decoded
 }
 
-// trim drops what no rule reads and can be large (managedFields of
-// `kubectl get -o yaml` output) from an object the view keeps.
-func trim(obj runtime.Object) runtime.Object {
-	if m, err := meta.Accessor(obj); err == nil {
-		m.SetManagedFields(nil)
+// docKey names a document of the input: the source's index and the
+// document's number.
+type docKey struct{ src, doc int }
+
+// decodedDocs holds what the first pass decoded for the second.
+type decodedDocs struct {
+	mu    sync.Mutex
+	items map[docKey][]*manifest.Item
+}
+
+// take returns the items of a document the first pass decoded, once.
+func (d *decodedDocs) take(k docKey) ([]*manifest.Item, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	items, ok := d.items[k]
+	if ok {
+		delete(d.items, k)
 	}
-	return obj
+	return items, ok
+}
+
+// trimmed drops what no rule reads and can be large (managedFields of
+// `kubectl get -o yaml` output) from an object the view keeps. It reports
+// whether the object was left as decoded (it had nothing to drop), so that
+// the second pass may judge it.
+func trimmed(obj runtime.Object) bool {
+	m, err := meta.Accessor(obj)
+	if err != nil || len(m.GetManagedFields()) == 0 {
+		return true
+	}
+	m.SetManagedFields(nil)
+	return false
 }
 
 // checker is the second pass.
 type checker struct {
 	eval         func(*rules.Input) ([]rules.Finding, error)
 	view         *inputview.View
+	decoded      *decodedDocs // documents the first pass decoded
 	w            report.Writer
 	stderr       io.Writer
 	echoProblems bool // print problems on stderr (formats that do not show them)
@@ -364,8 +418,8 @@ func (c *checker) problem(p *report.Problem) error {
 // and judged by GOMAXPROCS workers, and reported in input order.
 func (c *checker) checkSources(srcs []source) error {
 	return inorder.Run(func(emit func(*docJob) bool) {
-		for _, s := range srcs {
-			if !c.readSource(s, emit) {
+		for i, s := range srcs {
+			if !c.readSource(i, s, emit) {
 				return
 			}
 		}
@@ -374,7 +428,7 @@ func (c *checker) checkSources(srcs []source) error {
 
 // readSource emits the documents of s, or the problem that stops reading
 // it. It returns false when the consumer stopped.
-func (c *checker) readSource(s source, emit func(*docJob) bool) bool {
+func (c *checker) readSource(index int, s source, emit func(*docJob) bool) bool {
 	f, err := os.Open(s.path)
 	if err != nil {
 		return emit(&docJob{src: s, problem: &report.Problem{File: s.name, Message: unwrapPathError(err).Error()}})
@@ -394,6 +448,12 @@ func (c *checker) readSource(s source, emit func(*docJob) bool) bool {
 			}
 			return emit(&docJob{src: s, problem: p})
 		}
+		if items, ok := c.decoded.take(docKey{src: index, doc: doc.Index}); ok {
+			if !emit(&docJob{src: s, decoded: items}) {
+				return false
+			}
+			continue
+		}
 		if !emit(&docJob{src: s, doc: doc.Clone()}) {
 			return false
 		}
@@ -404,7 +464,8 @@ func (c *checker) readSource(s source, emit func(*docJob) bool) bool {
 type docJob struct {
 	src     source
 	doc     *manifest.Document
-	problem *report.Problem // a file that cannot be read, a broken stream
+	decoded []*manifest.Item // the document's objects, decoded by the first pass
+	problem *report.Problem  // a file that cannot be read, a broken stream
 	items   []judged
 }
 
@@ -417,17 +478,25 @@ type judged struct {
 
 // judge decodes a document and evaluates its objects (in a worker).
 func (c *checker) judge(j *docJob) {
-	if j.doc == nil {
-		return
-	}
-	_ = manifest.DecodeDocument(j.doc, nil, func(it *manifest.Item) error {
+	eval := func(it *manifest.Item) error {
 		r := judged{item: it}
 		if it.Err == nil {
 			r.findings, r.err = c.eval(&rules.Input{Object: it.Object, Ref: it.Ref, Cluster: c.view})
 		}
 		j.items = append(j.items, r)
 		return nil
-	})
+	}
+	if j.decoded != nil {
+		for _, it := range j.decoded {
+			_ = eval(it)
+		}
+		j.decoded = nil
+		return
+	}
+	if j.doc == nil {
+		return
+	}
+	_ = manifest.DecodeDocument(j.doc, nil, eval)
 	j.doc = nil
 }
 

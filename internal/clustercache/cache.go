@@ -255,6 +255,10 @@ func New(cfg *rest.Config, opts Options) (*Cache, error) {
 			if err := i.AddIndexers(toolscache.Indexers{defaultClassIndex: defaultClassIndexFunc}); err != nil {
 				return nil, fmt.Errorf("clustercache: ingressclass index: %w", err)
 			}
+		case "clusterroles":
+			if err := i.AddIndexers(toolscache.Indexers{aggregatedRoleIndex: aggregatedRoleIndexFunc}); err != nil {
+				return nil, fmt.Errorf("clustercache: clusterrole index: %w", err)
+			}
 		case "rolebindings", "clusterrolebindings":
 			kind := rules.KindRoleBinding
 			if k.resource == "clusterrolebindings" {

@@ -39,6 +39,9 @@ func newOverStores(opts Options, synced func() bool) *Cache {
 		if k.resource == "ingressclasses" {
 			idx[defaultClassIndex] = defaultClassIndexFunc
 		}
+		if k.resource == "clusterroles" {
+			idx[aggregatedRoleIndex] = aggregatedRoleIndexFunc
+		}
 		*c.slot(k.resource) = &resource{name: k.resource, store: toolscache.NewIndexer(toolscache.DeletionHandlingMetaNamespaceKeyFunc, idx), hasSynced: synced}
 	}
 	return c

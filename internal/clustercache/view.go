@@ -210,6 +210,18 @@ func (c *Cache) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
 	return out, nil
 }
 
+// ClusterRoleIndex returns the cached ClusterRoles indexed for
+// aggregation: lookups by name and the aggregated roles (an index of the
+// store) cost no scan of every ClusterRole; the store changes under it, so
+// the answer reads the store, never a copy.
+func (c *Cache) ClusterRoleIndex() (rules.ClusterRoleIndex, error) {
+	r := c.clusterRoles
+	if r == nil || !r.ready() {
+		return nil, unavailable(r, "the ClusterRoles")
+	}
+	return &storeClusterRoles{store: r.store}, nil
+}
+
 // Bindings returns the bindings of role. The answer is confirmed with the
 // API server (a consistent list, see live.go), so that a binding admitted a
 // moment ago counts; when that read fails the index answers, and when the

@@ -32,11 +32,13 @@ type View struct {
 	ingresses       *ingressindex.Index
 	bindings        *bindingindex.Index
 
-	// sortedClusterRoles is clusterRoles sorted by name, built on the first
-	// ClusterRoles call after an Add (the second pass of webhook check asks
-	// from several goroutines).
+	// sortedClusterRoles is clusterRoles sorted by name and
+	// clusterRoleIndex their aggregation index, built on the first call
+	// after an Add (the second pass of webhook check asks from several
+	// goroutines).
 	sortedMu           sync.Mutex
 	sortedClusterRoles []*rbacv1.ClusterRole
+	clusterRoleIndex   *rules.ClusterRoleSet
 	// Complete says the input is the whole cluster for the kinds it holds:
 	// an IngressClass, Role or ClusterRole missing from it does not exist,
 	// and no default class among them means the cluster has none. Off for
@@ -76,6 +78,7 @@ func (v *View) Add(obj runtime.Object) {
 		v.clusterRoles[o.Name] = o
 		v.sortedMu.Lock()
 		v.sortedClusterRoles = nil
+		v.clusterRoleIndex = nil
 		v.sortedMu.Unlock()
 	case *rbacv1.ClusterRoleBinding, *rbacv1.RoleBinding:
 		v.bindings.Set(rules.BindingOf(o))
@@ -181,6 +184,22 @@ func (v *View) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
 	// time it judges one (aggregation), which made a set of N ClusterRoles
 	// cost N sorts of N. Callers only read the slice.
 	return v.sortedClusterRoles, nil
+}
+
+// ClusterRoleIndex returns the input's ClusterRoles indexed for
+// aggregation, built once (not per judged ClusterRole, which made a set of
+// N ClusterRoles cost N maps of N).
+func (v *View) ClusterRoleIndex() (rules.ClusterRoleIndex, error) {
+	v.sortedMu.Lock()
+	defer v.sortedMu.Unlock()
+	if v.clusterRoleIndex == nil {
+		all := make([]*rbacv1.ClusterRole, 0, len(v.clusterRoles))
+		for _, cr := range v.clusterRoles {
+			all = append(all, cr)
+		}
+		v.clusterRoleIndex = rules.NewClusterRoleSet(all)
+	}
+	return v.clusterRoleIndex, nil
 }
 
 // Bindings returns the input's bindings of role: offline, a role is judged

@@ -49,6 +49,11 @@ type ClusterView interface {
 	// selectors. It is a scan: the RBAC rules call it only on writes of
 	// ClusterRoles and on bindings of aggregated ClusterRoles.
 	ClusterRoles() ([]*rbacv1.ClusterRole, error)
+	// ClusterRoleIndex returns the ClusterRoles indexed for evaluating
+	// aggregation: by name, and the aggregated ones. A view that does not
+	// change (webhook check's input) builds it once; getting it must not
+	// cost a scan of every ClusterRole per call.
+	ClusterRoleIndex() (ClusterRoleIndex, error)
 	// Bindings returns the ClusterRoleBindings and RoleBindings whose
 	// roleRef names role, sorted by kind, namespace and name. It is an
 	// indexed lookup, never a scan over all bindings. The server answers
@@ -133,6 +138,7 @@ func (EmptyView) IngressClasses() ([]*networkingv1.IngressClass, error) {
 func (EmptyView) Role(string, string) (*rbacv1.Role, error)       { return nil, ErrNotInInput }
 func (EmptyView) ClusterRole(string) (*rbacv1.ClusterRole, error) { return nil, ErrNotInInput }
 func (EmptyView) ClusterRoles() ([]*rbacv1.ClusterRole, error)    { return nil, ErrNotInInput }
+func (EmptyView) ClusterRoleIndex() (ClusterRoleIndex, error)     { return nil, ErrNotInInput }
 func (EmptyView) Bindings(RoleKey) ([]*Binding, error)            { return nil, ErrNotInInput }
 func (EmptyView) SecretExists(string, string) (bool, error)       { return false, ErrNotInInput }
 func (EmptyView) PriorityClass(string) (*schedulingv1.PriorityClass, error) {

@@ -282,11 +282,11 @@ func rbacHeldRules(in *Input, role *rbacRole) []rbacRuleRef {
 	if role.cr == nil || role.cr.AggregationRule == nil || len(role.rules) > 0 {
 		return rbacOwnRules(role.rules)
 	}
-	all, err := in.Cluster.ClusterRoles()
+	index, err := in.Cluster.ClusterRoleIndex()
 	if err != nil {
 		return nil
 	}
-	return newRBACAggregation(all, role.cr, role.key.Name, true).rulesOf(role.key.Name)
+	return newRBACAggregation(index, role.cr, role.key.Name, true).rulesOf(role.key.Name)
 }
 
 // rbacRoleVerdict is what a role write does to one bound role.
@@ -375,14 +375,14 @@ func checkRBACClusterAdminRole(in *Input, role *rbacRole) []Violation {
 	own := rbacOwnRules(role.rules)
 	var agg *rbacAggregation
 	if role.cr != nil {
-		all, err := in.Cluster.ClusterRoles()
+		index, err := in.Cluster.ClusterRoleIndex()
 		if err != nil {
 			if role.cr.AggregationRule != nil || len(role.cr.Labels) > 0 {
 				vs = append(vs, LookupFailed(err, field.NewPath("metadata", "labels"), "the aggregated ClusterRoles")...)
 			}
-			all = nil
+			index = nil
 		}
-		agg = newRBACAggregation(all, role.cr, role.key.Name, false)
+		agg = newRBACAggregation(index, role.cr, role.key.Name, false)
 		own = agg.rulesOf(role.key.Name)
 	}
 	vs = append(vs, rbacJudgeBoundRole(in, role.key, own, nil)...)

@@ -370,7 +370,10 @@ func (h rbacHeld) ownShare() bool {
 // aggregated into admin), a ClusterRole without one its own rules. The
 // ClusterRole under judgement takes its new version.
 type rbacAggregation struct {
-	byName map[string]*rbacv1.ClusterRole
+	// index holds the stored ClusterRoles (nil: none known); replace, the
+	// new version of the judged role, stands in for its stored version.
+	index   ClusterRoleIndex
+	replace *rbacv1.ClusterRole
 	// judged is the name of the ClusterRole under judgement ("" when a
 	// binding is judged): its rules count as "own".
 	judged string
@@ -379,31 +382,66 @@ type rbacAggregation struct {
 	// for what a binding grants now. Judging a role write, only what the
 	// controller will write counts.
 	now        bool
-	aggregated []string // sorted names of the ClusterRoles with an aggregationRule
+	aggregated []string // sorted names of the ClusterRoles with an aggregationRule; nil until needed
 	memo       map[string][]rbacRuleRef
 }
 
-// newRBACAggregation returns the aggregation over all, with replace (the
-// new version of the ClusterRole under judgement, may be nil) in place of
-// the stored one. judged names the role whose rules count as "own"; now
-// is set when judging a binding (see the field).
-func newRBACAggregation(all []*rbacv1.ClusterRole, replace *rbacv1.ClusterRole, judged string, now bool) *rbacAggregation {
-	a := &rbacAggregation{byName: make(map[string]*rbacv1.ClusterRole, len(all)+1), judged: judged, now: now, memo: map[string][]rbacRuleRef{}}
-	for _, cr := range all {
-		if cr != nil {
-			a.byName[cr.Name] = cr
+// newRBACAggregation returns the aggregation over the ClusterRoles of
+// index (may be nil), with replace (the new version of the ClusterRole
+// under judgement, may be nil) in place of the stored one. judged names
+// the role whose rules count as "own"; now is set when judging a binding
+// (see the field). It copies nothing: its cost does not grow with the
+// number of ClusterRoles.
+func newRBACAggregation(index ClusterRoleIndex, replace *rbacv1.ClusterRole, judged string, now bool) *rbacAggregation {
+	return &rbacAggregation{index: index, replace: replace, judged: judged, now: now, memo: map[string][]rbacRuleRef{}}
+}
+
+// get returns the ClusterRole of that name as the aggregation sees it.
+func (a *rbacAggregation) get(name string) *rbacv1.ClusterRole {
+	if a.replace != nil && a.replace.Name == name {
+		return a.replace
+	}
+	if a.index == nil {
+		return nil
+	}
+	return a.index.Get(name)
+}
+
+// each calls fn with every ClusterRole (the replaced one in its new
+// version), in no particular order.
+func (a *rbacAggregation) each(fn func(*rbacv1.ClusterRole)) {
+	if a.index != nil {
+		for _, cr := range a.index.All() {
+			if cr != nil && (a.replace == nil || cr.Name != a.replace.Name) {
+				fn(cr)
+			}
 		}
 	}
-	if replace != nil {
-		a.byName[replace.Name] = replace
+	if a.replace != nil {
+		fn(a.replace)
 	}
-	for n, cr := range a.byName {
-		if cr.AggregationRule != nil {
-			a.aggregated = append(a.aggregated, n)
+}
+
+// aggregatedNames returns the sorted names of the ClusterRoles with an
+// aggregationRule.
+func (a *rbacAggregation) aggregatedNames() []string {
+	if a.aggregated != nil {
+		return a.aggregated
+	}
+	out := []string{}
+	if a.index != nil {
+		for _, cr := range a.index.Aggregated() {
+			if a.replace == nil || cr.Name != a.replace.Name {
+				out = append(out, cr.Name)
+			}
 		}
 	}
-	slices.Sort(a.aggregated)
-	return a
+	if a.replace != nil && a.replace.AggregationRule != nil {
+		out = append(out, a.replace.Name)
+		slices.Sort(out)
+	}
+	a.aggregated = out
+	return out
 }
 
 // selects reports whether sel picks a ClusterRole with these labels (an
@@ -429,7 +467,7 @@ func (a *rbacAggregation) rulesVisiting(name string, visiting sets.Set[string]) 
 	if rs, ok := a.memo[name]; ok {
 		return rs
 	}
-	cr := a.byName[name]
+	cr := a.get(name)
 	if cr == nil || visiting.Has(name) {
 		return nil
 	}
@@ -444,11 +482,11 @@ func (a *rbacAggregation) rulesVisiting(name string, visiting sets.Set[string]) 
 				continue // the API server rejects it: it selects nothing
 			}
 			var picked []string
-			for n, other := range a.byName {
-				if n != name && !seen.Has(n) && ls.Matches(labels.Set(other.Labels)) {
+			a.each(func(other *rbacv1.ClusterRole) {
+				if n := other.Name; n != name && !seen.Has(n) && ls.Matches(labels.Set(other.Labels)) {
 					picked = append(picked, n)
 				}
-			}
+			})
 			slices.Sort(picked)
 			for _, n := range picked {
 				seen.Insert(n)
@@ -484,14 +522,14 @@ func (a *rbacAggregation) aggregatorsOf(name string) []*rbacv1.ClusterRole {
 	seen := sets.New(name)
 	queue := []string{name}
 	for len(queue) > 0 {
-		cur := a.byName[queue[0]]
+		cur := a.get(queue[0])
 		queue = queue[1:]
 		if cur == nil {
 			continue
 		}
 		var next []string
-		for _, n := range a.aggregated {
-			agg := a.byName[n]
+		for _, n := range a.aggregatedNames() {
+			agg := a.get(n)
 			if seen.Has(n) {
 				continue
 			}
@@ -501,7 +539,7 @@ func (a *rbacAggregation) aggregatorsOf(name string) []*rbacv1.ClusterRole {
 		}
 		for _, n := range next {
 			seen.Insert(n)
-			out = append(out, a.byName[n])
+			out = append(out, a.get(n))
 			queue = append(queue, n)
 		}
 	}

@@ -152,7 +152,7 @@ func TestRBACAggregation(t *testing.T) {
 	loop := cr("loop", map[string]string{"to-loop": "true"}, sel("to-loop"))
 	all := []*rbacv1.ClusterRole{admin, edit, extra, other, loop}
 
-	a := newRBACAggregation(all, nil, "extra", false)
+	a := newRBACAggregation(NewClusterRoleSet(all), nil, "extra", false)
 	aggs := a.aggregatorsOf("extra")
 	var names []string
 	for _, x := range aggs {
@@ -175,7 +175,7 @@ func TestRBACAggregation(t *testing.T) {
 		t.Errorf("admin's power: %+v %v", h, ok)
 	}
 	// Judging a binding of admin now: the stored rules count too.
-	now := newRBACAggregation(all, nil, "admin", true)
+	now := newRBACAggregation(NewClusterRoleSet(all), nil, "admin", true)
 	got = nil
 	for _, r := range now.rulesOf("admin") {
 		got = append(got, r.from+"/"+strings.Join(r.rule.Resources, ","))
@@ -184,7 +184,7 @@ func TestRBACAggregation(t *testing.T) {
 		t.Errorf("admin holds now %v, want %s", got, want)
 	}
 	// A selector loop terminates.
-	if rs := newRBACAggregation(all, nil, "loop", true).rulesOf("loop"); len(rs) != 0 {
+	if rs := newRBACAggregation(NewClusterRoleSet(all), nil, "loop", true).rulesOf("loop"); len(rs) != 0 {
 		t.Errorf("loop holds %v", rs)
 	}
 }

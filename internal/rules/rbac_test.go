@@ -302,6 +302,10 @@ func (unavailableView) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
 	return nil, fmt.Errorf("ClusterRoles: %w", rules.ErrUnavailable)
 }
 
+func (unavailableView) ClusterRoleIndex() (rules.ClusterRoleIndex, error) {
+	return nil, fmt.Errorf("ClusterRoles: %w", rules.ErrUnavailable)
+}
+
 func (unavailableView) Bindings(role rules.RoleKey) ([]*rules.Binding, error) {
 	return nil, fmt.Errorf("bindings of %s: %w", role, rules.ErrUnavailable)
 }
