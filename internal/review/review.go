@@ -218,17 +218,9 @@ func members(d []byte, i int, value func(key []byte, keyAt, at int) (int, bool))
 		if i, ok = value(key, keyAt, skipSpace(d, i+1)); !ok {
 			return i, false
 		}
-		i = skipSpace(d, i)
-		if i >= len(d) {
-			return i, false
-		}
-		switch d[i] {
-		case ',':
-			i = skipSpace(d, i+1)
-		case '}':
-			return i + 1, true
-		default:
-			return i, false
+		var more bool
+		if i, more, ok = next(d, i, '}'); !ok || !more {
+			return i, ok
 		}
 	}
 }

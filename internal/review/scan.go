@@ -22,6 +22,24 @@ func skipSpace(d []byte, i int) int {
 	return i
 }
 
+// next reads what follows a member of an object or an element of an
+// array that ends before d[i]: a comma (more follow; next returns where
+// the next one starts) or the closing byte (next returns the end of the
+// object or array); false for anything else.
+func next(d []byte, i int, closing byte) (end int, more, ok bool) {
+	i = skipSpace(d, i)
+	if i >= len(d) {
+		return i, false, false
+	}
+	switch d[i] {
+	case ',':
+		return skipSpace(d, i+1), true, true
+	case closing:
+		return i + 1, false, true
+	}
+	return i, false, false
+}
+
 // skipValue returns the end of the JSON value that starts at d[i] (no
 // leading space), and false when d[i:] does not start with a valid value.
 func skipValue(d []byte, i int) (int, bool) { return value(d, i, 0) }
@@ -54,17 +72,9 @@ func value(d []byte, i, depth int) (int, bool) {
 			if i, ok = value(d, skipSpace(d, i+1), depth+1); !ok {
 				return i, false
 			}
-			i = skipSpace(d, i)
-			if i >= len(d) {
-				return i, false
-			}
-			switch d[i] {
-			case ',':
-				i = skipSpace(d, i+1)
-			case '}':
-				return i + 1, true
-			default:
-				return i, false
+			var more bool
+			if i, more, ok = next(d, i, '}'); !ok || !more {
+				return i, ok
 			}
 		}
 	case '[':
@@ -80,17 +90,9 @@ func value(d []byte, i, depth int) (int, bool) {
 			if i, ok = value(d, i, depth+1); !ok {
 				return i, false
 			}
-			i = skipSpace(d, i)
-			if i >= len(d) {
-				return i, false
-			}
-			switch d[i] {
-			case ',':
-				i = skipSpace(d, i+1)
-			case ']':
-				return i + 1, true
-			default:
-				return i, false
+			var more bool
+			if i, more, ok = next(d, i, ']'); !ok || !more {
+				return i, ok
 			}
 		}
 	case '"':
