@@ -2,11 +2,11 @@ package bindingindex
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
+	"github.com/guardrails-dev/guardrails/internal/heapcost"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -29,22 +29,13 @@ func BenchmarkIndexMemory(b *testing.B) {
 	}
 	var perBinding float64
 	for b.Loop() {
-		before := liveHeap()
-		x := New()
-		for _, bd := range bs {
-			x.Set(bd)
-		}
-		after := liveHeap()
-		runtime.KeepAlive(x)
-		perBinding = float64(int64(after)-int64(before)) / n
+		perBinding = heapcost.PerObject(n, func() any {
+			x := New()
+			for _, bd := range bs {
+				x.Set(bd)
+			}
+			return x
+		})
 	}
 	b.ReportMetric(perBinding, "B/binding")
-}
-
-func liveHeap() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"runtime"
 	"testing"
 	"time"
 
@@ -13,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtimepkg "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/guardrails-dev/guardrails/internal/heapcost"
 )
 
 // BenchmarkCachedObjectMemory reports what one cached object costs the
@@ -41,11 +42,7 @@ func BenchmarkCachedObjectMemory(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			var perObject float64
 			for b.Loop() {
-				before := liveHeap()
-				c := cacheOf(b, n, tc.obj)
-				after := liveHeap()
-				runtime.KeepAlive(c)
-				perObject = float64(int64(after)-int64(before)) / n
+				perObject = heapcost.PerObject(n, func() any { return cacheOf(b, n, tc.obj) })
 			}
 			b.ReportMetric(perObject, tc.unit)
 		})
@@ -80,14 +77,6 @@ func decoded(obj func(int) runtimepkg.Object) func(int) runtimepkg.Object {
 		}
 		return out
 	}
-}
-
-func liveHeap() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
 
 // servedMeta is the metadata of an object as the API server serves it.

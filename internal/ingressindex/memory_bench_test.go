@@ -2,12 +2,13 @@ package ingressindex
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/guardrails-dev/guardrails/internal/heapcost"
 )
 
 // BenchmarkIndexMemory reports the live heap (after GC) the index holds
@@ -34,22 +35,13 @@ func BenchmarkIndexMemory(b *testing.B) {
 	}
 	var perIngress float64
 	for b.Loop() {
-		before := liveHeap()
-		x := New()
-		for _, ing := range ings {
-			x.Set(ing)
-		}
-		after := liveHeap()
-		runtime.KeepAlive(x)
-		perIngress = float64(int64(after)-int64(before)) / n
+		perIngress = heapcost.PerObject(n, func() any {
+			x := New()
+			for _, ing := range ings {
+				x.Set(ing)
+			}
+			return x
+		})
 	}
 	b.ReportMetric(perIngress, "B/ingress")
-}
-
-func liveHeap() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

@@ -2,6 +2,7 @@
 // between Guardrails' packages, bottom to top:
 //
 //	rules                         the rule engine and every rule (no I/O)
+//	heapcost                      heap measuring for the memory benchmarks (imports none)
 //	ingressindex, bindingindex,   above rules only
 //	config
 //	policy                        rules + config: actions and exemptions
