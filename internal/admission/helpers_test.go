@@ -155,6 +155,16 @@ func withConfig(t testing.TB, edit func(c *config.Config)) *config.Config {
 	return c
 }
 
+// withRequestDefaults is the default configuration with
+// resources.fillDefaults on and these defaults: the mutator fills them in.
+func withRequestDefaults(t testing.TB, defaults map[corev1.ResourceName]string) *config.Config {
+	t.Helper()
+	return withConfig(t, func(c *config.Config) {
+		c.Resources.FillDefaults = true
+		c.Resources.Defaults = defaults
+	})
+}
+
 // counterValue reads a counter.
 func counterValue(c prometheus.Counter) float64 {
 	var m dto.Metric

@@ -21,10 +21,7 @@ import (
 //
 //	go test ./internal/admission/ -run '^$' -bench MutateRoundTrip -benchmem
 func BenchmarkMutateRoundTrip(b *testing.B) {
-	fill := withConfig(b, func(c *config.Config) {
-		c.Resources.FillDefaults = true
-		c.Resources.Defaults = map[corev1.ResourceName]string{"cpu": "100m", "memory": "128Mi"}
-	})
+	fill := withRequestDefaults(b, map[corev1.ResourceName]string{"cpu": "100m", "memory": "128Mi"})
 	decodeOnly := &admission.Webhook{Handler: admission.HandlerFunc(func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })}
 	for _, tc := range []struct {
 		name    string

@@ -13,10 +13,7 @@ import (
 // TestPlanCopiesOnlyToChange: the mutator plans on a deep copy only when
 // it changes something; the request's object is never changed.
 func TestPlanCopiesOnlyToChange(t *testing.T) {
-	fill := withConfig(t, func(c *config.Config) {
-		c.Resources.FillDefaults = true
-		c.Resources.Defaults = map[corev1.ResourceName]string{"cpu": "100m", "memory": "128Mi"}
-	})
+	fill := withRequestDefaults(t, map[corev1.ResourceName]string{"cpu": "100m", "memory": "128Mi"})
 	for _, tc := range []struct {
 		name, fixture string
 		cfg           *config.Config

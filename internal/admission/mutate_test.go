@@ -171,10 +171,7 @@ func TestMutatePriorityClassBarePod(t *testing.T) {
 }
 
 func TestMutateRequestDefaults(t *testing.T) {
-	cfg := withConfig(t, func(c *config.Config) {
-		c.Resources.FillDefaults = true
-		c.Resources.Defaults = map[corev1.ResourceName]string{"cpu": "0.1", "memory": "128Mi"}
-	})
+	cfg := withRequestDefaults(t, map[corev1.ResourceName]string{"cpu": "0.1", "memory": "128Mi"})
 	m := NewMutator(cfg, testCluster(t), Options{})
 	req := loadReview(t, "deployment-create.json")
 	resp, obj := mutateTwice(t, m, req)
@@ -252,10 +249,7 @@ func TestMutateRequestDefaults(t *testing.T) {
 }
 
 func TestMutateNeverDenies(t *testing.T) {
-	cfg := withConfig(t, func(c *config.Config) {
-		c.Resources.FillDefaults = true
-		c.Resources.Defaults = map[corev1.ResourceName]string{"memory": "128Mi"}
-	})
+	cfg := withRequestDefaults(t, map[corev1.ResourceName]string{"memory": "128Mi"})
 	req := loadReview(t, "deployment-create.json")
 	for _, tc := range []struct {
 		name  string

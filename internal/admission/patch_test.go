@@ -123,10 +123,7 @@ func TestDiffPatchOnlyWhatWasSet(t *testing.T) {
 // written from the plan applies to the same object as the reference
 // diff's, through the handler too.
 func TestPatchMatchesDiff(t *testing.T) {
-	fill := withConfig(t, func(c *config.Config) {
-		c.Resources.FillDefaults = true
-		c.Resources.Defaults = map[corev1.ResourceName]string{"cpu": "0.1", "memory": "128Mi", "ephemeral-storage": "1Gi"}
-	})
+	fill := withRequestDefaults(t, map[corev1.ResourceName]string{"cpu": "0.1", "memory": "128Mi", "ephemeral-storage": "1Gi"})
 	podSpec := func(obj map[string]any) map[string]any {
 		switch obj["kind"] {
 		case "Pod":
