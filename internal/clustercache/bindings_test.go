@@ -86,9 +86,9 @@ func TestBindingLookups(t *testing.T) {
 	if bs, err := c.Bindings(rules.RoleKey{Kind: rules.KindRole, Namespace: "team-b", Name: "deployer"}); err != nil || len(bs) != 0 {
 		t.Errorf("Bindings(team-b/deployer) = %s, %v; want none", bindingNames(bs), err)
 	}
-	crs, err := c.ClusterRoles()
-	if err != nil || len(crs) != 2 {
-		t.Errorf("ClusterRoles = %d, %v; want 2", len(crs), err)
+	crs, err := c.ClusterRoleIndex()
+	if err != nil || len(crs.All()) != 2 {
+		t.Errorf("ClusterRoleIndex().All() = %v, %v; want 2 ClusterRoles", crs, err)
 	}
 }
 

@@ -193,23 +193,6 @@ func (c *Cache) ClusterRole(name string) (*rbacv1.ClusterRole, error) {
 	return cr, nil
 }
 
-// ClusterRoles returns every cached ClusterRole (a scan of the store; the
-// RBAC rules call it only to evaluate aggregation).
-func (c *Cache) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
-	r := c.clusterRoles
-	if r == nil || !r.ready() {
-		return nil, unavailable(r, "the ClusterRoles")
-	}
-	objs := r.store.List()
-	out := make([]*rbacv1.ClusterRole, 0, len(objs))
-	for _, o := range objs {
-		if cr, ok := o.(*rbacv1.ClusterRole); ok {
-			out = append(out, cr)
-		}
-	}
-	return out, nil
-}
-
 // ClusterRoleIndex returns the cached ClusterRoles indexed for
 // aggregation: lookups by name and the aggregated roles (an index of the
 // store) cost no scan of every ClusterRole; the store changes under it, so

@@ -62,7 +62,6 @@ func lookups(c *Cache) map[string]error {
 	_, errs["IngressClasses"] = c.IngressClasses()
 	_, errs["Role"] = c.Role("team-a", "reader")
 	_, errs["ClusterRole"] = c.ClusterRole("admin")
-	_, errs["ClusterRoles"] = c.ClusterRoles()
 	_, errs["ClusterRoleIndex"] = c.ClusterRoleIndex()
 	_, errs["Bindings"] = c.Bindings(rules.RoleKey{Kind: rules.KindClusterRole, Name: "admin"})
 	_, errs["PriorityClass"] = c.PriorityClass("high")

@@ -32,13 +32,11 @@ type View struct {
 	ingresses       *ingressindex.Index
 	bindings        *bindingindex.Index
 
-	// sortedClusterRoles is clusterRoles sorted by name and
-	// clusterRoleIndex their aggregation index, built on the first call
-	// after an Add (the second pass of webhook check asks from several
-	// goroutines).
-	sortedMu           sync.Mutex
-	sortedClusterRoles []*rbacv1.ClusterRole
-	clusterRoleIndex   *rules.ClusterRoleSet
+	// clusterRoleIndex is the ClusterRoles' aggregation index, built on
+	// the first call after an Add (the second pass of webhook check asks
+	// from several goroutines).
+	clusterRoleMu    sync.Mutex
+	clusterRoleIndex *rules.ClusterRoleSet
 	// Complete says the input is the whole cluster for the kinds it holds:
 	// an IngressClass, Role or ClusterRole missing from it does not exist,
 	// and no default class among them means the cluster has none. Off for
@@ -76,10 +74,9 @@ func (v *View) Add(obj runtime.Object) {
 		v.roles[o.Namespace+"/"+o.Name] = o
 	case *rbacv1.ClusterRole:
 		v.clusterRoles[o.Name] = o
-		v.sortedMu.Lock()
-		v.sortedClusterRoles = nil
+		v.clusterRoleMu.Lock()
 		v.clusterRoleIndex = nil
-		v.sortedMu.Unlock()
+		v.clusterRoleMu.Unlock()
 	case *rbacv1.ClusterRoleBinding, *rbacv1.RoleBinding:
 		v.bindings.Set(rules.BindingOf(o))
 	case *schedulingv1.PriorityClass:
@@ -168,30 +165,12 @@ func (v *View) ClusterRole(name string) (*rbacv1.ClusterRole, error) {
 	return nil, fmt.Errorf("ClusterRole %s: %w", name, rules.ErrNotInInput)
 }
 
-// ClusterRoles returns the input's ClusterRoles, sorted by name.
-func (v *View) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
-	v.sortedMu.Lock()
-	defer v.sortedMu.Unlock()
-	if v.sortedClusterRoles == nil {
-		out := make([]*rbacv1.ClusterRole, 0, len(v.clusterRoles))
-		for _, cr := range v.clusterRoles {
-			out = append(out, cr)
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-		v.sortedClusterRoles = out
-	}
-	// Sorted once, not per call: a rule asks for every ClusterRole each
-	// time it judges one (aggregation), which made a set of N ClusterRoles
-	// cost N sorts of N. Callers only read the slice.
-	return v.sortedClusterRoles, nil
-}
-
 // ClusterRoleIndex returns the input's ClusterRoles indexed for
 // aggregation, built once (not per judged ClusterRole, which made a set of
 // N ClusterRoles cost N maps of N).
 func (v *View) ClusterRoleIndex() (rules.ClusterRoleIndex, error) {
-	v.sortedMu.Lock()
-	defer v.sortedMu.Unlock()
+	v.clusterRoleMu.Lock()
+	defer v.clusterRoleMu.Unlock()
 	if v.clusterRoleIndex == nil {
 		all := make([]*rbacv1.ClusterRole, 0, len(v.clusterRoles))
 		for _, cr := range v.clusterRoles {

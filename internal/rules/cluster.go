@@ -45,10 +45,6 @@ type ClusterView interface {
 	Role(namespace, name string) (*rbacv1.Role, error)
 	// ClusterRole returns a ClusterRole.
 	ClusterRole(name string) (*rbacv1.ClusterRole, error)
-	// ClusterRoles returns every ClusterRole, for evaluating aggregation
-	// selectors. It is a scan: the RBAC rules call it only on writes of
-	// ClusterRoles and on bindings of aggregated ClusterRoles.
-	ClusterRoles() ([]*rbacv1.ClusterRole, error)
 	// ClusterRoleIndex returns the ClusterRoles indexed for evaluating
 	// aggregation: by name, and the aggregated ones. A view that does not
 	// change (webhook check's input) builds it once; getting it must not
@@ -137,7 +133,6 @@ func (EmptyView) IngressClasses() ([]*networkingv1.IngressClass, error) {
 }
 func (EmptyView) Role(string, string) (*rbacv1.Role, error)       { return nil, ErrNotInInput }
 func (EmptyView) ClusterRole(string) (*rbacv1.ClusterRole, error) { return nil, ErrNotInInput }
-func (EmptyView) ClusterRoles() ([]*rbacv1.ClusterRole, error)    { return nil, ErrNotInInput }
 func (EmptyView) ClusterRoleIndex() (ClusterRoleIndex, error)     { return nil, ErrNotInInput }
 func (EmptyView) Bindings(RoleKey) ([]*Binding, error)            { return nil, ErrNotInInput }
 func (EmptyView) SecretExists(string, string) (bool, error)       { return false, ErrNotInInput }

@@ -298,10 +298,6 @@ func (unavailableView) Role(ns, name string) (*rbacv1.Role, error) {
 	return nil, fmt.Errorf("Role %s/%s: %w", ns, name, rules.ErrUnavailable)
 }
 
-func (unavailableView) ClusterRoles() ([]*rbacv1.ClusterRole, error) {
-	return nil, fmt.Errorf("ClusterRoles: %w", rules.ErrUnavailable)
-}
-
 func (unavailableView) ClusterRoleIndex() (rules.ClusterRoleIndex, error) {
 	return nil, fmt.Errorf("ClusterRoles: %w", rules.ErrUnavailable)
 }
