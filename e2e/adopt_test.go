@@ -521,13 +521,7 @@ func testBackgroundAuditAndReload(t *testing.T) {
 	// no longer exempts, without a restart.
 	cm.swap(configWith(t, fmt.Sprintf(exemption, "2020-01-01")))
 	another := deployment(nsReload, "another", map[string]string{"app": "another"}, "", "")
-	var last result
-	if !eventually(20*time.Second, func() bool {
-		last = k(another, "apply", "--dry-run=server", "-f", "-")
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("after the reload with an expired exemption, a Deployment without requests is still admitted:\n%s", last)
-	}
+	last := untilDenied(t, 20*time.Second, "after the reload with an expired exemption, a Deployment without requests is still admitted", func() result { return k(another, "apply", "--dry-run=server", "-f", "-") })
 	mustDeny(t, last, finding{"resources-requests", "spec.template.spec.containers[0].resources.requests.cpu"})
 	if log := logOf(); !strings.Contains(log, "configuration reloaded") || !strings.Contains(log, "expired on 2020-01-01") {
 		t.Errorf("the webhook's log does not record the reload and the expired exemption")

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -127,12 +128,6 @@ func restartWebhook(t *testing.T) {
 func expectEnforcing(t *testing.T) {
 	t.Helper()
 	file := writeTemp(t, "probe.yaml", []byte(deployment(nsEnforce, "probe-no-requests", map[string]string{"app": "probe"}, "", "")))
-	var last result
-	if !eventually(30*time.Second, func() bool {
-		last = admin(t, "apply", "--dry-run=server", "-f", file)
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("the webhook does not judge (a Deployment without requests in %s was not denied):\n%s", nsEnforce, last)
-	}
+	last := untilDenied(t, 30*time.Second, fmt.Sprintf("the webhook does not judge (a Deployment without requests in %s was not denied)", nsEnforce), func() result { return admin(t, "apply", "--dry-run=server", "-f", file) })
 	mustDeny(t, last, finding{"resources-requests", "spec.template.spec.containers[0].resources.requests.cpu"})
 }

@@ -148,13 +148,7 @@ roleRef:
 	// Once the webhook's cache has the owner's Ingress, the plain hijack
 	// is denied.
 	first := writeTemp(t, "exact-root.yaml", []byte(ownIngress(ownTenant, "grab-exact", "nginx", ownHost, "/", "Exact", nil)))
-	var last result
-	if !eventually(15*time.Second, func() bool {
-		last = tenant("apply", "--dry-run=server", "-f", first)
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("the hijacking Ingress was never denied:\n%s", last)
-	}
+	last := untilDenied(t, 15*time.Second, "the hijacking Ingress was never denied", func() result { return tenant("apply", "--dry-run=server", "-f", first) })
 
 	for _, tc := range []struct {
 		name, class, path, pathType string
@@ -207,12 +201,7 @@ roleRef:
 	share["guardrails.dev/share-host-with"] = ownGuest
 	mustOK(t, admin(t, "apply", "-f", writeTemp(t, "owner3.yaml", []byte(ownIngress(ownOwner, "shop-main", "nginx", ownHost, "/", "Prefix", share)))))
 	more := writeTemp(t, "more.yaml", []byte(ownIngress(ownTenant, "more", "nginx", ownHost, "/more", "Prefix", nil)))
-	if !eventually(15*time.Second, func() bool {
-		last = tenant("apply", "--dry-run=server", "-f", more)
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("after the owner revoked the share, the tenant could still add to the host:\n%s", last)
-	}
+	last = untilDenied(t, 15*time.Second, "after the owner revoked the share, the tenant could still add to the host", func() result { return tenant("apply", "--dry-run=server", "-f", more) })
 	denied(t, "more", more)
 
 	// A host the configuration shares with the tenant: the tenant joins
@@ -220,12 +209,7 @@ roleRef:
 	// not.
 	mustOK(t, admin(t, "apply", "-f", writeTemp(t, "shared-owner.yaml", []byte(ownIngress(ownOwner, "shared-main", "nginx", sharedHost, "/", "Prefix", nil)))))
 	sharedOther := writeTemp(t, "shared-other.yaml", []byte(ownIngress(ownGuest, "shared-c", "nginx", sharedHost, "/c", "Prefix", nil)))
-	if !eventually(15*time.Second, func() bool {
-		last = admin(t, "apply", "--dry-run=server", "-f", sharedOther)
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("a namespace the configuration does not list joined the shared host:\n%s", last)
-	}
+	last = untilDenied(t, 15*time.Second, "a namespace the configuration does not list joined the shared host", func() result { return admin(t, "apply", "--dry-run=server", "-f", sharedOther) })
 	mustDeny(t, last, conflict)
 	sharedTenant := writeTemp(t, "shared-tenant.yaml", []byte(ownIngress(ownTenant, "shared-b", "nginx", sharedHost, "/b", "Prefix", nil)))
 	mustNoWarnings(t, mustOK(t, tenant("apply", "--dry-run=server", "-f", sharedTenant)))

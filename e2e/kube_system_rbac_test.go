@@ -30,13 +30,7 @@ func TestKubeSystemRoleBindings(t *testing.T) {
 	token := `{apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"]}`
 	mustOK(t, adminIn(t, clusterRole("e2e-ks-token", nil, token), "apply", "-f", "-"))
 	bind := writeTemp(t, "ks-token.yaml", []byte(binding(ns, "e2e-ks-token", "ClusterRole", "e2e-ks-token", "User:"+dave)))
-	var last result
-	if !eventually(15*time.Second, func() bool {
-		last = admin(t, "apply", "--dry-run=server", "-f", bind)
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("a RoleBinding in kube-system of a token-minting role was never denied:\n%s", last)
-	}
+	last := untilDenied(t, 15*time.Second, "a RoleBinding in kube-system of a token-minting role was never denied", func() result { return admin(t, "apply", "--dry-run=server", "-f", bind) })
 	mustDeny(t, last, finding{"rbac-cluster-admin", "roleRef.name"})
 	mustDeny(t, admin(t, "apply", "-f", bind), finding{"rbac-cluster-admin", "roleRef.name"})
 	mustNotGain(t, dave, "create", "serviceaccounts/token", "-n", ns)
@@ -61,12 +55,7 @@ func TestKubeSystemRoleBindings(t *testing.T) {
 		admin(t, "delete", "rolebinding,role", "e2e-ks-ops", "-n", ns, "--ignore-not-found")
 	})
 	widened := writeTemp(t, "ks-ops.yaml", []byte(role(cm, token)))
-	if !eventually(15*time.Second, func() bool {
-		last = admin(t, "apply", "--dry-run=server", "-f", widened)
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("widening a bound Role of kube-system to mint tokens was never denied:\n%s", last)
-	}
+	last = untilDenied(t, 15*time.Second, "widening a bound Role of kube-system to mint tokens was never denied", func() result { return admin(t, "apply", "--dry-run=server", "-f", widened) })
 	mustDeny(t, last, finding{"rbac-cluster-admin", "rules[1]"})
 	mustDeny(t, admin(t, "apply", "-f", widened), finding{"rbac-cluster-admin", "rules[1]"})
 	mustNotGain(t, dave, "create", "serviceaccounts/token", "-n", ns)

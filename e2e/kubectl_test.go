@@ -181,6 +181,22 @@ func (f finding) line() string {
 // milliseconds: checks that depend on an object created a moment before
 // (an Ingress for conflicts, a ClusterRole for a binding, a LimitRange
 // for requests) poll a server-side dry-run until the cache has it.
+// untilDenied runs run until a Guardrails webhook denies it (the webhook's
+// cache catching up with what the test just wrote), at most timeout, and
+// returns the denial; otherwise it fails the test with what was expected
+// and the last answer.
+func untilDenied(t testing.TB, timeout time.Duration, what string, run func() result) result {
+	t.Helper()
+	var last result
+	if !eventually(timeout, func() bool {
+		last = run()
+		return isWebhookDenial(last)
+	}) {
+		t.Fatalf("%s:\n%s", what, last)
+	}
+	return last
+}
+
 func eventually(timeout time.Duration, f func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for {

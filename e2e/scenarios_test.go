@@ -186,13 +186,7 @@ func testUpdatePreexisting(t *testing.T) {
 
 	mustOK(t, admin(t, "label", "namespace", ns, modeLabel+"=enforce", "--overwrite"))
 	probe := writeTemp(t, "probe.yaml", []byte(deployment(ns, "new-without-requests", map[string]string{"app": "new"}, "", "")))
-	var last result
-	if !eventually(15*time.Second, func() bool {
-		last = admin(t, "apply", "--dry-run=server", "-f", probe)
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("%s never became enforcing:\n%s", ns, last)
-	}
+	untilDenied(t, 15*time.Second, fmt.Sprintf("%s never became enforcing", ns), func() result { return admin(t, "apply", "--dry-run=server", "-f", probe) })
 
 	const preexisting = "already there before this update"
 	r = mustOK(t, admin(t, "label", "deployment", "legacy", "-n", ns, "tier=backend"))
@@ -315,13 +309,7 @@ func testIngressConflict(t *testing.T) {
 	// Another namespace, same host, path and class: denied, once the
 	// webhook's cache has the first Ingress.
 	hijack := writeTemp(t, "hijack.yaml", []byte(ingress(nsB, "api-hijack", "nginx", host, "/api", "8m")))
-	var last result
-	if !eventually(15*time.Second, func() bool {
-		last = admin(t, "apply", "--dry-run=server", "-f", hijack)
-		return isWebhookDenial(last)
-	}) {
-		t.Fatalf("the hijacking Ingress was never denied:\n%s", last)
-	}
+	last := untilDenied(t, 15*time.Second, "the hijacking Ingress was never denied", func() result { return admin(t, "apply", "--dry-run=server", "-f", hijack) })
 	mustDeny(t, last, conflict)
 	if strings.Contains(last.stderr, nsA) {
 		t.Errorf("the denial names the namespace that serves the host (%s): a tenant must read only \"another namespace\":\n%s", nsA, last)

@@ -67,13 +67,7 @@ func TestServerAliasAttacks(t *testing.T) {
 	t.Run("alias-of-another-namespaces-host", func(t *testing.T) {
 		file := writeTemp(t, "grab-alias.yaml", []byte(ownIngress(aliasTenant, "grab-alias", "nginx", "b.alias.e2e.example.com", "/", "Prefix",
 			map[string]string{"nginx.ingress.kubernetes.io/server-alias": strings.ToUpper(aliasHost)})))
-		var last result
-		if !eventually(15*time.Second, func() bool {
-			last = as(t, aliasUser, "apply", "--dry-run=server", "-f", file)
-			return isWebhookDenial(last)
-		}) {
-			t.Fatalf("the alias of the owner's host was never denied:\n%s", last)
-		}
+		untilDenied(t, 15*time.Second, "the alias of the owner's host was never denied", func() result { return as(t, aliasUser, "apply", "--dry-run=server", "-f", file) })
 		for _, dry := range []bool{true, false} {
 			args := []string{"apply", "-f", file}
 			if dry {
@@ -98,13 +92,7 @@ func TestServerAliasAttacks(t *testing.T) {
 		mustOK(t, admin(t, "apply", "-f", writeTemp(t, "alias-holder.yaml", []byte(ownIngress(aliasOwner, "holder", "nginx", "holder.alias.e2e.example.com", "/", "Prefix",
 			map[string]string{"nginx.ingress.kubernetes.io/server-alias": held})))))
 		file := writeTemp(t, "grab-held.yaml", []byte(ownIngress(aliasTenant, "grab-held", "nginx", held, "/", "Prefix", nil)))
-		var last result
-		if !eventually(15*time.Second, func() bool {
-			last = as(t, aliasUser, "apply", "--dry-run=server", "-f", file)
-			return isWebhookDenial(last)
-		}) {
-			t.Fatalf("a host the owner holds as a server-alias was never denied to the tenant:\n%s", last)
-		}
+		last := untilDenied(t, 15*time.Second, "a host the owner holds as a server-alias was never denied to the tenant", func() result { return as(t, aliasUser, "apply", "--dry-run=server", "-f", file) })
 		mustDeny(t, last, finding{"ingress-conflict", "spec.rules[0].host"})
 		mustDeny(t, as(t, aliasUser, "apply", "-f", file), finding{"ingress-conflict", "spec.rules[0].host"})
 		mustNotExist(t, aliasTenant, "ingress", "grab-held")
