@@ -404,8 +404,8 @@ func flowValue(t string, depth int) (value, string, bool) {
 	i := 0
 	for ; i < len(t); i++ {
 		c := t[i]
-		if c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || c == '#' {
-			break
+		if c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || c == '#' || c == '?' {
+			break // go-yaml v2 ends a plain scalar in flow at '?' too
 		}
 		if c == ':' {
 			if i+1 < len(t) && t[i+1] == ' ' {
@@ -414,7 +414,7 @@ func flowValue(t string, depth int) (value, string, bool) {
 			return value{}, "", false // "a:b" in flow: left to the slow path
 		}
 	}
-	if i < len(t) && (t[i] == '#' || t[i] == '[' || t[i] == '{') {
+	if i < len(t) && (t[i] == '#' || t[i] == '[' || t[i] == '{' || t[i] == '?') {
 		return value{}, "", false
 	}
 	s := strings.TrimRight(t[:i], " ")

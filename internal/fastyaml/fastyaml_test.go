@@ -73,6 +73,7 @@ func TestSemantics(t *testing.T) {
 		{"block scalars declined", "a: |\n  x\n", ""},
 		{"multi-line plain declined", "a: x\n  y\n", ""},
 		{"multi-line flow declined", "a: [x,\n  y]\n", ""},
+		{"question mark in flow declined", "a: {b: [0?]}\n", ""},
 		{"non-string keys declined", "1: a\n", ""},
 		{"bool keys declined", "on: a\n", ""},
 		{"bool keys in flow declined", "a: {y: z}\n", ""},
