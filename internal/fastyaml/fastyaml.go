@@ -34,12 +34,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 )
 
 // ToJSON converts y to JSON as sigs.k8s.io/yaml.YAMLToJSON does, or
 // returns ok == false when y is outside what this package reads.
 func ToJSON(y []byte) (js []byte, ok bool) {
-	p := parser{}
+	p := parsers.Get().(*parser)
+	defer p.release()
 	if !p.split(y) || len(p.lines) == 0 {
 		return nil, false
 	}
@@ -51,7 +54,7 @@ func ToJSON(y []byte) (js []byte, ok bool) {
 	if !ok || p.i != len(p.lines) {
 		return nil, false
 	}
-	return v.appendJSON(make([]byte, 0, len(y))), true
+	return p.appendJSON(make([]byte, 0, len(y)), &v), true
 }
 
 type line struct {
@@ -59,10 +62,30 @@ type line struct {
 	text   string // from the first non-space byte, without the newline
 }
 
+// parser holds the state of one conversion. Its slices are kept between
+// conversions (parsers is a pool) so that a document costs no allocations
+// beyond its text and its JSON.
 type parser struct {
 	lines []line
 	i     int
 	depth int
+	// nodes holds the children of finished collections, each
+	// collection's contiguously; open holds those of the collections
+	// being read, innermost last.
+	nodes []value
+	open  []value
+}
+
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// release clears what points into the document and returns p to the pool.
+func (p *parser) release() {
+	clear(p.lines)
+	clear(p.nodes)
+	clear(p.open)
+	p.lines, p.nodes, p.open = p.lines[:0], p.nodes[:0], p.open[:0]
+	p.i, p.depth = 0, 0
+	parsers.Put(p)
 }
 
 // maxDepth bounds nesting; deeper documents are left to the slow path.
@@ -70,8 +93,16 @@ const maxDepth = 100
 
 // split cuts y into its content lines (blank and comment-only lines are
 // left out), refusing bytes outside printable ASCII and document markers.
+//
+// The lines, and the keys and scalars cut from them, share y's memory
+// instead of a copy of it: none of them outlives ToJSON (the output is
+// appended from them, and release clears the parser), and ToJSON does
+// not write to y.
 func (p *parser) split(y []byte) bool {
-	s := string(y)
+	if len(y) == 0 {
+		return true
+	}
+	s := unsafe.String(&y[0], len(y))
 	for len(s) > 0 {
 		nl := strings.IndexByte(s, '\n')
 		var l string
@@ -106,19 +137,45 @@ const (
 	kNull = iota
 	kTrue
 	kFalse
-	kNumber // s holds the JSON number
-	kFloat  // f holds it
+	kInt   // n holds the int64
+	kUint  // n holds it
+	kFloat // f holds it
 	kString
 	kMap
 	kSeq
 )
 
+// value is a node of the document. The children of a mapping or sequence
+// are parser.nodes[first : first+len]; a mapping's children carry their
+// keys.
 type value struct {
 	kind  uint8
+	key   string // the key of a mapping's entry
 	s     string
+	n     uint64
 	f     float64
-	keys  []string
-	elems []value
+	first int32
+	len   int32
+}
+
+// finish closes the collection whose children are p.open[base:]: they move
+// to p.nodes.
+func (p *parser) finish(kind uint8, base int) value {
+	v := value{kind: kind, first: int32(len(p.nodes)), len: int32(len(p.open) - base)}
+	p.nodes = append(p.nodes, p.open[base:]...)
+	clear(p.open[base:])
+	p.open = p.open[:base]
+	return v
+}
+
+// hasKey tells whether the open collection from base has an entry key.
+func (p *parser) hasKey(base int, key string) bool {
+	for i := base; i < len(p.open); i++ {
+		if p.open[i].key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // node reads the block collection that starts on the current line at
@@ -137,18 +194,18 @@ func (p *parser) node(n int) (value, bool) {
 
 // mapping reads a block mapping whose keys are at indent n.
 func (p *parser) mapping(n int) (value, bool) {
-	v := value{kind: kMap}
+	base := len(p.open)
 	for p.i < len(p.lines) {
 		l := p.lines[p.i]
 		if l.indent < n {
 			break
 		}
 		if l.indent > n {
-			return v, false
+			return value{}, false
 		}
 		key, rest, ok := splitKey(l.text)
-		if !ok || slices.Contains(v.keys, key) {
-			return v, false
+		if !ok || p.hasKey(base, key) {
+			return value{}, false
 		}
 		var val value
 		if rest == "" || rest[0] == '#' {
@@ -158,37 +215,37 @@ func (p *parser) mapping(n int) (value, bool) {
 				next := p.lines[p.i]
 				if next.indent > n {
 					if val, ok = p.node(next.indent); !ok {
-						return v, false
+						return value{}, false
 					}
 				} else if next.indent == n && next.text[0] == '-' && (len(next.text) == 1 || next.text[1] == ' ') {
 					if val, ok = p.sequence(n); !ok {
-						return v, false
+						return value{}, false
 					}
 				}
 			}
 		} else {
-			if val, ok = inlineValue(rest); !ok {
-				return v, false
+			if val, ok = p.inlineValue(rest); !ok {
+				return value{}, false
 			}
 			p.i++
 			if p.i < len(p.lines) && p.lines[p.i].indent > n {
-				return v, false // a scalar continued on the next line, or an error
+				return value{}, false // a scalar continued on the next line, or an error
 			}
 		}
-		v.keys = append(v.keys, key)
-		v.elems = append(v.elems, val)
+		val.key = key
+		p.open = append(p.open, val)
 	}
-	return v, true
+	return p.finish(kMap, base), true
 }
 
 // sequence reads a block sequence whose "-" are at indent n.
 func (p *parser) sequence(n int) (value, bool) {
-	v := value{kind: kSeq}
+	base := len(p.open)
 	for p.i < len(p.lines) {
 		l := p.lines[p.i]
 		if l.indent != n || l.text[0] != '-' || (len(l.text) > 1 && l.text[1] != ' ') {
 			if l.indent > n {
-				return v, false
+				return value{}, false
 			}
 			break
 		}
@@ -204,32 +261,32 @@ func (p *parser) sequence(n int) (value, bool) {
 			p.i++
 			if p.i < len(p.lines) && p.lines[p.i].indent > n {
 				if item, ok = p.node(p.lines[p.i].indent); !ok {
-					return v, false
+					return value{}, false
 				}
 			}
 		case rest[0] == '-':
-			return v, false // "- - a": left to the slow path
+			return value{}, false // "- - a": left to the slow path
 		default:
 			if _, _, isKey := splitKey(rest); isKey {
 				// "- key: value": a mapping whose keys are at the column
 				// of this one.
 				p.lines[p.i] = line{indent: n + sp, text: rest}
 				if item, ok = p.node(n + sp); !ok {
-					return v, false
+					return value{}, false
 				}
 			} else {
-				if item, ok = inlineValue(rest); !ok {
-					return v, false
+				if item, ok = p.inlineValue(rest); !ok {
+					return value{}, false
 				}
 				p.i++
 				if p.i < len(p.lines) && p.lines[p.i].indent > n {
-					return v, false
+					return value{}, false
 				}
 			}
 		}
-		v.elems = append(v.elems, item)
+		p.open = append(p.open, item)
 	}
-	return v, true
+	return p.finish(kSeq, base), true
 }
 
 // splitKey splits "key: rest" (or "key:") into the key and what follows
@@ -287,10 +344,10 @@ func isIndicator(c byte) bool {
 
 // inlineValue reads the value after "key: " or "- " (the rest of the
 // line, a comment allowed at its end).
-func inlineValue(t string) (value, bool) {
+func (p *parser) inlineValue(t string) (value, bool) {
 	switch t[0] {
 	case '{', '[':
-		v, r, ok := flowValue(t, 0)
+		v, r, ok := p.flowValue(t, 0)
 		if !ok || !onlyComment(r) {
 			return v, false
 		}
@@ -323,7 +380,7 @@ func onlyComment(r string) bool {
 }
 
 // flowValue reads a flow node at the start of t and returns what follows.
-func flowValue(t string, depth int) (value, string, bool) {
+func (p *parser) flowValue(t string, depth int) (value, string, bool) {
 	if depth > maxDepth {
 		return value{}, "", false
 	}
@@ -333,64 +390,64 @@ func flowValue(t string, depth int) (value, string, bool) {
 	}
 	switch t[0] {
 	case '[':
-		v := value{kind: kSeq}
+		base := len(p.open)
 		t = strings.TrimLeft(t[1:], " ")
 		if strings.HasPrefix(t, "]") {
-			return v, t[1:], true
+			return p.finish(kSeq, base), t[1:], true
 		}
 		for {
-			e, r, ok := flowValue(t, depth+1)
+			e, r, ok := p.flowValue(t, depth+1)
 			if !ok {
-				return v, "", false
+				return value{}, "", false
 			}
-			v.elems = append(v.elems, e)
+			p.open = append(p.open, e)
 			r = strings.TrimLeft(r, " ")
 			if r == "" {
-				return v, "", false
+				return value{}, "", false
 			}
 			switch r[0] {
 			case ']':
-				return v, r[1:], true
+				return p.finish(kSeq, base), r[1:], true
 			case ',':
 				t = strings.TrimLeft(r[1:], " ")
 				if t == "" || t[0] == ']' || t[0] == ',' {
-					return v, "", false
+					return value{}, "", false
 				}
 			default:
-				return v, "", false
+				return value{}, "", false
 			}
 		}
 	case '{':
-		v := value{kind: kMap}
+		base := len(p.open)
 		t = strings.TrimLeft(t[1:], " ")
 		if strings.HasPrefix(t, "}") {
-			return v, t[1:], true
+			return p.finish(kMap, base), t[1:], true
 		}
 		for {
-			k, r, ok := flowValue(t, depth+1)
-			if !ok || k.kind != kString || slices.Contains(v.keys, k.s) || !strings.HasPrefix(r, ": ") {
-				return v, "", false
+			k, r, ok := p.flowValue(t, depth+1)
+			if !ok || k.kind != kString || p.hasKey(base, k.s) || !strings.HasPrefix(r, ": ") {
+				return value{}, "", false
 			}
-			e, r, ok := flowValue(r[2:], depth+1)
+			e, r, ok := p.flowValue(r[2:], depth+1)
 			if !ok {
-				return v, "", false
+				return value{}, "", false
 			}
-			v.keys = append(v.keys, k.s)
-			v.elems = append(v.elems, e)
+			e.key = k.s
+			p.open = append(p.open, e)
 			r = strings.TrimLeft(r, " ")
 			if r == "" {
-				return v, "", false
+				return value{}, "", false
 			}
 			switch r[0] {
 			case '}':
-				return v, r[1:], true
+				return p.finish(kMap, base), r[1:], true
 			case ',':
 				t = strings.TrimLeft(r[1:], " ")
 				if t == "" || t[0] == '}' || t[0] == ',' {
-					return v, "", false
+					return value{}, "", false
 				}
 			default:
-				return v, "", false
+				return value{}, "", false
 			}
 		}
 	case '"', '\'':
@@ -429,6 +486,19 @@ func flowValue(t string, depth int) (value, string, bool) {
 // ends on this line, and returns what follows the closing quote.
 func quoted(t string) (string, string, bool) {
 	q := t[0]
+	// Most quoted scalars hold no escape: their text is a part of t.
+	for i := 1; i < len(t); i++ {
+		c := t[i]
+		if c == q {
+			if q == '\'' && i+1 < len(t) && t[i+1] == '\'' {
+				break
+			}
+			return t[1:i], t[i+1:], true
+		}
+		if c == '\\' && q == '"' {
+			break
+		}
+	}
 	var b strings.Builder
 	for i := 1; i < len(t); i++ {
 		c := t[i]
@@ -473,13 +543,20 @@ func resolve(s string) (value, bool) {
 		return value{kind: kNull}, true
 	}
 	switch c := s[0]; {
+	case (c == '+' || c == '-' || (c >= '0' && c <= '9')) && !mayBeNumber(s):
+		// "250m", "64Mi", "1.0.0": a string, without trying every
+		// number syntax on it.
+		switch s {
+		case "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
+			return value{}, false
+		}
 	case c == '+' || c == '-' || (c >= '0' && c <= '9'):
 		plain := strings.ReplaceAll(s, "_", "")
 		if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
-			return value{kind: kNumber, s: strconv.FormatInt(i, 10)}, true
+			return value{kind: kInt, n: uint64(i)}, true
 		}
 		if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
-			return value{kind: kNumber, s: strconv.FormatUint(u, 10)}, true
+			return value{kind: kUint, n: u}, true
 		}
 		if yamlStyleFloat.MatchString(plain) {
 			if f, err := strconv.ParseFloat(plain, 64); err == nil {
@@ -488,14 +565,14 @@ func resolve(s string) (value, bool) {
 		}
 		if strings.HasPrefix(plain, "0b") {
 			if i, err := strconv.ParseInt(plain[2:], 2, 64); err == nil {
-				return value{kind: kNumber, s: strconv.FormatInt(i, 10)}, true
+				return value{kind: kInt, n: uint64(i)}, true
 			}
 			if u, err := strconv.ParseUint(plain[2:], 2, 64); err == nil {
-				return value{kind: kNumber, s: strconv.FormatUint(u, 10)}, true
+				return value{kind: kUint, n: u}, true
 			}
 		} else if strings.HasPrefix(plain, "-0b") {
 			if i, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
-				return value{kind: kNumber, s: strconv.FormatInt(i, 10)}, true
+				return value{kind: kInt, n: uint64(i)}, true
 			}
 		}
 		if c == '+' || c == '-' {
@@ -529,9 +606,25 @@ func resolve(s string) (value, bool) {
 	return value{kind: kString, s: s}, true
 }
 
+// mayBeNumber tells whether s holds only bytes that the number syntaxes
+// resolve tries (digits, signs, '.', '_', the letters of 0x, 0o, 0b
+// prefixes, hexadecimal digits and exponents): a plain scalar with any
+// other byte is a string.
+func mayBeNumber(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F',
+			c == '+', c == '-', c == '.', c == '_', c == 'x', c == 'X', c == 'o', c == 'O':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // appendJSON writes v as encoding/json would write what sigs.k8s.io/yaml
 // decodes: map keys sorted.
-func (v *value) appendJSON(b []byte) []byte {
+func (p *parser) appendJSON(b []byte, v *value) []byte {
 	switch v.kind {
 	case kNull:
 		return append(b, "null"...)
@@ -539,36 +632,39 @@ func (v *value) appendJSON(b []byte) []byte {
 		return append(b, "true"...)
 	case kFalse:
 		return append(b, "false"...)
-	case kNumber:
-		return append(b, v.s...)
+	case kInt:
+		return strconv.AppendInt(b, int64(v.n), 10)
+	case kUint:
+		return strconv.AppendUint(b, v.n, 10)
 	case kFloat:
 		f, _ := json.Marshal(v.f)
 		return append(b, f...)
 	case kString:
 		return appendString(b, v.s)
-	case kSeq:
+	}
+	children := p.nodes[v.first : v.first+v.len]
+	if v.kind == kSeq {
 		b = append(b, '[')
-		for i := range v.elems {
+		for i := range children {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = v.elems[i].appendJSON(b)
+			b = p.appendJSON(b, &children[i])
 		}
 		return append(b, ']')
 	}
-	order := make([]int, len(v.keys))
-	for i := range order {
-		order[i] = i
+	byKey := func(x, y value) int { return strings.Compare(x.key, y.key) }
+	if !slices.IsSortedFunc(children, byKey) {
+		slices.SortFunc(children, byKey) // keys are unique: any sort will do
 	}
-	slices.SortFunc(order, func(x, y int) int { return strings.Compare(v.keys[x], v.keys[y]) })
 	b = append(b, '{')
-	for n, i := range order {
-		if n > 0 {
+	for i := range children {
+		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, v.keys[i])
+		b = appendString(b, children[i].key)
 		b = append(b, ':')
-		b = v.elems[i].appendJSON(b)
+		b = p.appendJSON(b, &children[i])
 	}
 	return append(b, '}')
 }

@@ -162,3 +162,53 @@ func FuzzToJSON(f *testing.F) {
 		agree(t, "fuzz", y)
 	})
 }
+
+// BenchmarkToJSON converts the documents of the generated perf corpora
+// (make perf-cli writes them to bin/perf; skipped without them) and, as
+// the baseline in the same run, sigs.k8s.io/yaml's conversion of the same
+// documents.
+func BenchmarkToJSON(b *testing.B) {
+	for _, corpus := range []string{"pods-10k", "mixed-10k"} {
+		data, err := os.ReadFile("../../bin/perf/" + corpus + ".yaml")
+		if err != nil {
+			b.Skipf("no corpus: %v (make perf-cli generates it)", err)
+		}
+		var docs [][]byte
+		for _, d := range documents(data) {
+			if len(bytes.TrimSpace(d)) > 0 {
+				docs = append(docs, d)
+			}
+		}
+		if len(docs) > 2000 {
+			docs = docs[:2000]
+		}
+		size := 0
+		for _, d := range docs {
+			size += len(d)
+		}
+		b.Run(corpus+"/fastyaml", func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				declined := 0
+				for _, d := range docs {
+					if _, ok := ToJSON(d); !ok {
+						declined++
+					}
+				}
+				b.ReportMetric(float64(declined), "declined/op")
+			}
+		})
+		b.Run(corpus+"/sigs.k8s.io-yaml", func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, d := range docs {
+					if _, err := yaml.YAMLToJSON(d); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
