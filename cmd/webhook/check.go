@@ -326,7 +326,7 @@ func buildView(srcs []source) (*inputview.View, *decodedDocs) {
 				if doc.Err != nil || !mayHoldViewKind(doc.Data) {
 					continue
 				}
-				emit(&viewJob{key: docKey{src: i, doc: doc.Index}, doc: doc.Clone()})
+				emit(&viewJob{key: docKey{src: i, doc: doc.Index}, doc: copyDoc(doc)})
 			}
 			f.Close()
 		}
@@ -346,6 +346,7 @@ func buildView(srcs []source) (*inputview.View, *decodedDocs) {
 			j.items = append(j.items, it)
 			return nil
 		})
+		releaseDoc(j.doc)
 		j.doc = nil
 	}, func(j *viewJob) error {
 		for _, it := range j.items {
@@ -454,7 +455,7 @@ func (c *checker) readSource(index int, s source, emit func(*docJob) bool) bool 
 			}
 			continue
 		}
-		if !emit(&docJob{src: s, doc: doc.Clone()}) {
+		if !emit(&docJob{src: s, doc: copyDoc(doc)}) {
 			return false
 		}
 	}
@@ -497,7 +498,36 @@ func (c *checker) judge(j *docJob) {
 		return
 	}
 	_ = manifest.DecodeDocument(j.doc, nil, eval)
+	releaseDoc(j.doc)
 	j.doc = nil
+}
+
+// docCopies recycles the copies of documents that both passes hand from
+// the reader (whose buffer holds one document at a time) to the workers:
+// one buffer per document in flight instead of one per document.
+var docCopies = sync.Pool{New: func() any { return new(manifest.Document) }}
+
+// copyDoc returns a copy of doc that stays valid after the reader's next
+// document, until releaseDoc.
+func copyDoc(doc *manifest.Document) *manifest.Document {
+	c := docCopies.Get().(*manifest.Document)
+	buf := c.Data[:0]
+	*c = *doc
+	c.Data = append(buf, doc.Data...)
+	return c
+}
+
+// releaseDoc gives back a copy made by copyDoc once it is decoded. Only
+// YAML documents are recycled: what is decoded from YAML never shares the
+// YAML text's memory (fastyaml and sigs.k8s.io/yaml write new JSON),
+// whereas a JSON document is itself the decoder's input. Large copies are
+// left to the garbage collector.
+func releaseDoc(doc *manifest.Document) {
+	if doc == nil || doc.JSON || cap(doc.Data) > 1<<20 {
+		return
+	}
+	*doc = manifest.Document{Data: doc.Data[:0]}
+	docCopies.Put(doc)
 }
 
 // report writes a judged document (in input order).
