@@ -91,6 +91,10 @@ func (p *parser) release() {
 // maxDepth bounds nesting; deeper documents are left to the slow path.
 const maxDepth = 100
 
+// maxKey bounds the text of a mapping key, quotes included: go-yaml v2
+// reads a key only within 1024 characters of its start.
+const maxKey = 1000
+
 // split cuts y into its content lines (blank and comment-only lines are
 // left out), refusing bytes outside printable ASCII and document markers.
 //
@@ -297,7 +301,7 @@ func splitKey(t string) (key, rest string, ok bool) {
 	switch t[0] {
 	case '"', '\'':
 		s, r, ok := quoted(t)
-		if !ok || r == "" || r[0] != ':' {
+		if !ok || r == "" || r[0] != ':' || len(t)-len(r) > maxKey {
 			return "", "", false
 		}
 		key, after = s, r[1:]
@@ -318,7 +322,7 @@ func splitKey(t string) (key, rest string, ok bool) {
 			i++
 		}
 		key, after = t[:i], t[i+1:]
-		if key[len(key)-1] == ' ' || strings.Contains(key, " #") || len(key) > 1000 {
+		if key[len(key)-1] == ' ' || strings.Contains(key, " #") || len(key) > maxKey {
 			return "", "", false
 		}
 		var r value
@@ -425,7 +429,7 @@ func (p *parser) flowValue(t string, depth int) (value, string, bool) {
 		}
 		for {
 			k, r, ok := p.flowValue(t, depth+1)
-			if !ok || k.kind != kString || p.hasKey(base, k.s) || !strings.HasPrefix(r, ": ") {
+			if !ok || k.kind != kString || p.hasKey(base, k.s) || !strings.HasPrefix(r, ": ") || len(t)-len(r) > maxKey {
 				return value{}, "", false
 			}
 			e, r, ok := p.flowValue(r[2:], depth+1)

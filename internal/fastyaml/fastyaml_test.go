@@ -74,6 +74,8 @@ func TestSemantics(t *testing.T) {
 		{"multi-line plain declined", "a: x\n  y\n", ""},
 		{"multi-line flow declined", "a: [x,\n  y]\n", ""},
 		{"question mark in flow declined", "a: {b: [0?]}\n", ""},
+		{"long quoted key declined", "'" + strings.Repeat("c", 1100) + "': x\n", ""},
+		{"long flow key declined", "a: {" + strings.Repeat("c", 1100) + ": x}\n", ""},
 		{"non-string keys declined", "1: a\n", ""},
 		{"bool keys declined", "on: a\n", ""},
 		{"bool keys in flow declined", "a: {y: z}\n", ""},
