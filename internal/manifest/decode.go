@@ -103,26 +103,44 @@ func decodeTypedJSON(js []byte, apiVersion, kind string) (runtime.Object, rules.
 // reading found. It is conservative: JSON with escapes or non-ASCII bytes
 // (Unicode case folding: "\u212aind" is "kind" to encoding/json) is not.
 func typeKeysExact(js []byte) bool {
-	for _, b := range js {
+	// One pass for what was five (the byte check, and for each key a
+	// case-folding count and an exact count): every quote is looked at
+	// once, and only one followed by a k or an a is compared further.
+	var kind, apiVersion keyCount
+	for i, b := range js {
 		if b >= 0x80 || b == '\\' {
 			return false
 		}
-	}
-	return countFold(js, `"kind"`) == bytes.Count(js, []byte(`"kind"`)) &&
-		countFold(js, `"apiversion"`) == bytes.Count(js, []byte(`"apiVersion"`))
-}
-
-// countFold counts the ASCII case-insensitive occurrences of lower (a
-// lower-case word) in b.
-func countFold(b []byte, lower string) int {
-	n := 0
-	for i := 0; i+len(lower) <= len(b); i++ {
-		if b[i] != '"' {
+		if b != '"' || i+1 == len(js) {
 			continue
 		}
-		if bytes.EqualFold(b[i:i+len(lower)], []byte(lower)) {
-			n++
+		switch js[i+1] | 0x20 { // ASCII letters in lower case
+		case 'k':
+			kind.at(js, i, `"kind"`)
+		case 'a':
+			apiVersion.at(js, i, `"apiVersion"`)
 		}
 	}
-	return n
+	return kind.folded == kind.exact && apiVersion.folded == apiVersion.exact
+}
+
+// keyCount counts the occurrences of a quoted key in JSON text: folded,
+// those in any letter case (where they start with '"', overlapping ones
+// too), and exact, those spelled exactly, not overlapping (as bytes.Count
+// counts).
+type keyCount struct {
+	folded, exact int
+	end           int // the end of the last exact occurrence
+}
+
+// at counts the occurrence of key at js[i:], if any.
+func (c *keyCount) at(js []byte, i int, key string) {
+	if i+len(key) > len(js) || !bytes.EqualFold(js[i:i+len(key)], []byte(key)) {
+		return
+	}
+	c.folded++
+	if i >= c.end && string(js[i:i+len(key)]) == key {
+		c.exact++
+		c.end = i + len(key)
+	}
 }

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 )
@@ -19,6 +20,11 @@ func TestTypeKeysExact(t *testing.T) {
 		{`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\u212aind"}}`, false},
 		{"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"x\":\"\xe2\x84\xaaind\"}", false},
 		{`{"apiVersion":"v1","kind":"Pod","spec":{"kind":"x"}}`, true},
+		{`{"apiVersion":"v1","kind":"Pod","x":"kind"kind"}`, false},
+		{`{"apiVersion":"v1","kind":"Pod","x":"apiVersio"}`, true},
+		{`{"kind":"Pod","apiVersion"`, true},
+		{`"KIND"`, false},
+		{`"a`, true},
 	} {
 		if got := typeKeysExact([]byte(c.js)); got != c.want {
 			t.Errorf("typeKeysExact(%s) = %v, want %v", c.js, got, c.want)
@@ -38,4 +44,56 @@ func TestDecodeFoldedKind(t *testing.T) {
 	if err == nil && fmt.Sprintf("%T", obj) != fmt.Sprintf("%T", want) {
 		t.Errorf("decoded %T, universal deserializer %T", obj, want)
 	}
+}
+
+// typeKeysExactByDefinition is typeKeysExact as first written: the
+// reference for FuzzTypeKeysExact.
+func typeKeysExactByDefinition(js []byte) bool {
+	for _, b := range js {
+		if b >= 0x80 || b == '\\' {
+			return false
+		}
+	}
+	countFold := func(lower string) int {
+		n := 0
+		for i := 0; i+len(lower) <= len(js); i++ {
+			if js[i] == '"' && bytes.EqualFold(js[i:i+len(lower)], []byte(lower)) {
+				n++
+			}
+		}
+		return n
+	}
+	return countFold(`"kind"`) == bytes.Count(js, []byte(`"kind"`)) &&
+		countFold(`"apiversion"`) == bytes.Count(js, []byte(`"apiVersion"`))
+}
+
+// FuzzTypeKeysExact: the one-pass typeKeysExact answers as its definition.
+func FuzzTypeKeysExact(f *testing.F) {
+	for _, s := range []string{
+		`{"apiVersion":"v1","kind":"Pod","KIND":"Service"}`, `"kind"kind"`, `"Kind""kind"`,
+		`{"ApiVersion":"x","apiVersion":"y"}`, `"apiVersion"apiVersion"`, "\"\xe2\x84\xaaind\"",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, js []byte) {
+		if got, want := typeKeysExact(js), typeKeysExactByDefinition(js); got != want {
+			t.Errorf("typeKeysExact(%q) = %v, by definition %v", js, got, want)
+		}
+	})
+}
+
+// BenchmarkTypeKeysExact: the one pass against its definition, on a
+// Deployment's JSON.
+func BenchmarkTypeKeysExact(b *testing.B) {
+	js := []byte(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"app-0","namespace":"team-0","labels":{"app.kubernetes.io/name":"app-0","app.kubernetes.io/part-of":"shop"}},"spec":{"replicas":2,"revisionHistoryLimit":5,"selector":{"matchLabels":{"app.kubernetes.io/name":"app-0"}},"template":{"metadata":{"annotations":{"prometheus.io/port":"9090","prometheus.io/scrape":"true"},"labels":{"app.kubernetes.io/name":"app-0","app.kubernetes.io/part-of":"shop"}},"spec":{"containers":[{"args":["--port=8080","--metrics-port=9090","--log-format=json"],"env":[{"name":"MODE","value":"production"},{"name":"LOG_LEVEL","value":"info"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],"image":"ghcr.io/example/app-0:1.0.0","imagePullPolicy":"IfNotPresent","name":"app","ports":[{"containerPort":8080,"name":"http"},{"containerPort":9090,"name":"metrics"}],"resources":{"limits":{"memory":"128Mi"},"requests":{"cpu":"50m","memory":"64Mi"}}}],"securityContext":{"fsGroup":10001,"runAsNonRoot":true,"runAsUser":10001},"serviceAccountName":"app-0"}}}}`)
+	b.Run("one-pass", func(b *testing.B) {
+		for b.Loop() {
+			typeKeysExact(js)
+		}
+	})
+	b.Run("definition", func(b *testing.B) {
+		for b.Loop() {
+			typeKeysExactByDefinition(js)
+		}
+	})
 }
