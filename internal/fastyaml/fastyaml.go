@@ -8,7 +8,7 @@
 // mappings and block sequences nested by indentation (a sequence may sit
 // at its key's indentation, a sequence item may start a mapping on its own
 // line: "- name: x"); on a single line, plain scalars, single- and
-// double-quoted scalars (escapes \\ \" \/ \n \t only) and flow collections
+// double-quoted scalars (escapes \\ \" \n \t only) and flow collections
 // ({a: b}, [a, b], nested); comments. Plain scalars are resolved as go-yaml
 // v2 does: null (~, null, empty), YAML 1.1 booleans (y, yes, on, off, no,
 // n, true, false in their listed letter cases), integers (decimal, 0x hex,
@@ -522,7 +522,7 @@ func quoted(t string) (string, string, bool) {
 			}
 			i++
 			switch t[i] {
-			case '\\', '"', '/':
+			case '\\', '"': // not '/': go-yaml v2 refuses "\/" (YAML 1.1)
 				b.WriteByte(t[i])
 			case 'n':
 				b.WriteByte('\n')

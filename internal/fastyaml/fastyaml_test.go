@@ -74,6 +74,7 @@ func TestSemantics(t *testing.T) {
 		{"multi-line plain declined", "a: x\n  y\n", ""},
 		{"multi-line flow declined", "a: [x,\n  y]\n", ""},
 		{"question mark in flow declined", "a: {b: [0?]}\n", ""},
+		{"escaped slash declined", "a: \"\\/\"\n", ""},
 		{"long quoted key declined", "'" + strings.Repeat("c", 1100) + "': x\n", ""},
 		{"long flow key declined", "a: {" + strings.Repeat("c", 1100) + ": x}\n", ""},
 		{"non-string keys declined", "1: a\n", ""},
