@@ -465,15 +465,16 @@ func (p *parser) flowValue(t string, depth int) (value, string, bool) {
 	i := 0
 	for ; i < len(t); i++ {
 		c := t[i]
-		if c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || c == '#' || c == '?' {
+		if !flowSpecial[c] {
+			continue
+		}
+		if c != ':' {
 			break // go-yaml v2 ends a plain scalar in flow at '?' too
 		}
-		if c == ':' {
-			if i+1 < len(t) && t[i+1] == ' ' {
-				break
-			}
-			return value{}, "", false // "a:b" in flow: left to the slow path
+		if i+1 < len(t) && t[i+1] == ' ' {
+			break
 		}
+		return value{}, "", false // "a:b" in flow: left to the slow path
 	}
 	if i < len(t) && (t[i] == '#' || t[i] == '[' || t[i] == '{' || t[i] == '?') {
 		return value{}, "", false
@@ -485,6 +486,10 @@ func (p *parser) flowValue(t string, depth int) (value, string, bool) {
 	v, ok := resolve(s)
 	return v, t[i:], ok
 }
+
+// flowSpecial marks the bytes that end a plain scalar in a flow
+// collection, or may: , [ ] { } # ? and :.
+var flowSpecial = [256]bool{',': true, '[': true, ']': true, '{': true, '}': true, '#': true, '?': true, ':': true}
 
 // quoted reads a single- or double-quoted scalar at the start of t that
 // ends on this line, and returns what follows the closing quote.
@@ -675,13 +680,25 @@ func (p *parser) appendJSON(b []byte, v *value) []byte {
 
 const hex = "0123456789abcdef"
 
+// jsonEscaped marks the bytes encoding/json escapes in a string: control
+// characters, '"', '\\', and the HTML characters <, > and &.
+var jsonEscaped = func() (e [256]bool) {
+	for c := range 0x20 {
+		e[c] = true
+	}
+	for _, c := range `"\<>&` {
+		e[c] = true
+	}
+	return e
+}()
+
 // appendString quotes s as encoding/json does (s is ASCII here).
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+		if !jsonEscaped[c] {
 			continue
 		}
 		b = append(b, s[start:i]...)
