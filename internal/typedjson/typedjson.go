@@ -1,0 +1,59 @@
+// Package typedjson decodes JSON into typed Go objects (client-go's API
+// types) exactly as sigs.k8s.io/json's UnmarshalCaseSensitivePreserveInts
+// does — the decoder the API server and the universal deserializer use —
+// in about half the time.
+//
+// Unmarshal first decodes with github.com/go-json-experiment/json (the
+// upstream of encoding/json/v2) under its default, strict options:
+// case-sensitive names, duplicate names and invalid UTF-8 rejected,
+// unknown members ignored. Where that decoder reads a document at all, it
+// reads it as sigs.k8s.io/json does; the documents where the two differ
+// (duplicate names, invalid UTF-8, values of the wrong type, which
+// sigs.k8s.io/json decodes "as best it can" besides its error) make it
+// fail, and Unmarshal then decodes again, from a zero value, with
+// sigs.k8s.io/json and returns its result and error. Types on which the
+// two decoders could succeed with different values (interface{} fields,
+// which sigs.k8s.io/json fills with int64 and v2 with float64;
+// time.Duration and time.Time, which v2 reads its own way; text
+// unmarshalers; v2-only tag options; ambiguous field names) never take
+// the fast path: see fastSafe.
+package typedjson
+
+import (
+	"reflect"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	kjson "sigs.k8s.io/json"
+)
+
+// Unmarshal decodes data into v, a non-nil pointer, as
+// sigs.k8s.io/json.UnmarshalCaseSensitivePreserveInts does: the same value
+// when it succeeds, its error (and partly decoded value) when it fails.
+// Only a v pointing to a zero value (such as a new object of the scheme)
+// can take the fast path: v2 and sigs.k8s.io/json merge into existing
+// values differently.
+func Unmarshal(data []byte, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || !fastSafe(rv.Type().Elem()) || !rv.Elem().IsZero() {
+		return Legacy(data, v)
+	}
+	return fastThenLegacy(data, rv, v)
+}
+
+// fastThenLegacy decodes data into v (rv), which points to a zero value,
+// with v2, and on any error of v2 again with sigs.k8s.io/json.
+func fastThenLegacy(data []byte, rv reflect.Value, v any) error {
+	if jsonv2.Unmarshal(data, v) == nil {
+		return nil
+	}
+	// v2 may have filled part of v: start again from the zero value.
+	rv.Elem().SetZero()
+	return Legacy(data, v)
+}
+
+// Legacy is the slow path alone: sigs.k8s.io/json's case-sensitive
+// Unmarshal keeping integers. It is here for benchmarks and tests that
+// compare the two.
+func Legacy(data []byte, v any) error {
+	return kjson.UnmarshalCaseSensitivePreserveInts(data, v)
+}
