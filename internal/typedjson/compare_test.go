@@ -15,11 +15,11 @@ const (
 	fast     outcome = iota // v2 decodes it (to what sigs.k8s.io/json gives)
 	fallback                // v2 fails, sigs.k8s.io/json decodes it
 	failure                 // both fail (the result is sigs.k8s.io/json's error)
-	unsafe                  // the type never takes the fast path
+	refused                 // the type never takes the fast path
 )
 
 func (o outcome) String() string {
-	return [...]string{"fast", "fallback", "failure", "unsafe"}[o]
+	return [...]string{"fast", "fallback", "failure", "refused"}[o]
 }
 
 // compare decodes data into new values of newV's type with v2 alone,
@@ -41,7 +41,7 @@ func compare(t testing.TB, data []byte, newV func() any) outcome {
 	}
 
 	if !fastSafe(reflect.TypeOf(want).Elem()) {
-		return unsafe
+		return refused
 	}
 	v2 := newV()
 	if err := jsonv2.Unmarshal(data, v2); err != nil {

@@ -1,6 +1,7 @@
 package typedjson
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -219,10 +220,10 @@ func TestEdgeCases(t *testing.T) {
 		{"nesting 10001", deep(10000), newOf[corev1.Pod](), failure},
 
 		// Types that never take the fast path.
-		{"duration", `{"d":1000}`, newOf[withDuration](), unsafe},
-		{"interface", `{"a":{"n":1,"f":1.5,"l":[2]}}`, newOf[withAny](), unsafe},
-		{"string option", `{"n":"12"}`, newOf[withStringOpt](), unsafe},
-		{"conflicting names", `{"X":"a"}`, newOf[conflicting](), unsafe},
+		{"duration", `{"d":1000}`, newOf[withDuration](), refused},
+		{"interface", `{"a":{"n":1,"f":1.5,"l":[2]}}`, newOf[withAny](), refused},
+		{"string option", `{"n":"12"}`, newOf[withStringOpt](), refused},
+		{"conflicting names", `{"X":"a"}`, newOf[conflicting](), refused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := compare(t, []byte(tc.json), tc.newV); got != tc.want {
@@ -276,6 +277,28 @@ func TestNotAPointer(t *testing.T) {
 	for _, v := range []any{p, nil, (*corev1.Pod)(nil)} {
 		if !sameErr(Unmarshal([]byte(`{}`), v), Legacy([]byte(`{}`), v)) {
 			t.Errorf("%T: errors differ", v)
+		}
+	}
+}
+
+func TestZeroMemory(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		zero bool
+	}{
+		{&corev1.Pod{}, true},
+		{&corev1.Pod{Spec: corev1.PodSpec{NodeName: "x"}}, false},
+		{&corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{}}}, false},
+		{&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{}}}, false},
+		{&corev1.Pod{Status: corev1.PodStatus{StartTime: &metav1.Time{}}}, false},
+		{new(floats), true},
+		{&floats{F64: math.Copysign(0, -1)}, false},
+		{new([64 << 10]byte), true},
+		{&[64 << 10]byte{1 << 10: 1}, false},
+		{new(int), true},
+	} {
+		if got := zeroMemory(reflectValueOf(tc.v)); got != tc.zero {
+			t.Errorf("zeroMemory(%T) = %v, want %v", tc.v, got, tc.zero)
 		}
 	}
 }

@@ -166,8 +166,8 @@ func TestFixtures(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d objects of the scheme's kinds: %v fast, %v fallback, %v failure, %v unsafe",
-		known, counts[fast], counts[fallback], counts[failure], counts[unsafe])
+	t.Logf("%d objects of the scheme's kinds: %v fast, %v fallback, %v failure, %v refused",
+		known, counts[fast], counts[fallback], counts[failure], counts[refused])
 	if known < 300 || counts[fast] < known*9/10 {
 		t.Errorf("want at least 300 objects, 90%% of them on the fast path")
 	}

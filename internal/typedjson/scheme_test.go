@@ -16,7 +16,7 @@ import (
 // the internal WatchEvent (metav1.InternalEvent, whose Object is a
 // runtime.Object), registered in every group and never decoded from JSON.
 func TestSchemeTypesSafe(t *testing.T) {
-	var unsafe []string
+	var slow []string
 	n := 0
 	for gvk, typ := range scheme.Scheme.AllKnownTypes() {
 		n++
@@ -27,13 +27,13 @@ func TestSchemeTypesSafe(t *testing.T) {
 		if gvk.Kind == "WatchEvent" && gvk.Version == "__internal" {
 			continue
 		}
-		unsafe = append(unsafe, gvk.String()+": "+r)
+		slow = append(slow, gvk.String()+": "+r)
 	}
 	if n < 500 {
 		t.Fatalf("only %d types in the scheme", n)
 	}
-	sort.Strings(unsafe)
-	for _, l := range unsafe {
+	sort.Strings(slow)
+	for _, l := range slow {
 		t.Error(l)
 	}
 }
