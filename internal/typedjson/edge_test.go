@@ -1,11 +1,13 @@
 package typedjson
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -112,6 +114,17 @@ func TestTypeSafety(t *testing.T) {
 		{embeddedPtr{}, false},
 		{intMapKey{}, false},
 		{map[string]any{}, false},
+		{admissionv1.AdmissionRequest{}, true}, // internal/review's request fields
+		{struct { // internal/manifest's List
+			Items []json.RawMessage `json:"items"`
+		}{}, true},
+		{struct { // internal/manifest's head of a document
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+		}{}, true},
 	} {
 		typ := reflectTypeOf(tc.v)
 		if got := fastSafe(typ); got != tc.safe {
@@ -219,6 +232,11 @@ func TestEdgeCases(t *testing.T) {
 		{"nesting 10000", deep(9999), newOf[corev1.Pod](), fast},
 		{"nesting 10001", deep(10000), newOf[corev1.Pod](), failure},
 
+		// Raw members kept as written (internal/manifest's List items).
+		{"raw items", "{\"items\":[ {\"a\" : \"\\u00e9\" } ,\n[1,2.50e1],null,\"x\"]}", newOf[struct {
+			Items []json.RawMessage `json:"items"`
+		}](), fast},
+
 		// Types that never take the fast path.
 		{"duration", `{"d":1000}`, newOf[withDuration](), refused},
 		{"interface", `{"a":{"n":1,"f":1.5,"l":[2]}}`, newOf[withAny](), refused},
@@ -269,6 +287,31 @@ func TestNonZeroTarget(t *testing.T) {
 	}
 	if !deepEqual(got, want) || got.Labels["a"] != "1" {
 		t.Errorf("got %+v, want %+v", got.ObjectMeta, want.ObjectMeta)
+	}
+}
+
+// panicsOnce panics in its first UnmarshalJSON call.
+type panicsOnce struct{}
+
+var panicCalls int
+
+func (p *panicsOnce) UnmarshalJSON([]byte) error {
+	panicCalls++
+	if panicCalls == 1 {
+		panic("a bug")
+	}
+	return nil
+}
+
+// TestPanicFallsBack checks that a panic of the fast path (a bug of v2)
+// leaves the input to sigs.k8s.io/json.
+func TestPanicFallsBack(t *testing.T) {
+	var v struct {
+		P panicsOnce `json:"p"`
+		N string     `json:"n"`
+	}
+	if err := Unmarshal([]byte(`{"n":"x","p":1}`), &v); err != nil || v.N != "x" || panicCalls != 2 {
+		t.Errorf("got %+v, %v after %d calls", v, err, panicCalls)
 	}
 }
 

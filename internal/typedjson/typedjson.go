@@ -45,12 +45,24 @@ func Unmarshal(data []byte, v any) error {
 // fastThenLegacy decodes data into v (rv), which points to a zero value,
 // with v2, and on any error of v2 again with sigs.k8s.io/json.
 func fastThenLegacy(data []byte, rv reflect.Value, v any) error {
-	if jsonv2.Unmarshal(data, v) == nil {
+	if fastOK(data, v) {
 		return nil
 	}
 	// v2 may have filled part of v: start again from the zero value.
 	rv.Elem().SetZero()
 	return Legacy(data, v)
+}
+
+// fastOK decodes data into v with v2 and tells whether it succeeded. A
+// panic (a bug of v2 on some input) counts as a failure: the input is
+// then the reference decoder's to judge.
+func fastOK(data []byte, v any) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return jsonv2.Unmarshal(data, v) == nil
 }
 
 // Legacy is the slow path alone: sigs.k8s.io/json's case-sensitive
