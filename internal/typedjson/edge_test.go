@@ -148,6 +148,9 @@ func TestEdgeCases(t *testing.T) {
 		{"escaped name", `{"metadata":{"n\u0061me":"a"}}`, newOf[corev1.Pod](), fast},
 		{"kelvin sign is not k", `{"\u212aind":"Pod","kind":"Pod"}`, newOf[corev1.Pod](), fast},
 		{"duplicate name", `{"kind":"Pod","kind":"Service"}`, newOf[corev1.Pod](), fallback},
+		{"duplicate escaped name", `{"kind":"Pod","k\u0069nd":"Pod"}`, newOf[corev1.Pod](), fallback},
+		{"duplicate escaped slice", `{"spec":{"containers":[{"name":"a","image":"x"}],"contain\u0065rs":[{"name":"b"}]}}`, newOf[corev1.Pod](), fallback},
+		{"duplicate escaped map key", `{"metadata":{"labels":{"a":"1","\u0061":"2"}}}`, newOf[corev1.Pod](), fallback},
 		{"duplicate nested name", `{"metadata":{"labels":{"a":"1","a":"2"}}}`, newOf[corev1.Pod](), fallback},
 		{"unknown members", `{"metadata":{"name":"a","bogus":{"x":[1,2,{"y":null}]}},"extra":true}`, newOf[corev1.Pod](), fast},
 
