@@ -103,12 +103,12 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-	kjson "sigs.k8s.io/json"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
 	"github.com/guardrails-dev/guardrails/internal/metrics"
 	"github.com/guardrails-dev/guardrails/internal/policy"
 	"github.com/guardrails-dev/guardrails/internal/rules"
+	"github.com/guardrails-dev/guardrails/internal/typedjson"
 )
 
 // ClusterState is what the handlers read from the cluster: the rule
@@ -532,7 +532,8 @@ func decodeTyped(raw []byte, gvk schema.GroupVersionKind) (runtime.Object, bool)
 	if err != nil {
 		return nil, false
 	}
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, obj); err != nil {
+	// typedjson gives sigs.k8s.io/json's value and error, faster.
+	if err := typedjson.Unmarshal(raw, obj); err != nil {
 		return nil, false
 	}
 	if obj.GetObjectKind().GroupVersionKind() != gvk {

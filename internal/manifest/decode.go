@@ -10,10 +10,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
-	kjson "sigs.k8s.io/json"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
 	"github.com/guardrails-dev/guardrails/internal/safeyaml"
+	"github.com/guardrails-dev/guardrails/internal/typedjson"
 )
 
 // ErrUnknownKind is returned by Decode for kinds the scheme does not know
@@ -43,7 +43,7 @@ func DecodeJSON(js []byte) (runtime.Object, rules.ObjectRef, error) {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 	}
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil {
+	if err := typedjson.Unmarshal(js, &tm); err != nil {
 		return nil, rules.ObjectRef{}, fmt.Errorf("not a Kubernetes object: %w", err)
 	}
 	return decodeKnownType(js, tm.APIVersion, tm.Kind)
@@ -82,9 +82,10 @@ func decodeTypedJSON(js []byte, apiVersion, kind string) (runtime.Object, rules.
 	if typeKeysExact(js) {
 		// What the universal deserializer does for JSON (non-strict, no
 		// conversion, no defaulting), without its two extra passes over
-		// the document to find apiVersion and kind again.
+		// the document to find apiVersion and kind again; typedjson
+		// decodes as its sigs.k8s.io/json does.
 		if obj, err = scheme.Scheme.New(gvk); err == nil {
-			if err = kjson.UnmarshalCaseSensitivePreserveInts(js, obj); err != nil {
+			if err = typedjson.Unmarshal(js, obj); err != nil {
 				obj = nil
 			}
 		}

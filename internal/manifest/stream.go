@@ -17,11 +17,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
-	kjson "sigs.k8s.io/json"
 
 	"github.com/guardrails-dev/guardrails/internal/fastyaml"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 	"github.com/guardrails-dev/guardrails/internal/safeyaml"
+	"github.com/guardrails-dev/guardrails/internal/typedjson"
 )
 
 // DefaultMaxDocumentSize caps one document (a YAML document between "---"
@@ -368,14 +368,14 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 		return nil
 	}
 	var head typeMeta
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &head); err != nil {
+	if err := typedjson.Unmarshal(js, &head); err != nil {
 		return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: notAnObject(js, err)})
 	}
 	if isList(head.APIVersion, head.Kind) {
 		var list struct {
 			Items []json.RawMessage `json:"items"`
 		}
-		if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &list); err != nil {
+		if err := typedjson.Unmarshal(js, &list); err != nil {
 			return fn(&Item{Doc: doc.Index, Line: doc.Line, Ref: head.ref(), Err: fmt.Errorf("%s: items: %w", head.Kind, err)})
 		}
 		itemKind := ""
@@ -435,7 +435,7 @@ func (t *typeMeta) ref() rules.ObjectRef {
 
 func decodeOne(js []byte, filter KindFilter, it *Item, fn func(*Item) error) error {
 	var tm typeMeta
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil {
+	if err := typedjson.Unmarshal(js, &tm); err != nil {
 		it.Err = notAnObject(js, err)
 		return fn(it)
 	}

@@ -23,6 +23,8 @@ import (
 	admissionv1beta1 "k8s.io/api/admission/v1beta1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/guardrails-dev/guardrails/internal/typedjson"
 )
 
 // Kinds of the reviews Decode reads: v1 and v1beta1, whose AdmissionRequest
@@ -56,7 +58,8 @@ var ErrNotAReview = errors.New("not an admission.k8s.io/v1 or v1beta1 AdmissionR
 // The review the API server sends (one apiVersion, kind and request,
 // plain field names, object, oldObject and options once each) is read in
 // one pass: the raw objects are only validated and skipped (skipValue),
-// the rest of the request is decoded with sigs.k8s.io/json. Any other
+// the rest of the request is decoded as sigs.k8s.io/json does it
+// (typedjson). Any other
 // shape is decoded by sigs.k8s.io/json alone (decodeReview).
 func Decode(body []byte, req *admissionv1.AdmissionRequest) (schema.GroupVersionKind, error) {
 	orig := *req
@@ -139,7 +142,8 @@ func decodeFast(d []byte, req *admissionv1.AdmissionRequest) (schema.GroupVersio
 		return gvk, true
 	}
 	rest = append(rest, '}')
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(rest, req); err != nil {
+	// typedjson gives sigs.k8s.io/json's value and error, faster.
+	if err := typedjson.Unmarshal(rest, req); err != nil {
 		return gvk, false
 	}
 	req.Object.Raw, req.OldObject.Raw, req.Options.Raw = raw[0], raw[1], raw[2]
