@@ -93,9 +93,16 @@ func (h *Handler) requestLogger(base logr.Logger, req *admission.Request) logr.L
 }
 
 // write writes ar as controller-runtime does: encoding/json, one line,
-// and on a write error one attempt at a 500 answer.
+// and on a write error one attempt at a 500 answer. The bytes come from
+// appendReview when it writes ar, else from encoding/json.
 func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
-	if err := json.NewEncoder(w).Encode(ar); err != nil {
+	var err error
+	if b, ok := appendReview(make([]byte, 0, 512), &ar); ok {
+		_, err = w.Write(b)
+	} else {
+		err = json.NewEncoder(w).Encode(ar)
+	}
+	if err != nil {
 		log.Error(err, "unable to encode and write the response")
 		serverError := admission.Errored(http.StatusInternalServerError, err)
 		if err = json.NewEncoder(w).Encode(admissionv1.AdmissionReview{Response: &serverError.AdmissionResponse}); err != nil {
