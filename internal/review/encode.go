@@ -12,17 +12,16 @@ import (
 
 // appendReview appends ar as encoding/json's Encoder writes it (HTML
 // escaping on, a newline after it) without reflection, for what a handler
-// answers: a response with uid, allowed, a status without details or list
-// metadata, a patch and its type, audit annotations and warnings. It
-// returns false, having appended nothing, for anything else (a request,
-// status details or list metadata): write then encodes ar with
-// encoding/json.
+// answers: a response with uid, allowed, a status (with details, without
+// list metadata), a patch and its type, audit annotations and warnings.
+// It returns false, having appended nothing, for anything else (a request,
+// list metadata): write then encodes ar with encoding/json.
 func appendReview(b []byte, ar *admissionv1.AdmissionReview) ([]byte, bool) {
 	r := ar.Response
 	if ar.Request != nil || r == nil {
 		return b, false
 	}
-	if s := r.Result; s != nil && (s.Details != nil || s.ListMeta != (metav1.ListMeta{})) {
+	if s := r.Result; s != nil && s.ListMeta != (metav1.ListMeta{}) {
 		return b, false
 	}
 	b = append(b, '{')
@@ -74,6 +73,10 @@ func appendReview(b []byte, ar *admissionv1.AdmissionReview) ([]byte, bool) {
 			field("reason")
 			b = appendString(b, string(s.Reason))
 		}
+		if d := s.Details; d != nil {
+			field("details")
+			b = appendDetails(b, d)
+		}
 		if s.Code != 0 {
 			field("code")
 			b = strconv.AppendInt(b, int64(s.Code), 10)
@@ -117,6 +120,57 @@ func appendReview(b []byte, ar *admissionv1.AdmissionReview) ([]byte, bool) {
 		b = append(b, ']')
 	}
 	return append(b, '}', '}', '\n'), true
+}
+
+// appendDetails appends status details as encoding/json writes them.
+func appendDetails(b []byte, d *metav1.StatusDetails) []byte {
+	b = append(b, '{')
+	comma := false
+	str := func(name, v string) {
+		if v == "" {
+			return
+		}
+		if comma {
+			b = append(b, ',')
+		}
+		comma = true
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+		b = appendString(b, v)
+	}
+	str("name", d.Name)
+	str("group", d.Group)
+	str("kind", d.Kind)
+	str("uid", string(d.UID))
+	if len(d.Causes) > 0 {
+		if comma {
+			b = append(b, ',')
+		}
+		comma = true
+		b = append(b, `"causes":[`...)
+		for i, c := range d.Causes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			comma = false
+			str("reason", string(c.Type))
+			str("message", c.Message)
+			str("field", c.Field)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+		comma = true
+	}
+	if d.RetryAfterSeconds != 0 {
+		if comma {
+			b = append(b, ',')
+		}
+		b = append(b, `"retryAfterSeconds":`...)
+		b = strconv.AppendInt(b, int64(d.RetryAfterSeconds), 10)
+	}
+	return append(b, '}')
 }
 
 // appendString appends s as a JSON string as encoding/json writes it:

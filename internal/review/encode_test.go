@@ -42,7 +42,12 @@ func TestAppendReview(t *testing.T) {
 		"errored":       {admissionv1.AdmissionReview{Response: &errored.AdmissionResponse}, true},
 		"status kinds":  {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Result: &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: "Failure", Reason: "Forbidden", Code: -3}}}, true},
 		"empty patch":   {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Patch: []byte{}, Warnings: []string{}, AuditAnnotations: map[string]string{}}}, true},
-		"details":       {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Result: &metav1.Status{Details: &metav1.StatusDetails{Name: "x"}}}}, false},
+		"details":       {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Result: &metav1.Status{Details: &metav1.StatusDetails{Name: "x"}}}}, true},
+		"empty details": {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Result: &metav1.Status{Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{}}}}}, true},
+		"all details": {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Result: &metav1.Status{Code: 403, Details: &metav1.StatusDetails{Name: "n", Group: "apps", Kind: "Deployment", UID: "u", RetryAfterSeconds: -2,
+			Causes: []metav1.StatusCause{{Type: "r", Message: "m <", Field: "spec.x"}, {}, {Field: "f"}, {Message: "only"}}}}}}, true},
+		"only retry":    {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Result: &metav1.Status{Details: &metav1.StatusDetails{RetryAfterSeconds: 5}}}}, true},
+		"causes, retry": {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Result: &metav1.Status{Details: &metav1.StatusDetails{RetryAfterSeconds: 5, Causes: []metav1.StatusCause{{Type: "t"}}}}}}, true},
 		"list metadata": {admissionv1.AdmissionReview{Response: &admissionv1.AdmissionResponse{Result: &metav1.Status{ListMeta: metav1.ListMeta{ResourceVersion: "1"}}}}, false},
 		"request":       {admissionv1.AdmissionReview{Request: &admissionv1.AdmissionRequest{}, Response: &admissionv1.AdmissionResponse{}}, false},
 		"no response":   {admissionv1.AdmissionReview{}, false},
@@ -75,10 +80,14 @@ func FuzzAppendReview(f *testing.F) {
 	f.Add("u", true, "msg \"q\" <&>", "Forbidden", int32(403), []byte(`[]`), "w1", "k", "v\u2028\xff")
 	f.Add("", false, "", "", int32(0), []byte(nil), "", "", "")
 	f.Fuzz(func(t *testing.T, uid string, allowed bool, msg, reason string, code int32, patch []byte, warning, key, value string) {
+		details := &metav1.StatusDetails{Name: key, Kind: value, RetryAfterSeconds: code / 3, Causes: []metav1.StatusCause{{Type: metav1.CauseType(reason), Field: value}, {Message: msg}}}
+		if code%2 == 0 {
+			details = nil
+		}
 		jp := admissionv1.PatchTypeJSONPatch
 		r := &admissionv1.AdmissionResponse{UID: types.UID(uid), Allowed: allowed, Patch: patch, Warnings: []string{warning, msg}}
 		if code != 0 || msg != "" || reason != "" {
-			r.Result = &metav1.Status{Message: msg, Reason: metav1.StatusReason(reason), Code: code}
+			r.Result = &metav1.Status{Message: msg, Reason: metav1.StatusReason(reason), Code: code, Details: details}
 		}
 		if len(patch) > 0 {
 			r.PatchType = &jp

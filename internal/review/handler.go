@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -97,8 +98,13 @@ func (h *Handler) requestLogger(base logr.Logger, req *admission.Request) logr.L
 // appendReview when it writes ar, else from encoding/json.
 func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
 	var err error
-	if b, ok := appendReview(make([]byte, 0, 512), &ar); ok {
+	buf := answers.Get().(*[]byte)
+	if b, ok := appendReview((*buf)[:0], &ar); ok {
 		_, err = w.Write(b)
+		if cap(b) <= maxPooledAnswer {
+			*buf = b
+			answers.Put(buf)
+		}
 	} else {
 		err = json.NewEncoder(w).Encode(ar)
 	}
@@ -118,6 +124,12 @@ func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
 		log.V(5).Info("wrote response", "requestID", res.UID, "allowed", res.Allowed)
 	}
 }
+
+// answers holds buffers for write, as encoding/json pools its encoders'
+// buffers; one that grew past maxPooledAnswer (a large patch) is dropped.
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledAnswer = 64 << 10
 
 // readBody reads r up to MaxBodyBytes as io.ReadAll does, into one buffer
 // of the announced size when there is one (io.ReadAll grows its buffer
