@@ -182,25 +182,31 @@ func appendDetails(b []byte, d *metav1.StatusDetails) []byte {
 func appendString(b []byte, s string) []byte {
 	start := len(b)
 	b = append(b, '"')
+	run := 0 // s[run:i] is still to append as it is
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
+		c := s[i]
+		if ' ' <= c && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			continue
+		}
+		b = append(b, s[run:i]...)
+		run = i + 1
+		switch c {
+		case '"', '\\':
 			b = append(b, '\\', c)
-		case c == '\n':
+		case '\n':
 			b = append(b, '\\', 'n')
-		case c == '\r':
+		case '\r':
 			b = append(b, '\\', 'r')
-		case c == '\t':
+		case '\t':
 			b = append(b, '\\', 't')
-		case c == '<' || c == '>' || c == '&':
+		case '<', '>', '&':
 			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		case c < 0x20 || c >= 0x80:
+		default: // other control characters, anything outside ASCII
 			m, _ := json.Marshal(s) // a string always encodes
 			return append(b[:start], m...)
-		default:
-			b = append(b, c)
 		}
 	}
+	b = append(b, s[run:]...)
 	return append(b, '"')
 }
 

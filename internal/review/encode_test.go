@@ -105,3 +105,34 @@ func FuzzAppendReview(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAppendReview writes a denial as Guardrails gives one (a
+// message with quotes, a cause, warnings) with appendReview and with
+// encoding/json.
+//
+//	go test ./internal/review -run '^$' -bench AppendReview -benchmem
+func BenchmarkAppendReview(b *testing.B) {
+	resp := admission.Denied(`[resources-requests] spec.template.spec.containers[0].resources.requests: container "app" has no cpu request (set resources.requests.cpu)`)
+	resp.Result.Details = &metav1.StatusDetails{Name: "web", Group: "apps", Kind: "Deployment",
+		Causes: []metav1.StatusCause{{Type: "resources-requests", Field: "spec.template.spec.containers[0].resources.requests", Message: `container "app" has no cpu request`}}}
+	resp.Warnings = []string{"[guardrails] [image-tag] spec.template.spec.containers[0].image: the image has no digest", "[guardrails] second warning"}
+	resp.UID = "00000000-0000-4000-8000-000000000001"
+	ar := admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"}, Response: &resp.AdmissionResponse}
+	b.Run("appendReview", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf, _ = appendReview(buf[:0], &ar)
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf bytes.Buffer
+		for b.Loop() {
+			buf.Reset()
+			if err := json.NewEncoder(&buf).Encode(&ar); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
