@@ -106,6 +106,7 @@ func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
 			answers.Put(buf)
 		}
 	} else {
+		answers.Put(buf)
 		err = json.NewEncoder(w).Encode(ar)
 	}
 	if err != nil {
