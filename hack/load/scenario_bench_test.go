@@ -63,11 +63,14 @@ func BenchmarkScenarios(b *testing.B) {
 		h.ServeHTTP(w, r)
 		return w
 	}
-	for _, sc := range scs {
-		h := validate
+	handler := func(sc *scenario) http.Handler {
 		if sc.path == "/mutate" {
-			h = mutate
+			return mutate
 		}
+		return validate
+	}
+	for _, sc := range scs {
+		h := handler(&sc)
 		w := serve(h, sc.path, sc.body)
 		var ar admissionv1.AdmissionReview
 		if err := json.Unmarshal(w.Body.Bytes(), &ar); err != nil || ar.Response == nil {
@@ -110,4 +113,23 @@ func BenchmarkScenarios(b *testing.B) {
 			b.ReportMetric(gm/dm, "p50-ratio")
 		})
 	}
+	// The kinds in turn, as the harness's clients send them: each
+	// request finds the caches holding the previous kind's code and data.
+	b.Run("mix/paired", func(b *testing.B) {
+		var g, d []time.Duration
+		for i := 0; b.Loop(); i++ {
+			sc := &scs[i%len(scs)]
+			t0 := time.Now()
+			serve(handler(sc), sc.path, sc.body)
+			t1 := time.Now()
+			serve(base, BaselinePath, sc.body)
+			g, d = append(g, t1.Sub(t0)), append(d, time.Since(t1))
+		}
+		slices.Sort(g)
+		slices.Sort(d)
+		gm, dm := float64(g[len(g)/2]), float64(d[len(d)/2])
+		b.ReportMetric(gm/1e3, "guardrails-p50-us")
+		b.ReportMetric(dm/1e3, "decode-only-p50-us")
+		b.ReportMetric(gm/dm, "p50-ratio")
+	})
 }
