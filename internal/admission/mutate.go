@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -220,7 +222,7 @@ func (m *Mutator) plan(r *request) plan {
 	if !m.mayChange(r, origin, ps, priority, requests) {
 		return plan{obj: r.cur.obj}
 	}
-	p := plan{obj: r.cur.obj.DeepCopyObject()}
+	p := plan{obj: planCopy(r.cur.obj)}
 	ps, _ = rules.PodSpecOf(p.obj)
 	p.specPointer = podSpecPointer(ps.Path)
 	if priority {
@@ -230,6 +232,57 @@ func (m *Mutator) plan(r *request) plan {
 		m.planRequests(&p, pol.Settings(), r.cur.ref, ps)
 	}
 	return p
+}
+
+// planCopy returns a copy of the pod workload obj that plan may change
+// without changing obj: the object, the pod template on the way to the pod
+// spec and the spec's container lists are copied; plan replaces the
+// pointers it sets and copies a container's requests before filling them
+// (planRequests). Everything else (metadata, volumes, the containers'
+// other fields) is shared with obj, read only. A type it does not know
+// gets a deep copy.
+func planCopy(obj runtime.Object) runtime.Object {
+	var out runtime.Object
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		c := *o
+		out = &c
+	case *appsv1.Deployment:
+		c := *o
+		out = &c
+	case *appsv1.StatefulSet:
+		c := *o
+		out = &c
+	case *appsv1.DaemonSet:
+		c := *o
+		out = &c
+	case *appsv1.ReplicaSet:
+		c := *o
+		out = &c
+	case *batchv1.Job:
+		c := *o
+		out = &c
+	case *batchv1.CronJob:
+		c := *o
+		out = &c
+	case *corev1.ReplicationController:
+		c := *o
+		if o.Spec.Template != nil {
+			t := *o.Spec.Template
+			c.Spec.Template = &t
+		}
+		out = &c
+	case *corev1.PodTemplate:
+		c := *o
+		out = &c
+	default:
+		return obj.DeepCopyObject()
+	}
+	if ps, ok := rules.PodSpecOf(out); ok {
+		ps.Spec.InitContainers = slices.Clone(ps.Spec.InitContainers)
+		ps.Spec.Containers = slices.Clone(ps.Spec.Containers)
+	}
+	return out
 }
 
 // mayChange reports whether planPriority (when priority) or planRequests
@@ -346,6 +399,11 @@ func (m *Mutator) planRequests(p *plan, s *rules.Settings, ref rules.ObjectRef, 
 			q, err := resource.ParseQuantity(defaults[gaps[i].Resource])
 			if err != nil {
 				continue // validated at config load
+			}
+			if len(sets) == 0 {
+				// The first fill of this container: its requests are
+				// still obj's (planCopy).
+				c.Resources.Requests = maps.Clone(c.Resources.Requests)
 			}
 			if c.Resources.Requests == nil {
 				c.Resources.Requests = corev1.ResourceList{}

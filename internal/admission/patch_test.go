@@ -13,6 +13,7 @@ import (
 	gjsonpatch "gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -166,6 +167,8 @@ func TestPatchMatchesDiff(t *testing.T) {
 				obj["template"] = tmpl
 			case "Job":
 				obj["spec"] = map[string]any{"template": tmpl}
+			case "ReplicationController":
+				obj["spec"] = map[string]any{"selector": tmpl.(map[string]any)["metadata"].(map[string]any)["labels"], "template": tmpl}
 			}
 		})
 		req.Kind = metav1.GroupVersionKind{Group: group, Version: version, Kind: kind}
@@ -204,6 +207,11 @@ func TestPatchMatchesDiff(t *testing.T) {
 		{"job", fill, asKind(editObjects(t, deploy, setResources(nil)), "batch", "v1", "Job")},
 		{"podtemplate", fill, asKind(editObjects(t, deploy, setResources("absent")), "", "v1", "PodTemplate")},
 		{"statefulset", fill, asKind(editObjects(t, deploy, setResources("absent")), "apps", "v1", "StatefulSet")},
+		{"daemonset", fill, asKind(editObjects(t, deploy, setResources(map[string]any{"requests": map[string]any{"memory": "1000Mi"}})), "apps", "v1", "DaemonSet")},
+		{"replicaset", fill, asKind(editObjects(t, deploy, setResources(nil)), "apps", "v1", "ReplicaSet")},
+		{"replicationcontroller", fill, asKind(editObjects(t, deploy, setResources(map[string]any{"requests": map[string]any{"memory": "1000Mi"}})), "", "v1", "ReplicationController")},
+		{"replicationcontroller add-on", fill, asKind(loadReview(t, "deployment-coredns-create.json"), "", "v1", "ReplicationController")},
+		{"cronjob add-on", fill, asKind(loadReview(t, "deployment-coredns-create.json"), "batch", "v1", "CronJob")},
 		{"add-on template", config.Default(), loadReview(t, "deployment-coredns-create.json")},
 		{"add-on template, empty class written", config.Default(), editObjects(t, loadReview(t, "deployment-coredns-create.json"), func(obj map[string]any) {
 			podSpec(obj)["priorityClassName"] = ""
@@ -229,9 +237,13 @@ func TestPatchMatchesDiff(t *testing.T) {
 			if skip || ie != nil {
 				t.Fatalf("prepare: skip=%v %v", skip, ie)
 			}
+			before := r.cur.obj.DeepCopyObject()
 			p := m.plan(r)
 			if len(p.muts) == 0 {
 				t.Fatalf("nothing to mutate (notes %q)", p.notes)
+			}
+			if !equality.Semantic.DeepEqual(before, r.cur.obj) {
+				t.Fatal("plan changed the request's object")
 			}
 			want, err := diffPatch(tc.req.Object.Raw, r.cur.obj, p.obj)
 			if err != nil {

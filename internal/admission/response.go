@@ -276,7 +276,11 @@ func exemptedAnnotation(xs []policy.Exempted) string {
 // values, tabs) with spaces: warnings travel as HTTP headers, and a denial
 // has one line per finding.
 func oneLine(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	printableASCII := true
+	for i := 0; i < len(s) && printableASCII; i++ {
+		printableASCII = ' ' <= s[i] && s[i] < 0x7f // ASCII's controls are below space and DEL
+	}
+	if printableASCII || strings.IndexFunc(s, unicode.IsControl) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {

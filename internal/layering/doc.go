@@ -12,7 +12,7 @@
 //	clustercache                  the server's informers
 //	audit, policyreport           a live cluster judged (webhook audit, the
 //	                              background audit, the namespace preview)
-//	review                        the AdmissionReview reader (transport, imports typedjson only)
+//	review                        the AdmissionReview reader (transport, imports none)
 //	admission                     the handlers (the preview calls audit)
 //	cmd/webhook                   wires either path into the binary
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -93,9 +94,22 @@ func (h *Handler) requestLogger(base logr.Logger, req *admission.Request) logr.L
 }
 
 // write writes ar as controller-runtime does: encoding/json, one line,
-// and on a write error one attempt at a 500 answer.
+// and on a write error one attempt at a 500 answer. The bytes come from
+// appendReview when it writes ar, else from encoding/json.
 func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
-	if err := json.NewEncoder(w).Encode(ar); err != nil {
+	var err error
+	buf := answers.Get().(*[]byte)
+	if b, ok := appendReview((*buf)[:0], &ar); ok {
+		_, err = w.Write(b)
+		if cap(b) <= maxPooledAnswer {
+			*buf = b
+			answers.Put(buf)
+		}
+	} else {
+		answers.Put(buf)
+		err = json.NewEncoder(w).Encode(ar)
+	}
+	if err != nil {
 		log.Error(err, "unable to encode and write the response")
 		serverError := admission.Errored(http.StatusInternalServerError, err)
 		if err = json.NewEncoder(w).Encode(admissionv1.AdmissionReview{Response: &serverError.AdmissionResponse}); err != nil {
@@ -111,6 +125,12 @@ func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
 		log.V(5).Info("wrote response", "requestID", res.UID, "allowed", res.Allowed)
 	}
 }
+
+// answers holds buffers for write, as encoding/json pools its encoders'
+// buffers; one that grew past maxPooledAnswer (a large patch) is dropped.
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledAnswer = 64 << 10
 
 // readBody reads r up to MaxBodyBytes as io.ReadAll does, into one buffer
 // of the announced size when there is one (io.ReadAll grows its buffer

@@ -23,8 +23,6 @@ import (
 	admissionv1beta1 "k8s.io/api/admission/v1beta1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "sigs.k8s.io/json"
-
-	"github.com/guardrails-dev/guardrails/internal/typedjson"
 )
 
 // Kinds of the reviews Decode reads: v1 and v1beta1, whose AdmissionRequest
@@ -58,8 +56,8 @@ var ErrNotAReview = errors.New("not an admission.k8s.io/v1 or v1beta1 AdmissionR
 // The review the API server sends (one apiVersion, kind and request,
 // plain field names, object, oldObject and options once each) is read in
 // one pass: the raw objects are only validated and skipped (skipValue),
-// the rest of the request is decoded as sigs.k8s.io/json does it
-// (typedjson). Any other
+// the request's other members are read by hand (readRequest, for the
+// shape the API server sends: plain strings, each member once). Any other
 // shape is decoded by sigs.k8s.io/json alone (decodeReview).
 func Decode(body []byte, req *admissionv1.AdmissionRequest) (schema.GroupVersionKind, error) {
 	orig := *req
@@ -87,10 +85,13 @@ func decodeReview(body []byte, req *admissionv1.AdmissionRequest) (schema.GroupV
 // decodeFast reads the review the API server sends; false: body has
 // another shape (or is not valid JSON), which decodeReview reads.
 func decodeFast(d []byte, req *admissionv1.AdmissionRequest) (schema.GroupVersionKind, bool) {
+	if req.RequestKind != nil || req.RequestResource != nil || req.DryRun != nil || req.UserInfo.Extra != nil {
+		// The decoder writes into what these point to (readRequest
+		// makes new ones): leave such a request to it.
+		return schema.GroupVersionKind{}, false
+	}
 	var apiVersion, kind []byte
 	request := false
-	var raw [3][]byte // object, oldObject, options
-	var rest []byte   // the other members of the request
 	i := skipSpace(d, 0)
 	end, ok := members(d, i, func(key []byte, keyAt, at int) (int, bool) {
 		switch string(key) {
@@ -117,7 +118,7 @@ func decodeFast(d []byte, req *admissionv1.AdmissionRequest) (schema.GroupVersio
 				return at, false
 			}
 			request = true
-			return readRequest(d, at, &raw, &rest)
+			return readRequest(d, at, req)
 		case "response":
 			return at, false
 		default:
@@ -138,55 +139,7 @@ func decodeFast(d []byte, req *admissionv1.AdmissionRequest) (schema.GroupVersio
 	default:
 		return gvk, false
 	}
-	if !request {
-		return gvk, true
-	}
-	rest = append(rest, '}')
-	// typedjson gives sigs.k8s.io/json's value and error, faster.
-	if err := typedjson.Unmarshal(rest, req); err != nil {
-		return gvk, false
-	}
-	req.Object.Raw, req.OldObject.Raw, req.Options.Raw = raw[0], raw[1], raw[2]
 	return gvk, true
-}
-
-// readRequest reads the request object at d[at]: object, oldObject and
-// options into raw (validated, not decoded), the other members into rest,
-// an object without its closing brace. It returns the end of the request.
-func readRequest(d []byte, at int, raw *[3][]byte, rest *[]byte) (int, bool) {
-	*rest = make([]byte, 1, 512)
-	(*rest)[0] = '{'
-	seen := 0
-	return members(d, at, func(key []byte, keyAt, at int) (int, bool) {
-		end, ok := skipValue(d, at)
-		if !ok {
-			return end, false
-		}
-		n := -1
-		switch string(key) {
-		case "object":
-			n = 0
-		case "oldObject":
-			n = 1
-		case "options":
-			n = 2
-		}
-		if n < 0 {
-			if len(*rest) > 1 {
-				*rest = append(*rest, ',')
-			}
-			*rest = append(*rest, d[keyAt:end]...)
-			return end, true
-		}
-		if seen&(1<<n) != 0 {
-			return end, false
-		}
-		seen |= 1 << n
-		if string(d[at:end]) != "null" { // null leaves a RawExtension as it is
-			raw[n] = d[at:end:end]
-		}
-		return end, true
-	})
 }
 
 // members calls value for each member of the object at d[i] whose key has

@@ -284,6 +284,21 @@ func FuzzDecode(f *testing.F) {
 		f.Add(body)
 	}
 	f.Add([]byte(reviewOf("admission.k8s.io/v1", `{"uid":"a","uid":"b","object":{},"Object":1,"options":[1,2]}`)))
+	for _, req := range []string{
+		`{"uid":"a\u0062","name":"n\"","namespace":"cafÃ©","operation":"ÿ"}`,
+		`{"kind":{"group":"apps","group":"x","Kind":1,"other":{"a":[1]}},"resource":{"resource":"r"},"requestKind":null,"requestResource":{}}`,
+		`{"requestKind":{"group":"g","version":"v","kind":"K"},"requestResource":{"group":"g","version":"v","resource":"ks"},"requestSubResource":"status","subResource":"scale"}`,
+		`{"dryRun":true,"dryRun":false}`, `{"dryRun":null}`, `{"dryRun":1}`, `{"uid":null,"name":null}`,
+		`{"userInfo":{"username":"u","uid":"1","groups":[],"extra":{}}}`,
+		`{"userInfo":{"groups":["a","b",1],"extra":{"k":["v"],"k":["w","x"],"e":[],"n":null}}}`,
+		`{"userInfo":{"groups":null,"extra":null,"Username":"x","username":"y","username":"z"}}`,
+		`{"userInfo":{"extra":{"cafÃ©":["v"],"k\u0020":["v"]}}}`,
+		`{"userInfo":null,"kind":null,"resource":[]}`,
+		`{"object":null,"oldObject":null,"options":null,"UID":"x","uid":"y","extra":1}`,
+		` { "uid" : "a" , "kind" : { "group" : "" , "version" : "v1" , "kind" : "Pod" } , "userInfo" : { "groups" : [ "g" , "h" ] } } `,
+	} {
+		f.Add([]byte(reviewOf("admission.k8s.io/v1", req)))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var fast, slow admissionv1.AdmissionRequest
 		gvk, ok := decodeFast(body, &fast)
@@ -328,4 +343,28 @@ func FuzzSkipValue(f *testing.F) {
 			t.Fatalf("%q: skipValue %v, json.Valid %v", d, got, want)
 		}
 	})
+}
+
+// BenchmarkDecode reads the review of each admission fixture with Decode
+// (the fast path) and with sigs.k8s.io/json alone (decodeReview).
+//
+//	go test ./internal/review -run '^$' -bench Decode -benchmem
+func BenchmarkDecode(b *testing.B) {
+	for _, name := range []string{"deployment-create.json", "clusterrolebinding-create.json"} {
+		body := cases(b)[name]
+		for _, d := range []struct {
+			name   string
+			decode func([]byte, *admissionv1.AdmissionRequest) (schema.GroupVersionKind, error)
+		}{{"Decode", Decode}, {"decoder", decodeReview}} {
+			b.Run(name+"/"+d.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					var req admissionv1.AdmissionRequest
+					if _, err := d.decode(body, &req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

@@ -3,10 +3,10 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -116,12 +116,28 @@ func rbacGrantedSubjects(b *Binding) []rbacv1.Subject {
 	}
 	var out []rbacv1.Subject
 	for _, s := range b.Subjects {
-		if s.Kind == rbacv1.GroupKind && s.Name == rbacSystemMasters {
-			continue // the authorizer lets system:masters do everything anyway
+		if rbacGainsNothing(s) {
+			continue
 		}
 		out = append(out, s)
 	}
 	return out
+}
+
+// rbacGrantsAnyone reports whether binding b gives power to anyone:
+// len(rbacGrantedSubjects(b)) > 0, without building the list (a role
+// write asks it of every binding of the role).
+func rbacGrantsAnyone(b *Binding) bool {
+	if rbacKubeadmAdminsBinding(b) || rbacBootstrapBinding(b) {
+		return false
+	}
+	return slices.ContainsFunc(b.Subjects, func(s rbacv1.Subject) bool { return !rbacGainsNothing(s) })
+}
+
+// rbacGainsNothing reports whether subject s gains nothing from any
+// binding: the authorizer lets system:masters do everything anyway.
+func rbacGainsNothing(s rbacv1.Subject) bool {
+	return s.Kind == rbacv1.GroupKind && s.Name == rbacSystemMasters
 }
 
 func checkRBACClusterAdminBinding(in *Input, b *Binding) []Violation {
@@ -429,10 +445,10 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 		return LookupFailed(err, blame, "the bindings of "+key.String())
 	}
 	for _, b := range bs {
-		if len(rbacGrantedSubjects(b)) == 0 {
-			continue
-		}
-		if v.holdsIn(b.scope()) {
+		if v.holdsIn(b.scope()) && rbacGrantsAnyone(b) {
+			if v.bindings == nil {
+				v.bindings = make([]*Binding, 0, len(bs))
+			}
 			v.bindings = append(v.bindings, b)
 		}
 	}
@@ -485,12 +501,12 @@ const rbacMaxListed = 3
 func rbacBoundString(key RoleKey, bs []*Binding) string {
 	var parts []string
 	var rbs int
-	nss := sets.New[string]()
+	var nss []string // the RoleBindings' namespaces, counted once sorted
 	listed := 0
 	for _, b := range bs {
 		if key.Kind == KindClusterRole && b.Kind == KindRoleBinding {
 			rbs++
-			nss.Insert(b.Namespace)
+			nss = append(nss, b.Namespace)
 			continue
 		}
 		if listed == rbacMaxListed {
@@ -498,7 +514,7 @@ func rbacBoundString(key RoleKey, bs []*Binding) string {
 		}
 		listed++
 		name := b.Name
-		parts = append(parts, fmt.Sprintf("by %s %q to %s", b.Kind, name, rbacSubjectsString(rbacGrantedSubjects(b), b.Namespace)))
+		parts = append(parts, "by "+b.Kind+" "+strconv.Quote(name)+" to "+rbacSubjectsString(rbacGrantedSubjects(b), b.Namespace)) // fmt's %q is strconv.Quote
 	}
 	if n := len(bs) - rbs - listed; n > 0 {
 		parts = append(parts, fmt.Sprintf("and %d more", n))
@@ -508,10 +524,11 @@ func rbacBoundString(key RoleKey, bs []*Binding) string {
 		if rbs > 1 {
 			s += "s"
 		}
-		if nss.Len() == 1 {
+		slices.Sort(nss)
+		if n := len(slices.Compact(nss)); n == 1 {
 			s += " in 1 namespace"
 		} else {
-			s += fmt.Sprintf(" in %d namespaces", nss.Len())
+			s += fmt.Sprintf(" in %d namespaces", n)
 		}
 		parts = append(parts, s)
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -81,20 +82,23 @@ func rbacSubjectString(s rbacv1.Subject, bindingNamespace string) string {
 		if ns == "" {
 			ns = bindingNamespace
 		}
-		return fmt.Sprintf("ServiceAccount %q", ns+"/"+s.Name)
+		return "ServiceAccount " + strconv.Quote(ns+"/"+s.Name) // what %q writes
 	case "":
-		return fmt.Sprintf("%q", s.Name)
+		return strconv.Quote(s.Name)
 	}
-	return fmt.Sprintf("%s %q", s.Kind, s.Name)
+	return s.Kind + " " + strconv.Quote(s.Name)
 }
 
 // rbacSubjectsString joins subject names for a message.
 func rbacSubjectsString(ss []rbacv1.Subject, bindingNamespace string) string {
-	parts := make([]string, 0, len(ss))
-	for _, s := range ss {
-		parts = append(parts, rbacSubjectString(s, bindingNamespace))
+	var sb strings.Builder
+	for i, s := range ss {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(rbacSubjectString(s, bindingNamespace))
 	}
-	return strings.Join(parts, ", ")
+	return sb.String()
 }
 
 // rbacGroupsString describes the API groups of a rule.
