@@ -5,12 +5,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/guardrails-dev/guardrails/internal/typedjson"
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-	kjson "sigs.k8s.io/json"
 )
 
 // The mutating handler's JSON patch is written from the plan: the mutator
@@ -190,7 +190,7 @@ func resourcesPresent(raw []byte, specPointer string) (map[string]bool, error) {
 	default:
 		return nil, fmt.Errorf("no pod spec at %s", specPointer)
 	}
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, into); err != nil {
+	if err := typedjson.Unmarshal(raw, into); err != nil {
 		return nil, fmt.Errorf("read the containers' resources: %w", err)
 	}
 	out := map[string]bool{}
