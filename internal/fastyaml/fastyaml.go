@@ -36,6 +36,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/guardrails-dev/guardrails/internal/jsonstring"
 )
 
 // ToJSON converts y to JSON as sigs.k8s.io/yaml.YAMLToJSON does, or
@@ -649,7 +651,7 @@ func (p *parser) appendJSON(b []byte, v *value) []byte {
 		f, _ := json.Marshal(v.f)
 		return append(b, f...)
 	case kString:
-		return appendString(b, v.s)
+		return jsonstring.Append(b, v.s)
 	}
 	children := p.nodes[v.first : v.first+v.len]
 	if v.kind == kSeq {
@@ -671,51 +673,9 @@ func (p *parser) appendJSON(b []byte, v *value) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, children[i].key)
+		b = jsonstring.Append(b, children[i].key)
 		b = append(b, ':')
 		b = p.appendJSON(b, &children[i])
 	}
 	return append(b, '}')
-}
-
-const hex = "0123456789abcdef"
-
-// jsonEscaped marks the bytes encoding/json escapes in a string: control
-// characters, '"', '\\', and the HTML characters <, > and &.
-var jsonEscaped = func() (e [256]bool) {
-	for c := range 0x20 {
-		e[c] = true
-	}
-	for _, c := range `"\<>&` {
-		e[c] = true
-	}
-	return e
-}()
-
-// appendString quotes s as encoding/json does (s is ASCII here).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !jsonEscaped[c] {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\r':
-			b = append(b, '\\', 'r')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

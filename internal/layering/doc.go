@@ -4,6 +4,7 @@
 //	rules                         the rule engine and every rule (no I/O)
 //	heapcost                      heap measuring for the memory benchmarks (imports none)
 //	typedjson                     JSON into typed objects, sigs.k8s.io/json's way, faster (imports none)
+//	jsonstring                    strings written as encoding/json writes them (imports none)
 //	ingressindex, bindingindex,   above rules only
 //	config
 //	policy                        rules + config: actions and exemptions
@@ -12,7 +13,7 @@
 //	clustercache                  the server's informers
 //	audit, policyreport           a live cluster judged (webhook audit, the
 //	                              background audit, the namespace preview)
-//	review                        the AdmissionReview reader (transport, imports none)
+//	review                        the AdmissionReview reader (transport, imports jsonstring only)
 //	admission                     the handlers (the preview calls audit)
 //	cmd/webhook                   wires either path into the binary
 //

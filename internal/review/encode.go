@@ -2,10 +2,10 @@ package review
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"strconv"
 
+	"github.com/guardrails-dev/guardrails/internal/jsonstring"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -37,15 +37,15 @@ func appendReview(b []byte, ar *admissionv1.AdmissionReview) ([]byte, bool) {
 	}
 	if ar.Kind != "" {
 		field("kind")
-		b = appendString(b, ar.Kind)
+		b = jsonstring.Append(b, ar.Kind)
 	}
 	if ar.APIVersion != "" {
 		field("apiVersion")
-		b = appendString(b, ar.APIVersion)
+		b = jsonstring.Append(b, ar.APIVersion)
 	}
 	field("response")
 	b = append(b, `{"uid":`...)
-	b = appendString(b, string(r.UID))
+	b = jsonstring.Append(b, string(r.UID))
 	b = append(b, `,"allowed":`...)
 	b = strconv.AppendBool(b, r.Allowed)
 	if s := r.Result; s != nil {
@@ -53,25 +53,25 @@ func appendReview(b []byte, ar *admissionv1.AdmissionReview) ([]byte, bool) {
 		comma = false
 		if s.Kind != "" {
 			field("kind")
-			b = appendString(b, s.Kind)
+			b = jsonstring.Append(b, s.Kind)
 		}
 		if s.APIVersion != "" {
 			field("apiVersion")
-			b = appendString(b, s.APIVersion)
+			b = jsonstring.Append(b, s.APIVersion)
 		}
 		field("metadata")
 		b = append(b, '{', '}')
 		if s.Status != "" {
 			field("status")
-			b = appendString(b, s.Status)
+			b = jsonstring.Append(b, s.Status)
 		}
 		if s.Message != "" {
 			field("message")
-			b = appendString(b, s.Message)
+			b = jsonstring.Append(b, s.Message)
 		}
 		if s.Reason != "" {
 			field("reason")
-			b = appendString(b, string(s.Reason))
+			b = jsonstring.Append(b, string(s.Reason))
 		}
 		if d := s.Details; d != nil {
 			field("details")
@@ -90,7 +90,7 @@ func appendReview(b []byte, ar *admissionv1.AdmissionReview) ([]byte, bool) {
 	}
 	if r.PatchType != nil {
 		b = append(b, `,"patchType":`...)
-		b = appendString(b, string(*r.PatchType))
+		b = jsonstring.Append(b, string(*r.PatchType))
 	}
 	if len(r.AuditAnnotations) > 0 {
 		b = append(b, `,"auditAnnotations":{`...)
@@ -103,9 +103,9 @@ func appendReview(b []byte, ar *admissionv1.AdmissionReview) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonstring.Append(b, k)
 			b = append(b, ':')
-			b = appendString(b, r.AuditAnnotations[k])
+			b = jsonstring.Append(b, r.AuditAnnotations[k])
 		}
 		b = append(b, '}')
 	}
@@ -115,7 +115,7 @@ func appendReview(b []byte, ar *admissionv1.AdmissionReview) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, w)
+			b = jsonstring.Append(b, w)
 		}
 		b = append(b, ']')
 	}
@@ -137,7 +137,7 @@ func appendDetails(b []byte, d *metav1.StatusDetails) []byte {
 		b = append(b, '"')
 		b = append(b, name...)
 		b = append(b, '"', ':')
-		b = appendString(b, v)
+		b = jsonstring.Append(b, v)
 	}
 	str("name", d.Name)
 	str("group", d.Group)
@@ -172,42 +172,3 @@ func appendDetails(b []byte, d *metav1.StatusDetails) []byte {
 	}
 	return append(b, '}')
 }
-
-// appendString appends s as a JSON string as encoding/json writes it:
-// printable ASCII as it is but for the escapes it writes for quotes,
-// backslashes, newlines, carriage returns, tabs and (for HTML) <, > and &.
-// A string with any other byte (other control characters, anything
-// outside ASCII: invalid UTF-8, U+2028 and U+2029) is left to
-// encoding/json.
-func appendString(b []byte, s string) []byte {
-	start := len(b)
-	b = append(b, '"')
-	run := 0 // s[run:i] is still to append as it is
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if ' ' <= c && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-			continue
-		}
-		b = append(b, s[run:i]...)
-		run = i + 1
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '<', '>', '&':
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		default: // other control characters, anything outside ASCII
-			m, _ := json.Marshal(s) // a string always encodes
-			return append(b[:start], m...)
-		}
-	}
-	b = append(b, s[run:]...)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
