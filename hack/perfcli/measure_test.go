@@ -82,6 +82,12 @@ func TestPrintReport(t *testing.T) {
 		{Mix: mixMixed, Small: 10000, Large: 100000,
 			SmallRuns: []Sample{{Wall: 2 * time.Second, CPU: time.Second, PeakRSS: 60 * mi}},
 			LargeRuns: []Sample{{Wall: 30 * time.Second, CPU: 10 * time.Second, PeakRSS: 180 * mi}}},
+		// Under 9× in all, but linear once the fixed cost of a run is
+		// taken off: (3.1 − 0.05)/(0.38 − 0.05) = 9.24.
+		{Mix: "startup", Small: 10000, Large: 100000,
+			SmallRuns:   []Sample{{Wall: 380 * time.Millisecond, CPU: time.Second, PeakRSS: 45 * mi}},
+			LargeRuns:   []Sample{{Wall: 3100 * time.Millisecond, CPU: 10 * time.Second, PeakRSS: 45 * mi}},
+			StartupRuns: []Sample{{Wall: 50 * time.Millisecond, CPU: 50 * time.Millisecond, PeakRSS: 30 * mi}}},
 	}
 	var out bytes.Buffer
 	printReport(&out, rep)
@@ -90,7 +96,8 @@ func TestPrintReport(t *testing.T) {
 		{"pods-10k", "0.050", "≤ 0.10 met", "0.100", "≤ 0.25 met"},
 		{"mixed-10k", "0.500", "≤ 0.10 NOT met", "0.300", "≤ 0.25 NOT met"},
 		{"pods ", "10.50", "9.0–11.0 met", "1.00 (no cross-object kinds: flat)"},
-		{"mixed ", "15.00", "9.0–11.0 NOT met", "3.00"},
+		{"mixed ", "15.00", "15.00", "9.0–11.0 NOT met", "3.00"},
+		{"startup ", "8.16", "0.05s", "9.24", "9.0–11.0 met"},
 	} {
 		found := false
 		for _, l := range lines {
