@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +132,34 @@ func TestDecideHost(t *testing.T) {
 		}
 		if v.ok != (tc.blockers == "") || strings.Join(got, ",") != tc.blockers {
 			t.Errorf("%s: ok=%v blockers=%v, want blockers %q", tc.name, v.ok, got, tc.blockers)
+		}
+	}
+}
+
+// TestDecideHostWithoutSharing: when no holder shares the host with
+// another holder, decideHost skips the table of who grants whom; over
+// random holder sets (sharing with outsiders only, or not at all, ages
+// known or not) it decides as the full computation does.
+func TestDecideHostWithoutSharing(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	names := []string{"a", "b", "c", "d", "e", "f"}
+	for range 2000 {
+		var holders []HostHolder
+		for _, ns := range names[:1+rnd.IntN(len(names))] {
+			h := HostHolder{Namespace: ns, Ingress: ns + "-ing"}
+			if rnd.IntN(5) > 0 {
+				h.Since = time.Date(2025, 1, 1+rnd.IntN(3), 0, 0, 0, 0, time.UTC)
+			}
+			if rnd.IntN(3) == 0 {
+				h.ShareWith = []string{"outsider", "z"}[:1+rnd.IntN(2)]
+			}
+			holders = append(holders, h)
+		}
+		for _, ns := range append(names, "outsider") {
+			fast, full := decideHostWith(ns, holders, false), decideHostWith(ns, holders, true)
+			if !reflect.DeepEqual(fast, full) {
+				t.Fatalf("ns %s, holders %+v: %+v without the table, %+v with it", ns, holders, fast, full)
+			}
 		}
 	}
 }

@@ -92,6 +92,12 @@ func mergeHolders(lists ...[]HostHolder) []HostHolder {
 // decideHost says whether namespace ns may serve a host that holders
 // serve (ns itself may be among them).
 func decideHost(ns string, holders []HostHolder) hostVerdict {
+	return decideHostWith(ns, holders, false)
+}
+
+// decideHostWith is decideHost; fullReach computes who grants whom even
+// when no holder grants another (tests compare both ways).
+func decideHostWith(ns string, holders []HostHolder, fullReach bool) hostVerdict {
 	if !slices.ContainsFunc(holders, func(h HostHolder) bool { return h.Namespace != ns }) {
 		return hostVerdict{ok: true}
 	}
@@ -100,36 +106,30 @@ func decideHost(ns string, holders []HostHolder) hostVerdict {
 	for i, h := range holders {
 		index[h.Namespace] = i
 	}
-	// reach[i][j]: holder i grants holder j, directly or through others.
-	reach := make([][]bool, n)
-	for i := range holders {
-		reach[i] = make([]bool, n)
-		reach[i][i] = true
-		stack := []int{i}
-		for len(stack) > 0 {
-			t := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, g := range holders[t].ShareWith {
-				if j, ok := index[g]; ok && !reach[i][j] {
-					reach[i][j] = true
-					stack = append(stack, j)
-				}
-			}
-		}
-	}
-	same := func(i, j int) bool { return reach[i][j] && reach[j][i] }
 	// A holder is a candidate when no holder outside its group grants it.
 	var candidates []int
-	for j := range holders {
-		granted := false
-		for i := range holders {
-			if reach[i][j] && !same(i, j) {
-				granted = true
-				break
+	same := func(i, j int) bool { return i == j }
+	if fullReach || grantsAnother(holders, index) {
+		reach := hostReach(holders, index)
+		same = func(i, j int) bool { return reach[i][j] && reach[j][i] }
+		for j := range holders {
+			granted := false
+			for i := range holders {
+				if reach[i][j] && !same(i, j) {
+					granted = true
+					break
+				}
+			}
+			if !granted {
+				candidates = append(candidates, j)
 			}
 		}
-		if !granted {
-			candidates = append(candidates, j)
+	} else {
+		// Nobody grants another: each holder is a group of its own and a
+		// candidate.
+		candidates = make([]int, n)
+		for j := range candidates {
+			candidates[j] = j
 		}
 	}
 	owners := candidates
@@ -151,6 +151,44 @@ func decideHost(ns string, holders []HostHolder) hostVerdict {
 	}
 	v.ok = len(v.blockers) == 0
 	return v
+}
+
+// grantsAnother tells whether a holder shares the host with another
+// holder. When none does, each holder is its own group and grants nobody
+// (hostReach is the identity): the common case, a host held by one
+// namespace or contested, decided without the n×n table.
+func grantsAnother(holders []HostHolder, index map[string]int) bool {
+	for i, h := range holders {
+		for _, g := range h.ShareWith {
+			if j, ok := index[g]; ok && j != i {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hostReach returns reach[i][j]: holder i grants holder j, directly or
+// through others.
+func hostReach(holders []HostHolder, index map[string]int) [][]bool {
+	n := len(holders)
+	reach := make([][]bool, n)
+	for i := range holders {
+		reach[i] = make([]bool, n)
+		reach[i][i] = true
+		stack := []int{i}
+		for len(stack) > 0 {
+			t := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, g := range holders[t].ShareWith {
+				if j, ok := index[g]; ok && !reach[i][j] {
+					reach[i][j] = true
+					stack = append(stack, j)
+				}
+			}
+		}
+	}
+	return reach
 }
 
 // oldestGroup returns a member of the candidates' oldest group, false when
