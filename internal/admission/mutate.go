@@ -245,36 +245,27 @@ func planCopy(obj runtime.Object) runtime.Object {
 	var out runtime.Object
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		c := *o
-		out = &c
+		out = shallow(o)
 	case *appsv1.Deployment:
-		c := *o
-		out = &c
+		out = shallow(o)
 	case *appsv1.StatefulSet:
-		c := *o
-		out = &c
+		out = shallow(o)
 	case *appsv1.DaemonSet:
-		c := *o
-		out = &c
+		out = shallow(o)
 	case *appsv1.ReplicaSet:
-		c := *o
-		out = &c
+		out = shallow(o)
 	case *batchv1.Job:
-		c := *o
-		out = &c
+		out = shallow(o)
 	case *batchv1.CronJob:
-		c := *o
-		out = &c
+		out = shallow(o)
 	case *corev1.ReplicationController:
-		c := *o
+		c := shallow(o)
 		if o.Spec.Template != nil {
-			t := *o.Spec.Template
-			c.Spec.Template = &t
+			c.Spec.Template = shallow(o.Spec.Template)
 		}
-		out = &c
+		out = c
 	case *corev1.PodTemplate:
-		c := *o
-		out = &c
+		out = shallow(o)
 	default:
 		return obj.DeepCopyObject()
 	}
@@ -283,6 +274,13 @@ func planCopy(obj runtime.Object) runtime.Object {
 		ps.Spec.Containers = slices.Clone(ps.Spec.Containers)
 	}
 	return out
+}
+
+// shallow returns a copy of *o that shares every pointer, slice and map
+// with it.
+func shallow[T any](o *T) *T {
+	c := *o
+	return &c
 }
 
 // mayChange reports whether planPriority (when priority) or planRequests
