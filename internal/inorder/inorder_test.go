@@ -3,6 +3,8 @@ package inorder
 import (
 	"errors"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -64,5 +66,38 @@ func TestStop(t *testing.T) {
 	}
 	if !refused {
 		t.Error("the producer was never told to stop")
+	}
+}
+
+// TestInFlightBounded checks that a producer faster than its consumer
+// runs ahead by a bounded number of jobs, whatever the number of jobs.
+func TestInFlightBounded(t *testing.T) {
+	const jobs = 20000
+	var emitted, consumed, most int
+	var mu sync.Mutex
+	err := Run(func(emit func(int) bool) {
+		for i := range jobs {
+			mu.Lock()
+			emitted++
+			most = max(most, emitted-consumed)
+			mu.Unlock()
+			if !emit(i) {
+				return
+			}
+		}
+	}, func(int) {}, func(i int) error {
+		if i%1000 == 0 {
+			time.Sleep(time.Millisecond) // let the producer run ahead
+		}
+		mu.Lock()
+		consumed++
+		mu.Unlock()
+		return nil
+	})
+	if err != nil || consumed != jobs {
+		t.Fatalf("consumed %d of %d jobs, err %v", consumed, jobs, err)
+	}
+	if limit := maxInFlight(runtime.GOMAXPROCS(0)); most > limit || most < batchSize {
+		t.Errorf("at most %d jobs in flight, want between %d and %d", most, batchSize, limit)
 	}
 }
