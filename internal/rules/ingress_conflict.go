@@ -172,22 +172,23 @@ func hostText(host string) string {
 }
 
 func hostViolation(hc IngressHostClaim, ns string, blockers []HostHolder) Violation {
-	var detail []string
 	unknown := ns == ""
 	for _, b := range blockers {
 		unknown = unknown || b.Namespace == ""
-		d := fmt.Sprintf("served by namespace %s (Ingress %s)", nsText(b.Namespace), b.Ingress)
-		if len(b.ShareWith) > 0 {
-			d += fmt.Sprintf(", which shares it with %s only", strings.Join(b.ShareWith, ", "))
-		}
-		detail = append(detail, d)
 	}
 	v := Violation{
 		Field:   hc.Field(),
 		Message: fmt.Sprintf("%s is served by another namespace", hostText(hc.Host)),
 		Hint: "serve a host of your own, or ask the namespace that serves it to add yours to the " +
 			ShareHostAnnotation + " annotation of one of its Ingresses for the host",
-		Detail: strings.Join(detail, "; "),
+		Detail: cappedDetail(len(blockers), func(i int) string {
+			b := blockers[i]
+			d := fmt.Sprintf("served by namespace %s (Ingress %s)", nsText(b.Namespace), b.Ingress)
+			if len(b.ShareWith) > 0 {
+				d += fmt.Sprintf(", which shares it with %s only", strings.Join(b.ShareWith, ", "))
+			}
+			return d
+		}),
 	}
 	if unknown {
 		v.Message = fmt.Sprintf("%s is served by an Ingress that may be in another namespace (metadata.namespace is not set)", hostText(hc.Host))
@@ -195,6 +196,28 @@ func hostViolation(hc IngressHostClaim, ns string, blockers []HostHolder) Violat
 		v.AtMost = ActionWarn
 	}
 	return v
+}
+
+// detailMax is the number of other Ingresses a finding's Detail names;
+// the rest are counted. A route claimed from namespace after namespace
+// would otherwise name every claimant in the finding of every claimant:
+// output (and audit annotations) quadratic in their number.
+const detailMax = 5
+
+// cappedDetail joins item(0) … item(n-1) with "; ", naming at most
+// detailMax of them.
+func cappedDetail(n int, item func(i int) string) string {
+	var b strings.Builder
+	for i := range min(n, detailMax) {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(item(i))
+	}
+	if n > detailMax {
+		fmt.Fprintf(&b, "; and %d more", n-detailMax)
+	}
+	return b.String()
 }
 
 // nsText names a namespace for the detail, "(not set)" for the unknown one.
@@ -213,6 +236,8 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 	canary := IngressIsCanary(ing)
 	var out []Violation
 	for _, c := range IngressKeys(ing, IngressClassOf(ing)) {
+		// An index key lists an Ingress once; only an Ingress listed under
+		// several classes of the controller needs to be counted once.
 		var seen map[ObjectRef]bool
 		var same, other []ObjectRef
 		for _, cl := range classes {
@@ -223,13 +248,18 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 				return out, err
 			}
 			for _, r := range refs {
-				if r.Namespace == ns && r.Name == ing.Name || seen[r] {
+				if r.Namespace == ns && r.Name == ing.Name {
 					continue
 				}
-				if seen == nil {
-					seen = map[ObjectRef]bool{}
+				if len(classes) > 1 {
+					if seen[r] {
+						continue
+					}
+					if seen == nil {
+						seen = map[ObjectRef]bool{}
+					}
+					seen[r] = true
 				}
-				seen[r] = true
 				if r.Namespace == ns {
 					same = append(same, r)
 				} else {
@@ -277,13 +307,13 @@ func pathText(p string) string {
 }
 
 func pathViolation(fp *field.Path, ns string, others []ObjectRef, msg, hint string) Violation {
-	var detail []string
 	unknown := ns == ""
 	for _, r := range others {
 		unknown = unknown || r.Namespace == ""
-		detail = append(detail, "routed by Ingress "+ingressRefName(r))
 	}
-	v := Violation{Field: fp, Message: msg, Hint: hint, Detail: strings.Join(detail, "; ")}
+	v := Violation{Field: fp, Message: msg, Hint: hint, Detail: cappedDetail(len(others), func(i int) string {
+		return "routed by Ingress " + ingressRefName(others[i])
+	})}
 	if unknown {
 		v.Message = strings.Replace(msg, "another namespace", "what may be another namespace (metadata.namespace is not set)", 1)
 		v.AtMost = ActionWarn

@@ -66,6 +66,17 @@ func TestIngressConflictLookups(t *testing.T) {
 			hosts:  map[[2]string][]HostHolder{h("nginx"): {{Namespace: "team-a", Ingress: "shop", ShareWith: []string{"team-b"}}}},
 			claims: map[IngressKey][]ObjectRef{k("nginx", "/api"): {other}}},
 			"[ spec.rules[0].http.paths[1].path: host \"shop.example.com\" path \"/api\" (Prefix) is already routed by an Ingress of another namespace {routed by Ingress team-a/shop}]", 1, 2},
+		{"many namespaces on the host: the detail names five", &ingTestView{
+			hosts: map[[2]string][]HostHolder{h("nginx"): manyHolders(7, nil)}},
+			"[ spec.rules[0].host: host \"shop.example.com\" is served by another namespace {served by namespace ns-0 (Ingress shop); " +
+				"served by namespace ns-1 (Ingress shop); served by namespace ns-2 (Ingress shop); served by namespace ns-3 (Ingress shop); " +
+				"served by namespace ns-4 (Ingress shop); and 2 more}]", 1, 2},
+		{"a shared route claimed by many namespaces: the detail names five", &ingTestView{
+			hosts:  map[[2]string][]HostHolder{h("nginx"): manyHolders(1, []string{"team-b"})},
+			claims: map[IngressKey][]ObjectRef{k("nginx", "/api"): manyRefs(6)}},
+			"[ spec.rules[0].http.paths[1].path: host \"shop.example.com\" path \"/api\" (Prefix) is already routed by an Ingress of another namespace " +
+				"{routed by Ingress ns-0/shop; routed by Ingress ns-1/shop; routed by Ingress ns-2/shop; routed by Ingress ns-3/shop; " +
+				"routed by Ingress ns-4/shop; and 1 more}]", 1, 2},
 	} {
 		got := ingRunDetail(t, checkIngressConflict, subject, tc.view, DefaultSettings())
 		if s := "[" + strings.Join(got, "\n") + "]"; s != tc.want {
@@ -75,6 +86,25 @@ func TestIngressConflictLookups(t *testing.T) {
 			t.Errorf("%s: %d IngressHost and %d IngressClaims calls, want %d and %d", tc.name, tc.view.hostCalls, tc.view.claimCalls, tc.hostCalls, tc.claimCalls)
 		}
 	}
+}
+
+// manyHolders returns n holders of a host, Ingress "shop" of namespaces
+// ns-0 … ns-(n-1), each sharing it with shareWith.
+func manyHolders(n int, shareWith []string) []HostHolder {
+	out := make([]HostHolder, n)
+	for i := range out {
+		out[i] = HostHolder{Namespace: fmt.Sprintf("ns-%d", i), Ingress: "shop", ShareWith: shareWith}
+	}
+	return out
+}
+
+// manyRefs returns Ingress "shop" of namespaces ns-0 … ns-(n-1).
+func manyRefs(n int) []ObjectRef {
+	out := make([]ObjectRef, n)
+	for i := range out {
+		out[i] = ObjectRef{Namespace: fmt.Sprintf("ns-%d", i), Name: "shop"}
+	}
+	return out
 }
 
 // ingRunDetail is ingRun with each finding's detail in braces.
