@@ -59,6 +59,91 @@ func ToJSON(y []byte) (js []byte, ok bool) {
 	return p.appendJSON(make([]byte, 0, len(y)), &v), true
 }
 
+// Head is what a document says it holds: the strings that decoding its
+// JSON into apiVersion, kind and metadata's name, namespace and
+// generateName (case-sensitive keys, unknown ones ignored) would give.
+type Head struct {
+	APIVersion, Kind, Name, Namespace, GenerateName string
+}
+
+// ToJSONHead is ToJSON that also reads the document's Head from the tree
+// it parsed, sparing the caller a pass over the JSON to find it. headOK is
+// false when one of those fields is there but not a string, or metadata
+// is not a mapping: the caller decodes the JSON and words the error.
+func ToJSONHead(y []byte) (js []byte, head Head, headOK, ok bool) {
+	p := parsers.Get().(*parser)
+	defer p.release()
+	if !p.split(y) || len(p.lines) == 0 {
+		return nil, Head{}, false, false
+	}
+	first := p.lines[0]
+	if first.text[0] == '-' && (len(first.text) == 1 || first.text[1] == ' ') {
+		return nil, Head{}, false, false
+	}
+	v, ok := p.mapping(first.indent)
+	if !ok || p.i != len(p.lines) {
+		return nil, Head{}, false, false
+	}
+	// Before appendJSON, which sorts entries in place: the head reads
+	// them by key, in any order.
+	head, headOK = p.head(&v)
+	return p.appendJSON(make([]byte, 0, len(y)), &v), head, headOK, true
+}
+
+// head reads the Head of the top mapping v. Its strings are copied, in
+// one allocation: the parsed ones share the document's memory, which the
+// caller may reuse.
+func (p *parser) head(v *value) (Head, bool) {
+	var found [5]*value // apiVersion, kind, name, namespace, generateName
+	for i := range p.nodes[v.first : v.first+v.len] {
+		e := &p.nodes[int(v.first)+i]
+		switch e.key {
+		case "apiVersion":
+			found[0] = e
+		case "kind":
+			found[1] = e
+		case "metadata":
+			if e.kind != kMap {
+				return Head{}, false
+			}
+			for j := range p.nodes[e.first : e.first+e.len] {
+				m := &p.nodes[int(e.first)+j]
+				switch m.key {
+				case "name":
+					found[2] = m
+				case "namespace":
+					found[3] = m
+				case "generateName":
+					found[4] = m
+				}
+			}
+		}
+	}
+	size := 0
+	for _, e := range found {
+		if e != nil {
+			if e.kind != kString {
+				return Head{}, false
+			}
+			size += len(e.s)
+		}
+	}
+	buf := make([]byte, 0, size)
+	for _, e := range found {
+		if e != nil {
+			buf = append(buf, e.s...)
+		}
+	}
+	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	var out [5]string
+	for i, e := range found {
+		if e != nil {
+			out[i], all = all[:len(e.s)], all[len(e.s):]
+		}
+	}
+	return Head{APIVersion: out[0], Kind: out[1], Name: out[2], Namespace: out[3], GenerateName: out[4]}, true
+}
+
 type line struct {
 	indent int
 	text   string // from the first non-space byte, without the newline

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -42,7 +43,40 @@ func agree(t *testing.T, name string, y []byte) (taken bool) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s: differs from sigs.k8s.io/yaml:\n%s\nfast: %s\nwant: %s", name, y, got, want)
 	}
+	agreeHead(t, name, y, want)
 	return true
+}
+
+// agreeHead checks ToJSONHead on y, which ToJSON takes: the same JSON,
+// and a head that is what decoding that JSON (case-sensitively, as
+// sigs.k8s.io/json does) gives, or headOK false where that decoding fails
+// or ToJSONHead cannot tell.
+func agreeHead(t *testing.T, name string, y, want []byte) {
+	t.Helper()
+	js, head, headOK, ok := ToJSONHead(y)
+	if !ok || !bytes.Equal(js, want) {
+		t.Errorf("%s: ToJSONHead gave ok %v and\n%s\nwant\n%s", name, ok, js, want)
+		return
+	}
+	var tm struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name         string `json:"name"`
+			Namespace    string `json:"namespace"`
+			GenerateName string `json:"generateName"`
+		} `json:"metadata"`
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil {
+		if headOK {
+			t.Errorf("%s: head %+v read, but decoding the JSON fails: %v\n%s", name, head, err, y)
+		}
+		return
+	}
+	wantHead := Head{APIVersion: tm.APIVersion, Kind: tm.Kind, Name: tm.Metadata.Name, Namespace: tm.Metadata.Namespace, GenerateName: tm.Metadata.GenerateName}
+	if headOK && head != wantHead {
+		t.Errorf("%s: head %+v, decoding the JSON gives %+v\n%s", name, head, wantHead, y)
+	}
 }
 
 // TestSemantics: YAML 1.1 readings kubectl applies, and what is declined.
@@ -155,12 +189,50 @@ func TestAgreesOnRepositoryYAML(t *testing.T) {
 	}
 }
 
+// TestHead: the head read from the parsed tree, and where it is left to
+// the caller.
+func TestHead(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     Head
+		headOK   bool
+	}{
+		{"object", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n  labels: {a: b}\nspec: {}\n",
+			Head{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"}, true},
+		{"quoted, generateName", "kind: 'Pod'\napiVersion: \"v1\"\nmetadata: {generateName: job-}\n",
+			Head{APIVersion: "v1", Kind: "Pod", GenerateName: "job-"}, true},
+		{"keys in another case are other keys", "Kind: Pod\nAPIVersion: v1\nmetadata: {Name: x}\n", Head{}, true},
+		{"nothing", "a: b\n", Head{}, true},
+		{"apiVersion a number", "apiVersion: 1\nkind: Pod\n", Head{}, false},
+		{"kind a boolean", "apiVersion: v1\nkind: on\n", Head{}, false},
+		{"metadata a string", "apiVersion: v1\nkind: Pod\nmetadata: web\n", Head{}, false},
+		{"metadata null", "apiVersion: v1\nkind: Pod\nmetadata:\n", Head{}, false},
+		{"name null", "apiVersion: v1\nkind: Pod\nmetadata:\n  name:\n  namespace: a\n", Head{}, false},
+		{"namespace a list", "apiVersion: v1\nkind: Pod\nmetadata:\n  namespace: [a]\n", Head{}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			js, head, headOK, ok := ToJSONHead([]byte(c.in))
+			if !ok {
+				t.Fatalf("declined %q", c.in)
+			}
+			if head != c.want || headOK != c.headOK {
+				t.Errorf("head %+v, %v; want %+v, %v", head, headOK, c.want, c.headOK)
+			}
+			if want, _ := ToJSON([]byte(c.in)); !bytes.Equal(js, want) {
+				t.Errorf("JSON %s, ToJSON gives %s", js, want)
+			}
+			agree(t, c.name, []byte(c.in))
+		})
+	}
+}
+
 // FuzzToJSON: whatever the input, the fast path agrees with
 // sigs.k8s.io/yaml or declines. Seeds: testdata/fuzz/FuzzToJSON.
 func FuzzToJSON(f *testing.F) {
 	for _, s := range []string{
 		"a: b\n", "a:\n- b\n- c: d\n  e: [1, 2]\n", "a: {b: c, d: [e, {f: g}]}\n", "a: 'x''y'\nb: \"q\\n\"\n",
 		"a: on\nb: 0777\nc: 1_0\nd: 1e3\ne: ~\n", "k: v # c\n# c\nl:\n  m: n\n", "a: <&>\n",
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  namespace: 1\n  generateName: 'y'\n",
 	} {
 		f.Add([]byte(s))
 	}

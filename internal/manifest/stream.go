@@ -356,10 +356,18 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 		return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: doc.Err})
 	}
 	js := doc.Data
+	var head typeMeta
+	headKnown := false
 	if !doc.JSON {
 		var err error
-		if fast, ok := fastyaml.ToJSON(doc.Data); ok {
+		if fast, h, hOK, ok := fastyaml.ToJSONHead(doc.Data); ok {
 			js = fast // what sigs.k8s.io/yaml would give, without its generic maps
+			if hOK {
+				// What decoding js into head gives, without a pass over it.
+				head.APIVersion, head.Kind = h.APIVersion, h.Kind
+				head.Metadata.Name, head.Metadata.Namespace, head.Metadata.GenerateName = h.Name, h.Namespace, h.GenerateName
+				headKnown = true
+			}
 		} else if js, err = safeyaml.ToJSON(doc.Data); err != nil {
 			return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: yamlError(err, doc.dataLine)})
 		}
@@ -367,9 +375,10 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 	if t := bytes.TrimSpace(js); bytes.Equal(t, []byte("null")) {
 		return nil
 	}
-	var head typeMeta
-	if err := typedjson.Unmarshal(js, &head); err != nil {
-		return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: notAnObject(js, err)})
+	if !headKnown {
+		if err := typedjson.Unmarshal(js, &head); err != nil {
+			return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: notAnObject(js, err)})
+		}
 	}
 	if isList(head.APIVersion, head.Kind) {
 		var list struct {
