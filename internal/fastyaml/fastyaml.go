@@ -3,25 +3,32 @@
 // v2's YAML 1.1 reading, as kubectl applies it), and declines everything
 // else so that the caller falls back to sigs.k8s.io/yaml.
 //
-// What it reads: one document of printable ASCII (no tabs, no carriage
-// returns, no other bytes) whose top node is a block mapping; block
-// mappings and block sequences nested by indentation (a sequence may sit
-// at its key's indentation, a sequence item may start a mapping on its own
-// line: "- name: x"); on a single line, plain scalars, single- and
-// double-quoted scalars (escapes \\ \" \n \t only) and flow collections
-// ({a: b}, [a, b], nested); comments. Plain scalars are resolved as go-yaml
-// v2 does: null (~, null, empty), YAML 1.1 booleans (y, yes, on, off, no,
-// n, true, false in their listed letter cases), integers (decimal, 0x hex,
-// 0 octal, 0b binary, with _ separators, up to uint64), floats; anything
-// else is a string (timestamps stay strings). Mapping keys must resolve to
-// strings and be unique.
+// What it reads: one document of printable text (ASCII and UTF-8 that
+// YAML 1.1 counts as printable: no tabs, no carriage returns, no C1
+// controls, no NEL, LS or PS, which YAML 1.1 reads as line breaks, no byte
+// order mark) whose top node is a block mapping; block mappings and block
+// sequences nested by indentation (a sequence may sit at its key's
+// indentation, a sequence item may start a mapping on its own line:
+// "- name: x"); on a single line, plain scalars, single- and double-quoted
+// scalars (escapes \\ \" \n \t only) and flow collections ({a: b},
+// [a, b], nested); plain scalars continued over the following lines (on
+// the key's line or starting on the next), folded as go-yaml folds them;
+// literal block scalars of mapping values (|, |- and |+, the indentation
+// found from the first line); comments. Plain scalars are resolved as
+// go-yaml v2 does: null (~, null, empty), YAML 1.1 booleans (y, yes, on,
+// off, no, n, true, false in their listed letter cases), integers
+// (decimal, 0x hex, 0 octal, 0b binary, with _ separators, up to uint64),
+// floats; anything else is a string (timestamps stay strings). Mapping
+// keys must resolve to strings and be unique.
 //
 // What it declines (ok == false): anchors, aliases, tags, merge keys (<<),
-// block scalars (| and >), plain or quoted scalars spanning lines, flow
-// collections spanning lines, complex keys (?), directives and document
-// markers, non-string or duplicate keys, .inf and .nan (JSON has no such
-// numbers: sigs.k8s.io/yaml reports the error), a top node other than a
-// mapping, anything malformed. Declining is never an error: it means "ask
+// folded block scalars (>), block scalars with an indentation indicator,
+// as sequence items or empty, quoted scalars and flow collections spanning
+// lines, continuation lines that start with an indicator or a comment,
+// complex keys (?), directives and document markers, non-string or
+// duplicate keys, .inf and .nan (JSON has no such numbers:
+// sigs.k8s.io/yaml reports the error), a top node other than a mapping,
+// anything malformed. Declining is never an error: it means "ask
 // sigs.k8s.io/yaml".
 //
 // The output matches encoding/json's: object keys sorted, HTML characters
@@ -35,6 +42,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/guardrails-dev/guardrails/internal/jsonstring"
@@ -147,12 +155,14 @@ func (p *parser) head(v *value) (Head, bool) {
 type line struct {
 	indent int
 	text   string // from the first non-space byte, without the newline
+	end    int    // offset in the document of the next line's first byte
 }
 
 // parser holds the state of one conversion. Its slices are kept between
 // conversions (parsers is a pool) so that a document costs no allocations
 // beyond its text and its JSON.
 type parser struct {
+	doc   string // the document (its memory: see split)
 	lines []line
 	i     int
 	depth int
@@ -170,6 +180,7 @@ func (p *parser) release() {
 	clear(p.lines)
 	clear(p.nodes)
 	clear(p.open)
+	p.doc = ""
 	p.lines, p.nodes, p.open = p.lines[:0], p.nodes[:0], p.open[:0]
 	p.i, p.depth = 0, 0
 	parsers.Put(p)
@@ -194,6 +205,7 @@ func (p *parser) split(y []byte) bool {
 		return true
 	}
 	s := unsafe.String(&y[0], len(y))
+	p.doc = s
 	for len(s) > 0 {
 		nl := strings.IndexByte(s, '\n')
 		var l string
@@ -202,13 +214,20 @@ func (p *parser) split(y []byte) bool {
 		} else {
 			l, s = s[:nl], s[nl+1:]
 		}
+		end := len(p.doc) - len(s)
 		ind := 0
 		for ind < len(l) && l[ind] == ' ' {
 			ind++
 		}
 		for i := ind; i < len(l); i++ {
-			if c := l[i]; c < 0x20 || c > 0x7e {
+			if c := l[i]; c < 0x20 || c == 0x7f {
 				return false
+			} else if c > 0x7f {
+				r, size := utf8.DecodeRuneInString(l[i:])
+				if !printable(r, size) {
+					return false
+				}
+				i += size - 1
 			}
 		}
 		t := l[ind:]
@@ -218,9 +237,25 @@ func (p *parser) split(y []byte) bool {
 		if ind == 0 && (strings.HasPrefix(t, "---") || strings.HasPrefix(t, "...") || t[0] == '%') {
 			return false
 		}
-		p.lines = append(p.lines, line{indent: ind, text: t})
+		p.lines = append(p.lines, line{indent: ind, text: t, end: end})
 	}
 	return true
+}
+
+// printable tells a rune outside ASCII (of size bytes in UTF-8) that YAML
+// 1.1 reads as text: valid UTF-8, none of the C1 controls, not NEL, LS or
+// PS (line breaks to YAML 1.1), not a byte order mark, nothing beyond
+// U+FFFD in the Basic Multilingual Plane.
+func printable(r rune, size int) bool {
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		return false
+	case r < 0xa0, r == 0x2028, r == 0x2029, r == 0xfeff:
+		return false
+	case r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd, r >= 0x10000 && r <= 0x10ffff:
+		return true
+	}
+	return false
 }
 
 // kinds of values
@@ -304,7 +339,12 @@ func (p *parser) mapping(n int) (value, bool) {
 			p.i++
 			if p.i < len(p.lines) {
 				next := p.lines[p.i]
-				if next.indent > n {
+				if next.indent > n && plainLine(next.text) {
+					// A plain scalar on the next lines.
+					if val, ok = p.continued(next.text, n, next.end); !ok {
+						return value{}, false
+					}
+				} else if next.indent > n {
 					if val, ok = p.node(next.indent); !ok {
 						return value{}, false
 					}
@@ -314,19 +354,179 @@ func (p *parser) mapping(n int) (value, bool) {
 					}
 				}
 			}
+		} else if rest[0] == '|' {
+			if val, ok = p.literal(rest, n, l.end); !ok {
+				return value{}, false
+			}
 		} else {
 			if val, ok = p.inlineValue(rest); !ok {
 				return value{}, false
 			}
 			p.i++
 			if p.i < len(p.lines) && p.lines[p.i].indent > n {
-				return value{}, false // a scalar continued on the next line, or an error
+				// A plain scalar continued on the next lines, or an error.
+				if val, ok = p.continued(rest, n, l.end); !ok {
+					return value{}, false
+				}
 			}
 		}
 		val.key = key
 		p.open = append(p.open, val)
 	}
 	return p.finish(kMap, base), true
+}
+
+// literal reads a literal block scalar, the value of a mapping entry
+// whose key is at indent n and whose line ends at offset from; header is
+// what follows "key: ": "|", "|-" or "|+", then at most spaces and a
+// comment. It reads the document's lines itself (split leaves out blank
+// and comment-only lines, which are content here) and moves p.i past
+// those of the scalar. The content's indentation is that of its first
+// non-blank line, as go-yaml finds it; declined: indentation indicators
+// ("|2"), folded scalars (">"), an empty scalar, blank lines with more
+// spaces than the content's indentation (before it: go-yaml would take
+// their indentation; within it: spaces that are content), a line
+// indented between the key and the content.
+func (p *parser) literal(header string, n, from int) (value, bool) {
+	chomp := byte(0) // clip: one final line break
+	h := header[1:]
+	if h != "" && (h[0] == '-' || h[0] == '+') {
+		chomp, h = h[0], h[1:]
+	}
+	if h != "" && (h[0] != ' ' || !onlyComment(h)) {
+		return value{}, false
+	}
+	rest := p.doc[from:]
+	indent := -1              // the content's, found on its first non-blank line
+	maxBlank, leading := 0, 0 // blank lines before the content: line breaks of it
+	var b strings.Builder
+	breaks := 0 // line breaks not yet written: after the last content line, and blank lines
+	end := from // offset of the first line after the scalar
+	for len(rest) > 0 {
+		nl := strings.IndexByte(rest, '\n')
+		l, next, hasBreak := rest, "", false
+		if nl >= 0 {
+			l, next, hasBreak = rest[:nl], rest[nl+1:], true
+		}
+		sp := 0
+		for sp < len(l) && l[sp] == ' ' {
+			sp++
+		}
+		if sp == len(l) { // a blank line
+			if indent < 0 {
+				maxBlank = max(maxBlank, sp)
+				leading++
+			} else if sp > indent {
+				return value{}, false
+			}
+		} else {
+			if indent < 0 {
+				if sp <= n || maxBlank > sp {
+					return value{}, false
+				}
+				indent, breaks = sp, leading
+			}
+			if sp < indent {
+				if sp > n {
+					return value{}, false
+				}
+				break
+			}
+			for ; breaks > 0; breaks-- {
+				b.WriteByte('\n')
+			}
+			b.WriteString(l[indent:])
+		}
+		if indent >= 0 && hasBreak {
+			breaks++
+		}
+		rest = next
+		end = len(p.doc) - len(rest)
+	}
+	if indent < 0 {
+		return value{}, false
+	}
+	switch chomp {
+	case 0:
+		breaks = min(breaks, 1)
+	case '-':
+		breaks = 0
+	}
+	for ; breaks > 0; breaks-- {
+		b.WriteByte('\n')
+	}
+	for p.i++; p.i < len(p.lines) && p.lines[p.i].end <= end; p.i++ {
+	}
+	return value{kind: kString, s: b.String()}, true
+}
+
+// continued reads a plain scalar that starts with first, the rest of a
+// line (ending at offset from) of a mapping entry or sequence item at
+// indent n, and goes on over the following lines indented deeper than n,
+// folded as go-yaml folds them: a line break between two lines becomes a
+// space, n blank lines become n line breaks, the spaces around each line
+// are dropped. It reads the document's lines itself (split leaves out
+// comment-only lines, which end a plain scalar) and moves p.i past those
+// of the scalar. Declined: a first line that is not a plain scalar or ends
+// in a comment; a continuation line that starts with an indicator or a
+// comment, or holds ": " or " #" (where go-yaml ends the scalar).
+func (p *parser) continued(first string, n, from int) (value, bool) {
+	if !plainLine(first) || strings.Contains(first, " #") {
+		return value{}, false
+	}
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(first, " "))
+	rest := p.doc[from:]
+	blank := 0 // blank lines since the last line of the scalar
+	end := from
+	for len(rest) > 0 {
+		nl := strings.IndexByte(rest, '\n')
+		l, next := rest, ""
+		if nl >= 0 {
+			l, next = rest[:nl], rest[nl+1:]
+		}
+		sp := 0
+		for sp < len(l) && l[sp] == ' ' {
+			sp++
+		}
+		t := strings.TrimRight(l[sp:], " ")
+		switch {
+		case t == "":
+			blank++
+		case sp <= n:
+			rest = "" // the next node
+			continue
+		case isIndicator(t[0]) || strings.Contains(t, ": ") || t[len(t)-1] == ':' || strings.Contains(t, " #"):
+			return value{}, false
+		default:
+			if blank == 0 {
+				b.WriteByte(' ')
+			}
+			for ; blank > 0; blank-- {
+				b.WriteByte('\n')
+			}
+			b.WriteString(t)
+			end = len(p.doc) - len(next)
+		}
+		rest = next
+	}
+	v, ok := resolve(b.String())
+	if !ok {
+		return value{}, false
+	}
+	for ; p.i < len(p.lines) && p.lines[p.i].end <= end; p.i++ {
+	}
+	return v, true
+}
+
+// plainLine tells a line (from its first non-space byte) that starts a
+// plain scalar and is neither a mapping entry nor a sequence item: no
+// indicator first (but "-" glued to text), no ": ", no final ":".
+func plainLine(t string) bool {
+	if isIndicator(t[0]) && (t[0] != '-' || len(t) == 1 || t[1] == ' ') {
+		return false
+	}
+	return !strings.Contains(t, ": ") && t[len(t)-1] != ':'
 }
 
 // sequence reads a block sequence whose "-" are at indent n.
@@ -355,13 +555,13 @@ func (p *parser) sequence(n int) (value, bool) {
 					return value{}, false
 				}
 			}
-		case rest[0] == '-':
+		case rest[0] == '-' && (len(rest) == 1 || rest[1] == ' '):
 			return value{}, false // "- - a": left to the slow path
 		default:
 			if _, _, isKey := splitKey(rest); isKey {
 				// "- key: value": a mapping whose keys are at the column
 				// of this one.
-				p.lines[p.i] = line{indent: n + sp, text: rest}
+				p.lines[p.i] = line{indent: n + sp, text: rest, end: l.end}
 				if item, ok = p.node(n + sp); !ok {
 					return value{}, false
 				}
@@ -371,7 +571,9 @@ func (p *parser) sequence(n int) (value, bool) {
 				}
 				p.i++
 				if p.i < len(p.lines) && p.lines[p.i].indent > n {
-					return value{}, false
+					if item, ok = p.continued(rest, n, l.end); !ok {
+						return value{}, false
+					}
 				}
 			}
 		}
