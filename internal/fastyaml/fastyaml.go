@@ -207,18 +207,10 @@ func (p *parser) split(y []byte) bool {
 	s := unsafe.String(&y[0], len(y))
 	p.doc = s
 	for len(s) > 0 {
-		nl := strings.IndexByte(s, '\n')
 		var l string
-		if nl < 0 {
-			l, s = s, ""
-		} else {
-			l, s = s[:nl], s[nl+1:]
-		}
+		l, s, _ = cutLine(s)
 		end := len(p.doc) - len(s)
-		ind := 0
-		for ind < len(l) && l[ind] == ' ' {
-			ind++
-		}
+		ind := indentOf(l)
 		for i := ind; i < len(l); i++ {
 			if c := l[i]; c < 0x20 || c == 0x7f {
 				return false
@@ -256,6 +248,24 @@ func printable(r rune, size int) bool {
 		return true
 	}
 	return false
+}
+
+// cutLine returns the first line of s without its line break, what follows
+// the break, and whether there was one (the last line may have none).
+func cutLine(s string) (l, rest string, broke bool) {
+	if nl := strings.IndexByte(s, '\n'); nl >= 0 {
+		return s[:nl], s[nl+1:], true
+	}
+	return s, "", false
+}
+
+// indentOf counts the spaces l starts with.
+func indentOf(l string) int {
+	n := 0
+	for n < len(l) && l[n] == ' ' {
+		n++
+	}
+	return n
 }
 
 // kinds of values
@@ -403,15 +413,8 @@ func (p *parser) literal(header string, n, from int) (value, bool) {
 	breaks := 0 // line breaks not yet written: after the last content line, and blank lines
 	end := from // offset of the first line after the scalar
 	for len(rest) > 0 {
-		nl := strings.IndexByte(rest, '\n')
-		l, next, hasBreak := rest, "", false
-		if nl >= 0 {
-			l, next, hasBreak = rest[:nl], rest[nl+1:], true
-		}
-		sp := 0
-		for sp < len(l) && l[sp] == ' ' {
-			sp++
-		}
+		l, next, hasBreak := cutLine(rest)
+		sp := indentOf(l)
 		if sp == len(l) { // a blank line
 			if indent < 0 {
 				maxBlank = max(maxBlank, sp)
@@ -480,15 +483,8 @@ func (p *parser) continued(first string, n, from int) (value, bool) {
 	blank := 0 // blank lines since the last line of the scalar
 	end := from
 	for len(rest) > 0 {
-		nl := strings.IndexByte(rest, '\n')
-		l, next := rest, ""
-		if nl >= 0 {
-			l, next = rest[:nl], rest[nl+1:]
-		}
-		sp := 0
-		for sp < len(l) && l[sp] == ' ' {
-			sp++
-		}
+		l, next, _ := cutLine(rest)
+		sp := indentOf(l)
 		t := strings.TrimRight(l[sp:], " ")
 		switch {
 		case t == "":
