@@ -103,29 +103,14 @@ func ToJSONHead(y []byte) (js []byte, head Head, headOK, ok bool) {
 // caller may reuse.
 func (p *parser) head(v *value) (Head, bool) {
 	var found [5]*value // apiVersion, kind, name, namespace, generateName
-	for i := range p.nodes[v.first : v.first+v.len] {
-		e := &p.nodes[int(v.first)+i]
-		switch e.key {
-		case "apiVersion":
-			found[0] = e
-		case "kind":
-			found[1] = e
-		case "metadata":
-			if e.kind != kMap {
-				return Head{}, false
-			}
-			for j := range p.nodes[e.first : e.first+e.len] {
-				m := &p.nodes[int(e.first)+j]
-				switch m.key {
-				case "name":
-					found[2] = m
-				case "namespace":
-					found[3] = m
-				case "generateName":
-					found[4] = m
-				}
-			}
+	var top [3]*value   // apiVersion, kind, metadata
+	p.pick(v, []string{"apiVersion", "kind", "metadata"}, top[:])
+	found[0], found[1] = top[0], top[1]
+	if md := top[2]; md != nil {
+		if md.kind != kMap {
+			return Head{}, false
 		}
+		p.pick(md, []string{"name", "namespace", "generateName"}, found[2:])
 	}
 	size := 0
 	for _, e := range found {
@@ -150,6 +135,16 @@ func (p *parser) head(v *value) (Head, bool) {
 		}
 	}
 	return Head{APIVersion: out[0], Kind: out[1], Name: out[2], Namespace: out[3], GenerateName: out[4]}, true
+}
+
+// pick sets into[i] to the entry of mapping m whose key is keys[i], if any.
+func (p *parser) pick(m *value, keys []string, into []*value) {
+	for i := range p.nodes[m.first : m.first+m.len] {
+		e := &p.nodes[int(m.first)+i]
+		if k := slices.Index(keys, e.key); k >= 0 {
+			into[k] = e
+		}
+	}
 }
 
 type line struct {
