@@ -31,8 +31,8 @@ type ClusterView interface {
 	DefaultIngressClasses() ([]string, error)
 	// IngressClasses returns every IngressClass, sorted by name.
 	IngressClasses() ([]*networkingv1.IngressClass, error)
-	// IngressClaims returns the Ingresses that route the given key. It is an
-	// indexed lookup, never a scan over all Ingresses.
+	// IngressClaims returns the Ingresses that route the given key, each
+	// once. It is an indexed lookup, never a scan over all Ingresses.
 	IngressClaims(key IngressKey) ([]ObjectRef, error)
 	// IngressHost returns, per namespace, who serves a host (normalised by
 	// NormalizeHost; "" is the catch-all) through Ingresses of one class
