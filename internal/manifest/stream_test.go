@@ -9,12 +9,14 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
 )
 
 type gotDoc struct {
@@ -442,5 +444,39 @@ func TestListFiles(t *testing.T) {
 	want := []string{".dotfile.yaml", "a.yml", "b.yaml", "c.JSON", "sub/a.yaml", "sub/z.yaml"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestHeadFromYAMLTree checks the head that fastyaml reads from its tree
+// (apiVersion, kind, metadata names) against the head decoded from the
+// JSON: each YAML document decodes to the same items, references and
+// errors as its JSON form, which always takes the JSON path.
+func TestHeadFromYAMLTree(t *testing.T) {
+	for _, y := range []string{
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ns\n",
+		"apiVersion: v1\nkind: Pod\nmetadata: {generateName: job-}\n",
+		"apiVersion: v1\nkind: Pod\nmetadata: {generateName: job-, namespace: ns}\nspec: {containers: {}}\n",
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec: {containers: {}}\n",
+		"kind: ConfigMap\napiVersion: 'v1'\nmetadata:\n  labels: {a: b}\n  name: \"q\"\n",
+		"apiVersion: 1\nkind: ConfigMap\n",
+		"apiVersion: v1\nkind: true\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: web\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 5\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name:\n  namespace: ns\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n",
+		"Kind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\n",
+		"apiVersion: v1\nmetadata: {name: a}\n",
+		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n",
+		"apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- metadata: {name: d}\n",
+	} {
+		js, err := yaml.YAMLToJSON([]byte(y))
+		if err != nil {
+			t.Fatalf("%q: %v", y, err)
+		}
+		fromYAML := decodeAll(t, y, nil)
+		fromJSON := decodeAll(t, string(js), nil)
+		if !reflect.DeepEqual(fromYAML, fromJSON) {
+			t.Errorf("%q:\n from YAML %+v\n from JSON %+v", y, fromYAML, fromJSON)
+		}
 	}
 }
