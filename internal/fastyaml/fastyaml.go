@@ -12,7 +12,9 @@
 // "- name: x"); on a single line, plain scalars, single- and double-quoted
 // scalars (escapes \\ \" \n \t only) and flow collections ({a: b},
 // [a, b], nested); plain scalars continued over the following lines (on
-// the key's line or starting on the next), folded as go-yaml folds them;
+// the key's line or starting on the next), and quoted ones of mapping
+// values (without backslashes when double-quoted), folded as go-yaml
+// folds them;
 // literal block scalars of mapping values (|, |- and |+, the indentation
 // found from the first line); comments. Plain scalars are resolved as
 // go-yaml v2 does: null (~, null, empty), YAML 1.1 booleans (y, yes, on,
@@ -23,8 +25,9 @@
 //
 // What it declines (ok == false): anchors, aliases, tags, merge keys (<<),
 // folded block scalars (>), block scalars with an indentation indicator,
-// as sequence items or empty, quoted scalars and flow collections spanning
-// lines, continuation lines that start with an indicator or a comment,
+// as sequence items or empty, quoted scalars spanning lines as sequence
+// items or with escapes, flow collections spanning lines, continuation
+// lines that start with an indicator or a comment,
 // complex keys (?), directives and document markers, non-string or
 // duplicate keys, .inf and .nan (JSON has no such numbers:
 // sigs.k8s.io/yaml reports the error), a top node other than a mapping,
@@ -263,6 +266,27 @@ func indentOf(l string) int {
 	return n
 }
 
+// trimmedLine cuts the first line of s: its indentation, its text without
+// the spaces around it, what follows its line break, and whether it had
+// one.
+func trimmedLine(s string) (sp int, t, rest string, broke bool) {
+	l, rest, broke := cutLine(s)
+	sp = indentOf(l)
+	return sp, strings.TrimRight(l[sp:], " "), rest, broke
+}
+
+// foldBreak writes what go-yaml puts between two lines of a folded (plain
+// or quoted) scalar with blank blank lines between them: a space, or as
+// many line breaks.
+func foldBreak(b *strings.Builder, blank int) {
+	if blank == 0 {
+		b.WriteByte(' ')
+	}
+	for ; blank > 0; blank-- {
+		b.WriteByte('\n')
+	}
+}
+
 // kinds of values
 const (
 	kNull = iota
@@ -363,10 +387,7 @@ func (p *parser) mapping(n int) (value, bool) {
 			if val, ok = p.literal(rest, n, l.end); !ok {
 				return value{}, false
 			}
-		} else {
-			if val, ok = p.inlineValue(rest); !ok {
-				return value{}, false
-			}
+		} else if val, ok = p.inlineValue(rest); ok {
 			p.i++
 			if p.i < len(p.lines) && p.lines[p.i].indent > n {
 				// A plain scalar continued on the next lines, or an error.
@@ -374,6 +395,10 @@ func (p *parser) mapping(n int) (value, bool) {
 					return value{}, false
 				}
 			}
+		} else if rest[0] != '\'' && rest[0] != '"' {
+			return value{}, false
+		} else if val, ok = p.quotedLines(rest, n, l.end); !ok {
+			return value{}, false // not a quoted scalar over several lines either
 		}
 		val.key = key
 		p.open = append(p.open, val)
@@ -478,9 +503,7 @@ func (p *parser) continued(first string, n, from int) (value, bool) {
 	blank := 0 // blank lines since the last line of the scalar
 	end := from
 	for len(rest) > 0 {
-		l, next, _ := cutLine(rest)
-		sp := indentOf(l)
-		t := strings.TrimRight(l[sp:], " ")
+		sp, t, next, _ := trimmedLine(rest)
 		switch {
 		case t == "":
 			blank++
@@ -490,12 +513,8 @@ func (p *parser) continued(first string, n, from int) (value, bool) {
 		case isIndicator(t[0]) || strings.Contains(t, ": ") || t[len(t)-1] == ':' || strings.Contains(t, " #"):
 			return value{}, false
 		default:
-			if blank == 0 {
-				b.WriteByte(' ')
-			}
-			for ; blank > 0; blank-- {
-				b.WriteByte('\n')
-			}
+			foldBreak(&b, blank)
+			blank = 0
 			b.WriteString(t)
 			end = len(p.doc) - len(next)
 		}
@@ -508,6 +527,72 @@ func (p *parser) continued(first string, n, from int) (value, bool) {
 	for ; p.i < len(p.lines) && p.lines[p.i].end <= end; p.i++ {
 	}
 	return v, true
+}
+
+// quotedLines reads a quoted scalar that opens in first, the rest of the
+// line (ending at offset from) of a mapping entry at indent n, and closes
+// on one of the following lines, folded as go-yaml folds it: a line break
+// becomes a space, n blank lines become n line breaks, the spaces around
+// the breaks are dropped. It reads the document's lines itself (a line of
+// the scalar may look like a comment) and moves p.i past those of the
+// scalar. Declined: a scalar that closes on its first line (quoted reads
+// those), backslashes in a double-quoted one (escaped line breaks), a
+// line indented no deeper than n, what follows the closing quote other
+// than a comment, a deeper line after it.
+func (p *parser) quotedLines(first string, n, from int) (value, bool) {
+	q := first[0]
+	var b strings.Builder
+	// add appends a line's text up to the closing quote, if there is one.
+	add := func(t string) (closed bool, after string, ok bool) {
+		for i := 0; i < len(t); i++ {
+			switch c := t[i]; {
+			case c == '\\' && q == '"':
+				return false, "", false
+			case c == q && q == '\'' && i+1 < len(t) && t[i+1] == '\'':
+				b.WriteByte('\'')
+				i++
+			case c == q:
+				return true, t[i+1:], true
+			default:
+				b.WriteByte(c)
+			}
+		}
+		return false, "", true
+	}
+	if closed, _, ok := add(strings.TrimRight(first[1:], " ")); closed || !ok {
+		return value{}, false
+	}
+	rest := p.doc[from:]
+	blank := 0 // blank lines since the last line of the scalar
+	for {
+		sp, t, next, broke := trimmedLine(rest)
+		switch {
+		case t == "":
+			blank++
+		case sp <= n:
+			return value{}, false
+		default:
+			foldBreak(&b, blank)
+			blank = 0
+			closed, after, ok := add(t)
+			if !ok || closed && !onlyComment(after) {
+				return value{}, false
+			}
+			if closed {
+				end := len(p.doc) - len(next)
+				for p.i++; p.i < len(p.lines) && p.lines[p.i].end <= end; p.i++ {
+				}
+				if p.i < len(p.lines) && p.lines[p.i].indent > n {
+					return value{}, false
+				}
+				return value{kind: kString, s: b.String()}, true
+			}
+		}
+		if !broke {
+			return value{}, false // not closed
+		}
+		rest = next
+	}
 }
 
 // plainLine tells a line (from its first non-space byte) that starts a

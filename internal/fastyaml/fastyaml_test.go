@@ -134,7 +134,14 @@ func TestSemantics(t *testing.T) {
 		{"multi-line plain with a comment line declined", "a: x\n  # c\n  y\n", ""},
 		{"multi-line plain with a key in it declined", "a: x\n  y: z\n", ""},
 		{"multi-line plain with an indicator line declined", "a: x\n  - y\n", ""},
-		{"multi-line quoted declined", "a: 'x\n  y'\n", ""},
+		{"single-quoted over lines", "a: 'x  \n   # y\n\n  it''s '  # c\nb: c\n", `{"a":"x # y\nit's ","b":"c"}`},
+		{"double-quoted over lines", "a:\n  b: \"x\n    y\n\n\n    z\"\n  c: \"\n    w\"\n", `{"a":{"b":"x y\n\nz","c":" w"}}`},
+		{"quoted over lines, under a sequence item's key", "a:\n- b: 'x\n    y'\n  c: d\n", `{"a":[{"b":"x y","c":"d"}]}`},
+		{"double-quoted over lines with an escape declined", "a: \"x\\n\n  y\"\n", ""},
+		{"quoted over lines, a line not deeper than the key declined", "a: 'x\ny'\n", ""},
+		{"quoted over lines, text after the closing quote declined", "a: 'x\n  y' z\n", ""},
+		{"quoted never closed declined", "a: 'x\n  y\n", ""},
+		{"quoted as a sequence item over lines declined", "a:\n- 'x\n  y'\n", ""},
 		{"multi-line flow declined", "a: [x,\n  y]\n", ""},
 		{"question mark in flow declined", "a: {b: [0?]}\n", ""},
 		{"escaped slash declined", "a: \"\\/\"\n", ""},
@@ -269,6 +276,7 @@ func FuzzToJSON(f *testing.F) {
 		"a: |\n  x\n\n   y\nb:\n  c: |-\n    z\n  d: |+\n    w\n\n",
 		"args:\n- --port=80\n- -v\nnote: Grüße — ‘x’ 😀\n",
 		"description: A long\n  text folded\n\n  over lines\nitems:\n- one\n  more\n",
+		"a: 'it''s\n  folded'\nb: \"and\n\n  this\"\n",
 	} {
 		f.Add([]byte(s))
 	}
