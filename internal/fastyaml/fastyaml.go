@@ -56,18 +56,27 @@ import (
 func ToJSON(y []byte) (js []byte, ok bool) {
 	p := parsers.Get().(*parser)
 	defer p.release()
-	if !p.split(y) || len(p.lines) == 0 {
-		return nil, false
-	}
-	first := p.lines[0]
-	if first.text[0] == '-' && (len(first.text) == 1 || first.text[1] == ' ') {
-		return nil, false // a sequence: not an object, let the slow path word it
-	}
-	v, ok := p.mapping(first.indent)
-	if !ok || p.i != len(p.lines) {
+	v, ok := p.parse(y)
+	if !ok {
 		return nil, false
 	}
 	return p.appendJSON(make([]byte, 0, len(y)), &v), true
+}
+
+// parse reads the document y, a block mapping, into p.
+func (p *parser) parse(y []byte) (value, bool) {
+	if !p.split(y) || len(p.lines) == 0 {
+		return value{}, false
+	}
+	first := p.lines[0]
+	if itemLine(first.text) {
+		return value{}, false // a sequence: not an object, let the slow path word it
+	}
+	v, ok := p.mapping(first.indent)
+	if !ok || p.i != len(p.lines) {
+		return value{}, false
+	}
+	return v, true
 }
 
 // Head is what a document says it holds: the strings that decoding its
@@ -84,15 +93,8 @@ type Head struct {
 func ToJSONHead(y []byte) (js []byte, head Head, headOK, ok bool) {
 	p := parsers.Get().(*parser)
 	defer p.release()
-	if !p.split(y) || len(p.lines) == 0 {
-		return nil, Head{}, false, false
-	}
-	first := p.lines[0]
-	if first.text[0] == '-' && (len(first.text) == 1 || first.text[1] == ' ') {
-		return nil, Head{}, false, false
-	}
-	v, ok := p.mapping(first.indent)
-	if !ok || p.i != len(p.lines) {
+	v, ok := p.parse(y)
+	if !ok {
 		return nil, Head{}, false, false
 	}
 	// Before appendJSON, which sorts entries in place: the head reads
@@ -341,7 +343,7 @@ func (p *parser) node(n int) (value, bool) {
 	}
 	defer func() { p.depth-- }()
 	t := p.lines[p.i].text
-	if t[0] == '-' && (len(t) == 1 || t[1] == ' ') {
+	if itemLine(t) {
 		return p.sequence(n)
 	}
 	return p.mapping(n)
@@ -377,7 +379,7 @@ func (p *parser) mapping(n int) (value, bool) {
 					if val, ok = p.node(next.indent); !ok {
 						return value{}, false
 					}
-				} else if next.indent == n && next.text[0] == '-' && (len(next.text) == 1 || next.text[1] == ' ') {
+				} else if next.indent == n && itemLine(next.text) {
 					if val, ok = p.sequence(n); !ok {
 						return value{}, false
 					}
@@ -478,8 +480,7 @@ func (p *parser) literal(header string, n, from int) (value, bool) {
 	for ; breaks > 0; breaks-- {
 		b.WriteByte('\n')
 	}
-	for p.i++; p.i < len(p.lines) && p.lines[p.i].end <= end; p.i++ {
-	}
+	p.skipTo(end)
 	return value{kind: kString, s: b.String()}, true
 }
 
@@ -524,8 +525,7 @@ func (p *parser) continued(first string, n, from int) (value, bool) {
 	if !ok {
 		return value{}, false
 	}
-	for ; p.i < len(p.lines) && p.lines[p.i].end <= end; p.i++ {
-	}
+	p.skipTo(end)
 	return v, true
 }
 
@@ -580,8 +580,7 @@ func (p *parser) quotedLines(first string, n, from int) (value, bool) {
 			}
 			if closed {
 				end := len(p.doc) - len(next)
-				for p.i++; p.i < len(p.lines) && p.lines[p.i].end <= end; p.i++ {
-				}
+				p.skipTo(end)
 				if p.i < len(p.lines) && p.lines[p.i].indent > n {
 					return value{}, false
 				}
@@ -595,11 +594,25 @@ func (p *parser) quotedLines(first string, n, from int) (value, bool) {
 	}
 }
 
+// itemLine tells a line (from its first non-space byte) that is a block
+// sequence item: "-" alone or followed by a space.
+func itemLine(t string) bool {
+	return t[0] == '-' && (len(t) == 1 || t[1] == ' ')
+}
+
+// skipTo moves p.i past the lines that end at or before offset end: those
+// of a scalar read from the document's text (the line of its key too).
+func (p *parser) skipTo(end int) {
+	for p.i < len(p.lines) && p.lines[p.i].end <= end {
+		p.i++
+	}
+}
+
 // plainLine tells a line (from its first non-space byte) that starts a
 // plain scalar and is neither a mapping entry nor a sequence item: no
 // indicator first (but "-" glued to text), no ": ", no final ":".
 func plainLine(t string) bool {
-	if isIndicator(t[0]) && (t[0] != '-' || len(t) == 1 || t[1] == ' ') {
+	if isIndicator(t[0]) && (t[0] != '-' || itemLine(t)) {
 		return false
 	}
 	return !strings.Contains(t, ": ") && t[len(t)-1] != ':'
@@ -610,16 +623,13 @@ func (p *parser) sequence(n int) (value, bool) {
 	base := len(p.open)
 	for p.i < len(p.lines) {
 		l := p.lines[p.i]
-		if l.indent != n || l.text[0] != '-' || (len(l.text) > 1 && l.text[1] != ' ') {
+		if l.indent != n || !itemLine(l.text) {
 			if l.indent > n {
 				return value{}, false
 			}
 			break
 		}
-		sp := 1
-		for sp < len(l.text) && l.text[sp] == ' ' {
-			sp++
-		}
+		sp := 1 + indentOf(l.text[1:])
 		rest := l.text[sp:]
 		var item value
 		var ok bool
@@ -631,7 +641,7 @@ func (p *parser) sequence(n int) (value, bool) {
 					return value{}, false
 				}
 			}
-		case rest[0] == '-' && (len(rest) == 1 || rest[1] == ' '):
+		case itemLine(rest):
 			return value{}, false // "- - a": left to the slow path
 		default:
 			if _, _, isKey := splitKey(rest); isKey {
