@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
 )
 
 // TestRun runs the harness for about a second with two clients and checks
@@ -152,5 +155,54 @@ func TestWrongVerdictIsAnError(t *testing.T) {
 	bad.path = "/nowhere"
 	if _, err := srv.do(context.Background(), &bad, false); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 		t.Errorf("unserved path: %v", err)
+	}
+}
+
+// TestRoundAnswersAreChecked checks that the answers of a round, kept and
+// checked after it, count as errors when the verdict is wrong, and that
+// with CheckInline the clients check them as they come.
+func TestRoundAnswersAreChecked(t *testing.T) {
+	c := cluster{ingresses: 100, bindings: 200}
+	scs, err := scenarios(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := startServer(context.Background(), c, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := srv.stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	wrong := slices.Clone(scs)
+	for i := range wrong {
+		wrong[i].check = func(*admissionv1.AdmissionResponse) error { return errors.New("wrong verdict") }
+	}
+	kind := func(k int) *scenario { return &wrong[k] }
+	for _, inline := range []bool{false, true} {
+		srv.checkInline = inline
+		ss := srv.round(context.Background(), wrong, false, 2, 100*time.Millisecond)
+		if len(ss) == 0 {
+			t.Fatalf("inline %v: no requests", inline)
+		}
+		for _, s := range ss {
+			if kept := s.answer != nil; kept == inline {
+				t.Fatalf("inline %v: answer kept %v", inline, kept)
+			}
+		}
+		for _, s := range checked(ss, kind, false) {
+			if s.err == nil || s.answer != nil {
+				t.Fatalf("inline %v: %s: error %v, answer kept %v", inline, wrong[s.kind].name, s.err, s.answer != nil)
+			}
+		}
+		// The baseline allows everything: its answers pass the check
+		// whatever the scenario expects from Guardrails.
+		for _, s := range checked(srv.round(context.Background(), wrong, true, 2, 100*time.Millisecond), kind, true) {
+			if s.err != nil {
+				t.Fatalf("inline %v: baseline %s: %v", inline, wrong[s.kind].name, s.err)
+			}
+		}
 	}
 }

@@ -8,9 +8,11 @@
 // (baseline, guardrails, guardrails, baseline, …) so machine noise hits
 // both alike; the report gives, per request kind and overall, throughput
 // and latency percentiles of each target and the guardrails/baseline
-// ratios. Every answer is verified (HTTP 200, the request's UID, the
-// expected verdict); the exit code is 1 when any request failed and never
-// depends on timing.
+// ratios. Every answer is verified: HTTP/1.1 200 as it arrives, the
+// request's UID and the expected verdict after each round, outside its
+// measured time and CPU time (--check-inline: as it arrives, as the
+// harness did before). The exit code is 1 when any request failed and
+// never depends on timing.
 //
 // --ingresses and --concurrency take comma-separated lists: every number
 // of cached Ingresses runs at every concurrency (a server of its own per
@@ -27,7 +29,7 @@
 // own to the baseline endpoint: what receiving and decoding them costs
 // any handler on this server stack.
 //
-//	go run ./hack/load [--duration 10s] [--concurrency 1,16] [--ingresses 0,10000,50000] [--bindings 10000] [--round 500ms] [--hostile 2] [--json]
+//	go run ./hack/load [--duration 10s] [--concurrency 1,16] [--ingresses 0,10000,50000] [--bindings 10000] [--round 500ms] [--hostile 2] [--check-inline] [--json]
 package main
 
 import (
@@ -68,6 +70,14 @@ type Options struct {
 	// Hostile is the number of hostile clients of the hostile scenario;
 	// 0 skips it.
 	Hostile int
+	// CheckInline has each client check every answer as soon as it has
+	// read it, inside the measured round, as the harness did until the
+	// fourth pass of issue 14. By default the answers are kept and checked
+	// after each round, outside its time and CPU time: decoding
+	// Guardrails' answers (denials with their causes, warnings, patches)
+	// costs the clients, which share the process and its two CPUs with
+	// the server, several times what the baseline's bare "allowed" does.
+	CheckInline bool
 }
 
 // Report is the result of a run (--json prints it).
@@ -134,13 +144,14 @@ func main() {
 	flag.Var(&ingresses, "ingresses", "Ingresses in the cluster view (the conflict index); a comma-separated list runs each")
 	flag.IntVar(&m.Bindings, "bindings", 0, "RoleBindings and ClusterRoleBindings in the cluster view (the bindings index)")
 	flag.IntVar(&m.Hostile, "hostile", 2, "hostile clients of the hostile scenario, next to the normal ones, run once on the configuration of the most Ingresses and clients (0 skips it)")
+	flag.BoolVar(&m.CheckInline, "check-inline", false, "each client checks every answer as soon as it has read it, inside the measured round (default: after each round, outside its time and CPU time)")
 	flag.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and clients: one process) to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
 	m.Ingresses, m.Concurrency = ingresses, concurrency
 	if flag.NArg() > 0 || m.Duration <= 0 || m.Round <= 0 || slices.Min(m.Concurrency) < 1 || slices.Min(m.Ingresses) < 0 || m.Bindings < 0 || m.Hostile < 0 {
-		fmt.Fprintln(os.Stderr, "usage: load [--duration D>0] [--round R>0] [--concurrency C>=1[,C…]] [--ingresses N>=0[,N…]] [--bindings B>=0] [--hostile H>=0] [--json]")
+		fmt.Fprintln(os.Stderr, "usage: load [--duration D>0] [--round R>0] [--concurrency C>=1[,C…]] [--ingresses N>=0[,N…]] [--bindings B>=0] [--hostile H>=0] [--check-inline] [--json]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -189,10 +200,13 @@ func main() {
 	}
 }
 
-// sample is one request's outcome.
+// sample is one request's outcome. Until checked reads it, answer holds
+// the answer of a request that got one; err is set when the request failed
+// or (after checked) its answer was not the expected one.
 type sample struct {
 	kind    int
 	latency time.Duration
+	answer  []byte
 	err     error
 }
 
@@ -211,6 +225,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer func() { _ = t.stop() }()
+	t.checkInline = o.CheckInline
+	kind := func(k int) *scenario { return &scs[k] }
 
 	rounds := max(1, int((o.Duration+o.Round/2)/o.Round))
 	rep := &Report{Kinds: make([]KindReport, len(scs))}
@@ -231,7 +247,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// Warm-up (not measured): connections, TLS sessions, caches.
 	warm := min(o.Round, 500*time.Millisecond)
 	for _, base := range []bool{true, false} {
-		for _, s := range t.round(ctx, scs, base, o.Concurrency, warm) {
+		for _, s := range checked(t.round(ctx, scs, base, o.Concurrency, warm), kind, base) {
 			if s.err != nil {
 				errs.add(targetName(base), scs[s.kind].name, s.err)
 			}
@@ -262,7 +278,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			samples := t.round(ctx, scs, base, o.Concurrency, o.Round)
 			a.time += time.Since(start)
 			a.cpu += processCPU() - cpu0
-			for _, s := range samples {
+			for _, s := range checked(samples, kind, base) {
 				if s.err != nil {
 					a.errs[s.kind]++
 					a.nerr++
@@ -331,10 +347,10 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 	)
 	var normal, hostile [3]acc
 	// loadedRound runs the normal clients for d, next to the hostile ones
-	// when side is not alone, and returns the normal clients' samples.
-	loadedRound := func(d time.Duration, side int) []sample {
+	// when side is not alone, and returns both's samples, unchecked.
+	loadedRound := func(d time.Duration, side int) (ns, hss []sample) {
 		if side == alone {
-			return t.round(ctx, scs, false, o.Concurrency, d)
+			return t.round(ctx, scs, false, o.Concurrency, d), nil
 		}
 		base := side == toBaseline
 		hctx, cancel := context.WithTimeout(ctx, d)
@@ -344,36 +360,48 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 		for h := range o.Hostile {
 			wg.Go(func() {
 				for hctx.Err() == nil {
-					lat, err := t.doWith(context.WithoutCancel(hctx), hc, hs, base)
-					out[h] = append(out[h], sample{latency: lat, err: err})
+					out[h] = append(out[h], t.sample(context.WithoutCancel(hctx), hc, hs, 0, base))
 				}
 			})
 		}
-		ns := t.round(ctx, scs, false, o.Concurrency, d)
+		ns = t.round(ctx, scs, false, o.Concurrency, d)
 		wg.Wait()
-		a := &hostile[side]
-		for _, ss := range out {
-			for _, s := range ss {
-				if s.err != nil {
-					a.nerr++
-					errs.add(targetName(base), hs.name, s.err)
-					continue
+		return ns, slices.Concat(out...)
+	}
+	// tally checks a round's samples and, when into is not nil, adds the
+	// normal clients' to into[0] and the hostile ones' to into[1].
+	kind := func(k int) *scenario { return &scs[k] }
+	tally := func(side int, ns, hss []sample, into *[2]*acc) {
+		for _, s := range checked(ns, kind, false) {
+			switch {
+			case s.err != nil:
+				errs.add("guardrails", scs[s.kind].name, s.err)
+				if into != nil {
+					into[0].nerr++
 				}
-				a.lat = append(a.lat, s.latency)
+			case into != nil:
+				into[0].lat = append(into[0].lat, s.latency)
 			}
 		}
-		return ns
+		base := side == toBaseline
+		for _, s := range checked(hss, func(int) *scenario { return hs }, base) {
+			switch {
+			case s.err != nil:
+				errs.add(targetName(base), hs.name, s.err)
+				if into != nil {
+					into[1].nerr++
+				}
+			case into != nil:
+				into[1].lat = append(into[1].lat, s.latency)
+			}
+		}
 	}
 	// Warm-up (not measured).
 	warm := min(o.Round, 500*time.Millisecond)
 	for _, side := range []int{toBaseline, toGuardrails} {
-		for _, s := range loadedRound(warm, side) {
-			if s.err != nil {
-				errs.add("guardrails", scs[s.kind].name, s.err)
-			}
-		}
+		ns, hss := loadedRound(warm, side)
+		tally(side, ns, hss, nil)
 	}
-	hostile = [3]acc{}
 	for r := 0; r < rounds && ctx.Err() == nil; r++ {
 		order := []int{alone, toBaseline, toGuardrails}
 		if r%2 == 1 {
@@ -381,18 +409,11 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 		}
 		for _, side := range order {
 			start := time.Now()
-			samples := loadedRound(o.Round, side)
+			ns, hss := loadedRound(o.Round, side)
 			elapsed := time.Since(start)
 			normal[side].time += elapsed
 			hostile[side].time += elapsed
-			for _, s := range samples {
-				if s.err != nil {
-					normal[side].nerr++
-					errs.add("guardrails", scs[s.kind].name, s.err)
-					continue
-				}
-				normal[side].lat = append(normal[side].lat, s.latency)
-			}
+			tally(side, ns, hss, &[2]*acc{&normal[side], &hostile[side]})
 		}
 	}
 	sum := func(a acc) Stats { return summarize(a.lat, a.nerr, a.time) }
@@ -405,8 +426,9 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 }
 
 // round runs c clients against one target for d and returns every
-// request's outcome. Client w sends kinds w, w+1, … in turn, so every
-// kind is in flight all the time.
+// request's outcome, its answer not yet checked (see checked) unless
+// t.checkInline. Client w sends kinds w, w+1, … in turn, so every kind is
+// in flight all the time.
 func (t *target) round(ctx context.Context, scs []scenario, base bool, c int, d time.Duration) []sample {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -416,8 +438,7 @@ func (t *target) round(ctx context.Context, scs []scenario, base bool, c int, d 
 		wg.Go(func() {
 			for i := w; ctx.Err() == nil; i++ {
 				k := i % len(scs)
-				lat, err := t.do(context.WithoutCancel(ctx), &scs[k], base)
-				out[w] = append(out[w], sample{kind: k, latency: lat, err: err})
+				out[w] = append(out[w], t.sample(context.WithoutCancel(ctx), t.client, &scs[k], k, base))
 			}
 		})
 	}
@@ -429,6 +450,28 @@ func (t *target) round(ctx context.Context, scs []scenario, base bool, c int, d 
 	return all
 }
 
+// sample sends sc over client and returns its outcome, the answer checked
+// at once when t.checkInline, else kept for checked.
+func (t *target) sample(ctx context.Context, client *http.Client, sc *scenario, kind int, base bool) sample {
+	lat, answer, err := send(ctx, client, t.url, sc, base)
+	if err == nil && t.checkInline {
+		err, answer = check(sc, base, answer), nil
+	}
+	return sample{kind: kind, latency: lat, answer: answer, err: err}
+}
+
+// checked checks the answers kept in ss (the requests of scenario sc(kind)
+// to the baseline when base) and returns ss with each answer's error set
+// and the answers dropped.
+func checked(ss []sample, sc func(kind int) *scenario, base bool) []sample {
+	for i := range ss {
+		if s := &ss[i]; s.answer != nil {
+			s.err, s.answer = check(sc(s.kind), base, s.answer), nil
+		}
+	}
+	return ss
+}
+
 // do posts one review and checks the answer. The latency covers sending
 // the request and reading the whole answer; the checks run after.
 func (t *target) do(ctx context.Context, sc *scenario, base bool) (time.Duration, error) {
@@ -437,47 +480,63 @@ func (t *target) do(ctx context.Context, sc *scenario, base bool) (time.Duration
 
 // doWith is do over client.
 func (t *target) doWith(ctx context.Context, client *http.Client, sc *scenario, base bool) (time.Duration, error) {
+	lat, answer, err := send(ctx, client, t.url, sc, base)
+	if err == nil {
+		err = check(sc, base, answer)
+	}
+	return lat, err
+}
+
+// send posts one review of sc to url (Guardrails' path, or the baseline's
+// when base) over client and returns the time from sending it to having
+// read the whole answer, and the answer; an error when the request failed
+// or the answer is not HTTP/1.1 200.
+func send(ctx context.Context, client *http.Client, url string, sc *scenario, base bool) (time.Duration, []byte, error) {
 	path := sc.path
 	if base {
 		path = BaselinePath
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url+path, bytes.NewReader(sc.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+path, bytes.NewReader(sc.body))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	data, err := io.ReadAll(resp.Body)
 	lat := time.Since(start)
 	resp.Body.Close()
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
+		return 0, nil, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
 	}
 	if resp.ProtoMajor != 1 {
-		return 0, fmt.Errorf("protocol %s, want HTTP/1.1", resp.Proto)
+		return 0, nil, fmt.Errorf("protocol %s, want HTTP/1.1", resp.Proto)
 	}
+	return lat, data, nil
+}
+
+// check checks the answer to a review of sc: an AdmissionReview for its
+// UID with the expected verdict (sc.check's, or allowed from the
+// baseline).
+func check(sc *scenario, base bool, answer []byte) error {
 	var ar admissionv1.AdmissionReview
-	if err := json.Unmarshal(data, &ar); err != nil || ar.Response == nil {
-		return 0, fmt.Errorf("not an AdmissionReview answer (%v): %.200s", err, data)
+	if err := json.Unmarshal(answer, &ar); err != nil || ar.Response == nil {
+		return fmt.Errorf("not an AdmissionReview answer (%v): %.200s", err, answer)
 	}
 	if ar.Response.UID != sc.uid {
-		return 0, fmt.Errorf("answer for UID %q, want %q", ar.Response.UID, sc.uid)
+		return fmt.Errorf("answer for UID %q, want %q", ar.Response.UID, sc.uid)
 	}
-	check := sc.check
+	verdict := sc.check
 	if base {
-		check = allowed
+		verdict = allowed
 	}
-	if err := check(ar.Response); err != nil {
-		return 0, err
-	}
-	return lat, nil
+	return verdict(ar.Response)
 }
 
 func targetName(base bool) string {

@@ -29,6 +29,8 @@ type Matrix struct {
 	// Hostile clients of the hostile scenario, run once, on the
 	// configuration of the most Ingresses and clients.
 	Hostile int
+	// CheckInline: see Options.CheckInline.
+	CheckInline bool
 }
 
 // MatrixReport is the result of a Matrix run (--json prints it).
@@ -44,7 +46,7 @@ func (m Matrix) configs() []Options {
 	var out []Options
 	for _, n := range m.Ingresses {
 		for _, c := range m.Concurrency {
-			o := Options{Duration: m.Duration, Round: m.Round, Concurrency: c, Ingresses: n, Bindings: m.Bindings}
+			o := Options{Duration: m.Duration, Round: m.Round, Concurrency: c, Ingresses: n, Bindings: m.Bindings, CheckInline: m.CheckInline}
 			if n == slices.Max(m.Ingresses) && c == slices.Max(m.Concurrency) {
 				o.Hostile = m.Hostile
 			}

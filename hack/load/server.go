@@ -32,6 +32,9 @@ type target struct {
 	client *http.Client
 	stop   func() error
 	roots  *x509.CertPool
+	// checkInline: clients check each answer as they read it (see
+	// Options.CheckInline).
+	checkInline bool
 }
 
 // newClient returns a client of the server keeping up to conns
