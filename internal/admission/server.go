@@ -110,9 +110,10 @@ func NewServer(o ServerOptions, v *Validator, m *Mutator) (webhook.Server, error
 // NewWebhook serves h as controller-runtime's StandaloneWebhook does (same
 // checks, answers, panic recovery and logs), reading each AdmissionReview
 // once with internal/review instead of the runtime deserializer's two
-// passes.
+// passes, and building each request's logger only when it logs
+// (lazyLogConstructor).
 func NewWebhook(h admission.Handler, log logr.Logger) (http.Handler, error) {
-	hook := &admission.Webhook{Handler: h}
+	hook := &admission.Webhook{Handler: h, LogConstructor: lazyLogConstructor}
 	// StandaloneWebhook gives hook its logger (no MetricsPath: the
 	// server's Register instruments the path).
 	if _, err := admission.StandaloneWebhook(hook, admission.StandaloneOptions{Logger: log}); err != nil {
