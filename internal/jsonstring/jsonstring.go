@@ -4,7 +4,10 @@
 // (internal/fastyaml) write their strings with it.
 package jsonstring
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // plain marks the bytes encoding/json writes as they are: printable ASCII
 // and DEL, but '"', '\\' and the HTML characters <, > and &.
@@ -49,7 +52,9 @@ func Append(b []byte, s string) []byte {
 		case '<', '>', '&':
 			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 		default:
-			m, _ := json.Marshal(s) // a string always encodes
+			// A string always encodes. A copy, so that s itself does not
+			// escape (boxed into any) in every caller.
+			m, _ := json.Marshal(strings.Clone(s))
 			return append(b[:start], m...)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
@@ -71,12 +72,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log := h.logger()
 	if log.V(5).Enabled() {
-		h.requestLogger(log, &req).V(5).Info("received request")
+		logged := req // only this copy escapes, not every request
+		h.requestLogger(log, &logged).V(5).Info("received request")
 	}
 	resp := h.Webhook.Handle(ctx, req)
-	ar := admissionv1.AdmissionReview{Response: &resp.AdmissionResponse}
-	ar.SetGroupVersionKind(gvk)
-	write(w, log, ar)
+	var tm metav1.TypeMeta
+	tm.SetGroupVersionKind(gvk)
+	write(w, log, tm, &resp.AdmissionResponse)
 }
 
 func (h *Handler) logger() logr.Logger {
@@ -93,11 +95,15 @@ func (h *Handler) requestLogger(base logr.Logger, req *admission.Request) logr.L
 	return admission.DefaultLogConstructor(base, req)
 }
 
-// write writes ar as controller-runtime does: encoding/json, one line,
-// and on a write error one attempt at a 500 answer. The bytes come from
-// appendReview when it writes ar, else from encoding/json.
-func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
+// write writes the review of tm and res as controller-runtime does:
+// encoding/json, one line, and on a write error one attempt at a 500
+// answer. The bytes come from appendReview when it writes the review,
+// else from encoding/json, which gets a copy of *res: res itself stays
+// where the caller has it (on its stack), as escape analysis sees the
+// fields of a struct as one.
+func write(w io.Writer, log logr.Logger, tm metav1.TypeMeta, res *admissionv1.AdmissionResponse) {
 	var err error
+	ar := admissionv1.AdmissionReview{TypeMeta: tm, Response: res}
 	buf := answers.Get().(*[]byte)
 	if b, ok := appendReview((*buf)[:0], &ar); ok {
 		_, err = w.Write(b)
@@ -107,7 +113,8 @@ func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
 		}
 	} else {
 		answers.Put(buf)
-		err = json.NewEncoder(w).Encode(ar)
+		c := *res
+		err = json.NewEncoder(w).Encode(admissionv1.AdmissionReview{TypeMeta: tm, Response: &c})
 	}
 	if err != nil {
 		log.Error(err, "unable to encode and write the response")
@@ -118,7 +125,6 @@ func write(w io.Writer, log logr.Logger, ar admissionv1.AdmissionReview) {
 		return
 	}
 	if log.V(5).Enabled() {
-		res := ar.Response
 		if res.Result != nil {
 			log = log.WithValues("code", res.Result.Code, "reason", res.Result.Reason, "message", res.Result.Message)
 		}

@@ -70,9 +70,16 @@ func Decode(body []byte, req *admissionv1.AdmissionRequest) (schema.GroupVersion
 
 // decodeReview decodes body with sigs.k8s.io/json, as controller-runtime
 // does once it knows the kind.
+//
+// It decodes into a copy of *req, which it then copies back: the decoder
+// would make req itself escape to the heap in every caller, though this
+// way is taken only by reviews of another shape.
 func decodeReview(body []byte, req *admissionv1.AdmissionRequest) (schema.GroupVersionKind, error) {
-	ar := admissionv1.AdmissionReview{Request: req}
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(body, &ar); err != nil {
+	r := *req
+	ar := admissionv1.AdmissionReview{Request: &r}
+	err := kjson.UnmarshalCaseSensitivePreserveInts(body, &ar)
+	*req = r
+	if err != nil {
 		return schema.GroupVersionKind{}, err
 	}
 	gvk := ar.GroupVersionKind()
