@@ -38,6 +38,9 @@ type Handler struct {
 	// responses that Webhook.ServeHTTP writes; zero: controller-runtime's
 	// default.
 	Log logr.Logger
+
+	logOnce sync.Once
+	log     logr.Logger // Log, or controller-runtime's default
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -81,11 +84,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	write(w, log, tm, &resp.AdmissionResponse)
 }
 
+// logger is Log, or without one the logger Webhook.ServeHTTP would use,
+// made once as controller-runtime makes it.
 func (h *Handler) logger() logr.Logger {
-	if h.Log.GetSink() == nil {
-		return logf.Log.WithName("admission")
-	}
-	return h.Log
+	h.logOnce.Do(func() {
+		h.log = h.Log
+		if h.log.GetSink() == nil {
+			h.log = logf.Log.WithName("admission")
+		}
+	})
+	return h.log
 }
 
 func (h *Handler) requestLogger(base logr.Logger, req *admission.Request) logr.Logger {
@@ -138,18 +146,21 @@ var answers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b 
 
 const maxPooledAnswer = 64 << 10
 
-// readBody reads r up to MaxBodyBytes as io.ReadAll does, into one buffer
-// of the announced size when there is one (io.ReadAll grows its buffer
-// from 512 bytes, copying as it goes).
+// readBody reads r up to MaxBodyBytes as io.ReadAll over
+// io.LimitReader(r, MaxBodyBytes) does, into one buffer of the announced
+// size when there is one (io.ReadAll grows its buffer from 512 bytes,
+// copying as it goes).
 func readBody(r io.Reader, contentLength int64) ([]byte, error) {
 	n := int64(512)
 	if contentLength > 0 {
 		n = min(contentLength, MaxBodyBytes) + 1 // room to read EOF without growing
 	}
-	r = io.LimitReader(r, MaxBodyBytes)
 	b := make([]byte, 0, n)
-	for {
-		m, err := r.Read(b[len(b):cap(b)])
+	for len(b) < MaxBodyBytes {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		m, err := r.Read(b[len(b):min(cap(b), MaxBodyBytes)])
 		b = b[:len(b)+m]
 		if err != nil {
 			if err == io.EOF {
@@ -157,10 +168,8 @@ func readBody(r io.Reader, contentLength int64) ([]byte, error) {
 			}
 			return b, err
 		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
 	}
+	return b, nil
 }
 
 // errReader fails every read with err.

@@ -240,6 +240,22 @@ func TestHandlerBodyLimit(t *testing.T) {
 		if too := n >= MaxBodyBytes; too != strings.Contains(got.body, "request entity is too large") {
 			t.Errorf("%d bytes: %s", n, got.body)
 		}
+		// The same body without a Content-Length (chunked): read from
+		// a small buffer up.
+		unsized := func(h http.Handler, rec *recorder) exchange {
+			rec.got = nil
+			r := httptest.NewRequest(http.MethodPost, "/validate", io.NopCloser(bytes.NewReader(body)))
+			r.ContentLength = -1
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			return exchange{code: w.Code, header: w.Header(), body: w.Body.String(), got: rec.got}
+		}
+		want, got = unsized(cr, crRec), unsized(ours, ourRec)
+		same(t, "size, no Content-Length", want, got)
+		if too := n >= MaxBodyBytes; too != strings.Contains(got.body, "request entity is too large") {
+			t.Errorf("%d bytes, no Content-Length: %s", n, got.body)
+		}
 	}
 	failing := func(h http.Handler) exchange {
 		r := httptest.NewRequest(http.MethodPost, "/validate", io.NopCloser(io.MultiReader(bytes.NewReader(review[:50]), errReader{errors.New("connection reset")})))
