@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -119,7 +120,12 @@ func (v *Validator) demote(ctx context.Context, r *request, vd *verdict) *intern
 		return ie
 	}
 	if old != nil {
-		oldRes, err := r.pol.Evaluate(v.input(*old), r.who)
+		// Only the rules that deny the new object: the old object's other
+		// findings would change nothing.
+		denies := func(rule *rules.Rule) bool {
+			return slices.ContainsFunc(vd.deny, func(f rules.Finding) bool { return f.Rule == rule.ID })
+		}
+		oldRes, err := r.pol.EvaluateOnly(v.input(*old), r.who, denies)
 		if err == nil {
 			vd.demotePreexisting(oldRes.Findings)
 		} else {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -225,6 +226,28 @@ func TestValidateExemptions(t *testing.T) {
 func TestValidateUpdate(t *testing.T) {
 	v := NewValidator(config.Default(), testCluster(t), Options{})
 	t.Run("pre-existing findings warn", func(t *testing.T) {
+		resp := validate(t, v, loadReview(t, "deployment-update-scale.json"))
+		wantAllowed(t, resp, memoryLine)
+		if !strings.Contains(resp.Warnings[0], "already there before this update") {
+			t.Errorf("warning %q does not say the finding pre-exists", resp.Warnings[0])
+		}
+	})
+	t.Run("old object judged only by the rules that deny the new one", func(t *testing.T) {
+		// A rule that finds nothing in the new object (6 replicas) and
+		// panics on the old one (2): the old object is not judged by it,
+		// so the finding it already had is still only a warning.
+		oldOnly := &rules.Rule{
+			ID:            "boom-on-old",
+			DefaultAction: rules.ActionDeny,
+			Kinds:         []schema.GroupKind{{Group: "apps", Kind: "Deployment"}},
+			Check: func(in *rules.Input) []rules.Violation {
+				if d := in.Object.(*appsv1.Deployment); d.Spec.Replicas != nil && *d.Spec.Replicas == 2 {
+					panic("judged the old object")
+				}
+				return nil
+			},
+		}
+		v := NewValidator(config.Default(), testCluster(t), Options{Rules: append(rules.Catalogue(), oldOnly)})
 		resp := validate(t, v, loadReview(t, "deployment-update-scale.json"))
 		wantAllowed(t, resp, memoryLine)
 		if !strings.Contains(resp.Warnings[0], "already there before this update") {

@@ -213,7 +213,15 @@ type Result struct {
 // rule's (the way out is the rule's action off).
 func (p *Policy) Evaluate(in *rules.Input, who Requester) (Result, error) {
 	in.Origin = who.Origin(in.Object)
-	return p.evaluate(in, who)
+	return p.evaluate(in, who, nil)
+}
+
+// EvaluateOnly is Evaluate with only the rules of in's kind that only
+// keeps: what an UPDATE needs of its old object, whose findings matter
+// only for the rules that deny the new one.
+func (p *Policy) EvaluateOnly(in *rules.Input, who Requester, only func(*rules.Rule) bool) (Result, error) {
+	in.Origin = who.Origin(in.Object)
+	return p.evaluate(in, who, only)
 }
 
 // EvaluateStored is Evaluate for an object read from the cluster, which
@@ -222,15 +230,27 @@ func (p *Policy) Evaluate(in *rules.Input, who Requester) (Result, error) {
 // match, and the origin is what the stored object proves (StoredOrigin).
 func (p *Policy) EvaluateStored(in *rules.Input, origin rules.Origin) (Result, error) {
 	in.Origin = origin
-	return p.evaluate(in, Requester{})
+	return p.evaluate(in, Requester{}, nil)
 }
 
-func (p *Policy) evaluate(in *rules.Input, who Requester) (Result, error) {
+// evaluate runs the rules of in's kind, those only keeps when it is not
+// nil.
+func (p *Policy) evaluate(in *rules.Input, who Requester, only func(*rules.Rule) bool) (Result, error) {
 	in.Settings = p.settings
 	gk := schema.FromAPIVersionAndKind(in.Ref.APIVersion, in.Ref.Kind).GroupKind()
+	rs := p.RulesFor(gk)
+	if only != nil {
+		var kept []*rules.Rule
+		for _, r := range rs {
+			if only(r) {
+				kept = append(kept, r)
+			}
+		}
+		rs = kept
+	}
 	var exempted, waived []*rules.Rule
 	var by []*Exemption
-	fs, err := rules.Evaluate(p.RulesFor(gk), in, func(r *rules.Rule) rules.Action {
+	fs, err := rules.Evaluate(rs, in, func(r *rules.Rule) rules.Action {
 		d := p.Decide(r, in.Ref, who)
 		if d.Exemption != nil && p.ConfiguredAction(r) != rules.ActionOff {
 			exempted, by = append(exempted, r), append(by, d.Exemption)
