@@ -347,10 +347,14 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 	)
 	var normal, hostile [3]acc
 	// loadedRound runs the normal clients for d, next to the hostile ones
-	// when side is not alone, and returns both's samples, unchecked.
-	loadedRound := func(d time.Duration, side int) (ns, hss []sample) {
+	// when side is not alone, and returns both's samples, unchecked, and
+	// the time the normal clients took (the hostile ones may take longer
+	// to finish their last request: a large request waits for a slot).
+	loadedRound := func(d time.Duration, side int) (ns, hss []sample, normalTime time.Duration) {
+		start := time.Now()
 		if side == alone {
-			return t.round(ctx, scs, false, o.Concurrency, d), nil
+			ns = t.round(ctx, scs, false, o.Concurrency, d)
+			return ns, nil, time.Since(start)
 		}
 		base := side == toBaseline
 		hctx, cancel := context.WithTimeout(ctx, d)
@@ -365,8 +369,9 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 			})
 		}
 		ns = t.round(ctx, scs, false, o.Concurrency, d)
+		normalTime = time.Since(start)
 		wg.Wait()
-		return ns, slices.Concat(out...)
+		return ns, slices.Concat(out...), normalTime
 	}
 	// tally checks a round's samples and, when into is not nil, adds the
 	// normal clients' to into[0] and the hostile ones' to into[1].
@@ -399,7 +404,7 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 	// Warm-up (not measured).
 	warm := min(o.Round, 500*time.Millisecond)
 	for _, side := range []int{toBaseline, toGuardrails} {
-		ns, hss := loadedRound(warm, side)
+		ns, hss, _ := loadedRound(warm, side)
 		tally(side, ns, hss, nil)
 	}
 	for r := 0; r < rounds && ctx.Err() == nil; r++ {
@@ -409,10 +414,9 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 		}
 		for _, side := range order {
 			start := time.Now()
-			ns, hss := loadedRound(o.Round, side)
-			elapsed := time.Since(start)
-			normal[side].time += elapsed
-			hostile[side].time += elapsed
+			ns, hss, normalTime := loadedRound(o.Round, side)
+			normal[side].time += normalTime
+			hostile[side].time += time.Since(start)
 			tally(side, ns, hss, &[2]*acc{&normal[side], &hostile[side]})
 		}
 	}
