@@ -180,7 +180,6 @@ func TestRoundAnswersAreChecked(t *testing.T) {
 	for i := range wrong {
 		wrong[i].check = func(*admissionv1.AdmissionResponse) error { return errors.New("wrong verdict") }
 	}
-	kind := func(k int) *scenario { return &wrong[k] }
 	for _, inline := range []bool{false, true} {
 		srv.checkInline = inline
 		ss := srv.round(context.Background(), wrong, false, 2, 100*time.Millisecond)
@@ -192,14 +191,14 @@ func TestRoundAnswersAreChecked(t *testing.T) {
 				t.Fatalf("inline %v: answer kept %v", inline, kept)
 			}
 		}
-		for _, s := range checked(ss, kind, false) {
+		for _, s := range checked(ss, wrong, false) {
 			if s.err == nil || s.answer != nil {
 				t.Fatalf("inline %v: %s: error %v, answer kept %v", inline, wrong[s.kind].name, s.err, s.answer != nil)
 			}
 		}
 		// The baseline allows everything: its answers pass the check
 		// whatever the scenario expects from Guardrails.
-		for _, s := range checked(srv.round(context.Background(), wrong, true, 2, 100*time.Millisecond), kind, true) {
+		for _, s := range checked(srv.round(context.Background(), wrong, true, 2, 100*time.Millisecond), wrong, true) {
 			if s.err != nil {
 				t.Fatalf("inline %v: baseline %s: %v", inline, wrong[s.kind].name, s.err)
 			}

@@ -226,7 +226,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer func() { _ = t.stop() }()
 	t.checkInline = o.CheckInline
-	kind := func(k int) *scenario { return &scs[k] }
 
 	rounds := max(1, int((o.Duration+o.Round/2)/o.Round))
 	rep := &Report{Kinds: make([]KindReport, len(scs))}
@@ -247,7 +246,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// Warm-up (not measured): connections, TLS sessions, caches.
 	warm := min(o.Round, 500*time.Millisecond)
 	for _, base := range []bool{true, false} {
-		for _, s := range checked(t.round(ctx, scs, base, o.Concurrency, warm), kind, base) {
+		for _, s := range checked(t.round(ctx, scs, base, o.Concurrency, warm), scs, base) {
 			if s.err != nil {
 				errs.add(targetName(base), scs[s.kind].name, s.err)
 			}
@@ -278,7 +277,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			samples := t.round(ctx, scs, base, o.Concurrency, o.Round)
 			a.time += time.Since(start)
 			a.cpu += processCPU() - cpu0
-			for _, s := range checked(samples, kind, base) {
+			for _, s := range checked(samples, scs, base) {
 				if s.err != nil {
 					a.errs[s.kind]++
 					a.nerr++
@@ -373,39 +372,28 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 		wg.Wait()
 		return ns, slices.Concat(out...), normalTime
 	}
-	// tally checks a round's samples and, when into is not nil, adds the
-	// normal clients' to into[0] and the hostile ones' to into[1].
-	kind := func(k int) *scenario { return &scs[k] }
-	tally := func(side int, ns, hss []sample, into *[2]*acc) {
-		for _, s := range checked(ns, kind, false) {
+	// tally checks the samples of requests of kinds (to the baseline when
+	// base) and, when into is not nil, adds them to it.
+	tally := func(ss []sample, kinds []scenario, base bool, into *acc) {
+		for _, s := range checked(ss, kinds, base) {
 			switch {
 			case s.err != nil:
-				errs.add("guardrails", scs[s.kind].name, s.err)
+				errs.add(targetName(base), kinds[s.kind].name, s.err)
 				if into != nil {
-					into[0].nerr++
+					into.nerr++
 				}
 			case into != nil:
-				into[0].lat = append(into[0].lat, s.latency)
-			}
-		}
-		base := side == toBaseline
-		for _, s := range checked(hss, func(int) *scenario { return hs }, base) {
-			switch {
-			case s.err != nil:
-				errs.add(targetName(base), hs.name, s.err)
-				if into != nil {
-					into[1].nerr++
-				}
-			case into != nil:
-				into[1].lat = append(into[1].lat, s.latency)
+				into.lat = append(into.lat, s.latency)
 			}
 		}
 	}
+	hostileKinds := []scenario{*hs} // the hostile clients' samples are of kind 0
 	// Warm-up (not measured).
 	warm := min(o.Round, 500*time.Millisecond)
 	for _, side := range []int{toBaseline, toGuardrails} {
 		ns, hss, _ := loadedRound(warm, side)
-		tally(side, ns, hss, nil)
+		tally(ns, scs, false, nil)
+		tally(hss, hostileKinds, side == toBaseline, nil)
 	}
 	for r := 0; r < rounds && ctx.Err() == nil; r++ {
 		order := []int{alone, toBaseline, toGuardrails}
@@ -417,7 +405,8 @@ func (t *target) runHostile(ctx context.Context, scs []scenario, hs *scenario, o
 			ns, hss, normalTime := loadedRound(o.Round, side)
 			normal[side].time += normalTime
 			hostile[side].time += time.Since(start)
-			tally(side, ns, hss, &[2]*acc{&normal[side], &hostile[side]})
+			tally(ns, scs, false, &normal[side])
+			tally(hss, hostileKinds, side == toBaseline, &hostile[side])
 		}
 	}
 	sum := func(a acc) Stats { return summarize(a.lat, a.nerr, a.time) }
@@ -464,13 +453,13 @@ func (t *target) sample(ctx context.Context, client *http.Client, sc *scenario, 
 	return sample{kind: kind, latency: lat, answer: answer, err: err}
 }
 
-// checked checks the answers kept in ss (the requests of scenario sc(kind)
-// to the baseline when base) and returns ss with each answer's error set
-// and the answers dropped.
-func checked(ss []sample, sc func(kind int) *scenario, base bool) []sample {
+// checked checks the answers kept in ss (the requests of scenarios
+// scs[kind], to the baseline when base) and returns ss with each answer's
+// error set and the answers dropped.
+func checked(ss []sample, scs []scenario, base bool) []sample {
 	for i := range ss {
 		if s := &ss[i]; s.answer != nil {
-			s.err, s.answer = check(sc(s.kind), base, s.answer), nil
+			s.err, s.answer = check(&scs[s.kind], base, s.answer), nil
 		}
 	}
 	return ss
