@@ -27,12 +27,13 @@ func LargeRequestSlots() int { return max(1, runtime.GOMAXPROCS(0)/4) }
 // back to back next to sixteen ordinary ones, two CPUs) the ordinary
 // clients' p99 grew 1.9× at 1, 1.5× at 4 and 1.4× at 7 (harness clients
 // checking answers inline), then, with the answers checked after each
-// round, 1.29–1.56× at 4, 1.22–1.38× at 9 and 1.05–1.19× at 14 (the rest
-// is receiving the bodies and collecting their garbage). Legitimate large
-// objects are rare and cheap by comparison: a 100 KiB object judged in
-// about 2 ms keeps its slot about 30 ms, room for about thirty a second
-// per slot (kubectl and Helm send them one after another); a request that
-// finds no slot within its timeout gets 429.
+// round, 1.29–1.56× at 4, 1.22–1.38× at 9 and 1.05–1.38× at 14 (ten
+// runs, six of them at most 1.2×; the rest is receiving the bodies and
+// collecting their garbage). Legitimate large objects are rare and cheap
+// by comparison: a 100 KiB object judged in about 2 ms keeps its slot
+// about 30 ms, room for about thirty a second per slot (kubectl and Helm
+// send them one after another); a request that finds no slot within its
+// timeout gets 429.
 const LargeRequestCooldown = 14
 
 // maxLargeRequestCooldown caps the cooldown of one request: the time a

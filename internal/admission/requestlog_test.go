@@ -11,13 +11,14 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
-	"github.com/guardrails-dev/guardrails/internal/config"
-	onepass "github.com/guardrails-dev/guardrails/internal/review"
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/guardrails-dev/guardrails/internal/config"
+	onepass "github.com/guardrails-dev/guardrails/internal/review"
 )
 
 // TestLazyLogConstructorWritesTheSameLines: the lines a request's logger

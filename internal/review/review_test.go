@@ -170,7 +170,6 @@ type exchange struct {
 }
 
 func post(h http.Handler, rec *recorder, body []byte, contentType string) exchange {
-	rec.got = nil
 	var r *http.Request
 	if body == nil {
 		r = httptest.NewRequest(http.MethodPost, "/validate", nil)
@@ -178,6 +177,13 @@ func post(h http.Handler, rec *recorder, body []byte, contentType string) exchan
 		r = httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
 	}
 	r.Header.Set("Content-Type", contentType)
+	return serve(h, rec, r)
+}
+
+// serve serves r with h and returns the exchange, with what the handler
+// behind it got (rec).
+func serve(h http.Handler, rec *recorder, r *http.Request) exchange {
+	rec.got = nil
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return exchange{code: w.Code, header: w.Header(), body: w.Body.String(), got: rec.got}
@@ -243,13 +249,10 @@ func TestHandlerBodyLimit(t *testing.T) {
 		// The same body without a Content-Length (chunked): read from
 		// a small buffer up.
 		unsized := func(h http.Handler, rec *recorder) exchange {
-			rec.got = nil
 			r := httptest.NewRequest(http.MethodPost, "/validate", io.NopCloser(bytes.NewReader(body)))
 			r.ContentLength = -1
 			r.Header.Set("Content-Type", "application/json")
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			return exchange{code: w.Code, header: w.Header(), body: w.Body.String(), got: rec.got}
+			return serve(h, rec, r)
 		}
 		want, got = unsized(cr, crRec), unsized(ours, ourRec)
 		same(t, "size, no Content-Length", want, got)
