@@ -212,13 +212,12 @@ type Result struct {
 // An unwaivable check is not waived: its panic is an error like any
 // rule's (the way out is the rule's action off).
 func (p *Policy) Evaluate(in *rules.Input, who Requester) (Result, error) {
-	in.Origin = who.Origin(in.Object)
-	return p.evaluate(in, who, nil)
+	return p.EvaluateOnly(in, who, nil)
 }
 
 // EvaluateOnly is Evaluate with only the rules of in's kind that only
-// keeps: what an UPDATE needs of its old object, whose findings matter
-// only for the rules that deny the new one.
+// keeps (all of them when only is nil): what an UPDATE needs of its old
+// object, whose findings matter only for the rules that deny the new one.
 func (p *Policy) EvaluateOnly(in *rules.Input, who Requester, only func(*rules.Rule) bool) (Result, error) {
 	in.Origin = who.Origin(in.Object)
 	return p.evaluate(in, who, only)
