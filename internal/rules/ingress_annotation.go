@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -54,24 +53,36 @@ func checkIngressAnnotation(in *Input) []Violation {
 	if !ok || ing == nil {
 		return nil
 	}
-	keys := slices.Sorted(maps.Keys(ing.Annotations))
-
-	var out []Violation
+	// Only the keys that may be reported are sorted, and of the unknown
+	// names only the first maxListedUnknown are kept: an Ingress can carry
+	// thousands of annotations.
+	var keys, unknownKeys []string
 	unknown := 0
-	annotations := metadataAnnotationsPath
-	for _, key := range keys {
+	for key, value := range ing.Annotations {
 		entry, under := lookupNgxAnnotation(key)
-		if !under {
-			continue
-		}
-		path := annotations.Key(key)
-		value := ing.Annotations[key]
 		switch {
+		case !under:
 		case entry == nil:
 			unknown++
-			if unknown > maxListedUnknown {
-				continue // counted below
-			}
+			unknownKeys = keepSmallest(unknownKeys, key, maxListedUnknown)
+		case entry.typ == ngxRemoved:
+			keys = append(keys, key)
+		case entry.typ == ngxSnippet || entry.typ.check == nil || value == "":
+			// snippets are ingress-snippet's; empty values are ignored by the controller
+		default:
+			keys = append(keys, key)
+		}
+	}
+	keys = append(keys, unknownKeys...)
+	slices.Sort(keys)
+
+	var out []Violation
+	annotations := metadataAnnotationsPath
+	for _, key := range keys {
+		entry, _ := lookupNgxAnnotation(key)
+		path := annotations.Key(key)
+		switch {
+		case entry == nil:
 			name := key[len(ingressNginxPrefix):]
 			msg := fmt.Sprintf("unknown ingress-nginx annotation %q; the controller ignores it", key)
 			if s := closestNgxAnnotation(name); s != "" {
@@ -96,10 +107,8 @@ func checkIngressAnnotation(in *Input) []Violation {
 				Hint:    "Remove the annotation or move to its replacement; current ingress-nginx releases do not read it.",
 				AtMost:  ActionWarn,
 			})
-		case entry.typ == ngxSnippet || entry.typ.check == nil || value == "":
-			// snippets are ingress-snippet's; empty values are ignored by the controller
 		default:
-			if v := ngxValueViolation(key, value, entry.typ, path); v != nil {
+			if v := ngxValueViolation(key, ing.Annotations[key], entry.typ, path); v != nil {
 				out = append(out, *v)
 			}
 		}
@@ -114,6 +123,19 @@ func checkIngressAnnotation(in *Input) []Violation {
 		})
 	}
 	return out
+}
+
+// keepSmallest adds s to sorted, which holds at most n strings: the
+// smallest seen.
+func keepSmallest(sorted []string, s string, n int) []string {
+	if n <= 0 || len(sorted) == n && s >= sorted[n-1] {
+		return sorted
+	}
+	i, _ := slices.BinarySearch(sorted, s)
+	if len(sorted) == n {
+		sorted = sorted[:n-1]
+	}
+	return slices.Insert(sorted, i, s)
 }
 
 // ngxValueViolation judges one value against its type.
