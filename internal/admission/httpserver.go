@@ -97,7 +97,7 @@ func (s *connServer) Start(ctx context.Context) error {
 		return err
 	}
 	ln = tls.NewListener(netutil.LimitListener(ln, s.o.MaxConnections), cfg)
-	large := newLargeRequestLimit(LargeRequestBytes, LargeRequestSlots(), s.o.ReadTimeout).withCooldown(LargeRequestCooldown, maxLargeRequestCooldown)
+	large := newLargeRequestLimit(LargeRequestBytes, LargeRequestSlots(), s.o.ReadTimeout).withCooldown(LargeRequestCooldown, maxLargeRequestCooldown).withByteRate(LargeRequestBytesPerSecond)
 	srv := &http.Server{
 		Handler:           large.wrap(s.mux),
 		BaseContext:       func(net.Listener) context.Context { return ctx },

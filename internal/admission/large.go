@@ -2,6 +2,7 @@ package admission
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"runtime"
 	"time"
@@ -28,13 +29,27 @@ func LargeRequestSlots() int { return max(1, runtime.GOMAXPROCS(0)/4) }
 // clients' p99 grew 1.9× at 1, 1.5× at 4 and 1.4× at 7 (harness clients
 // checking answers inline), then, with the answers checked after each
 // round, 1.29–1.56× at 4, 1.22–1.38× at 9 and 1.05–1.38× at 14 (ten
-// runs, six of them at most 1.2×; the rest is receiving the bodies and
-// collecting their garbage). Legitimate large objects are rare and cheap
-// by comparison: a 100 KiB object judged in about 2 ms keeps its slot
-// about 30 ms, room for about thirty a second per slot (kubectl and Helm
-// send them one after another); a request that finds no slot within its
+// runs, six of them at most 1.2×). LargeRequestBytesPerSecond bounds the
+// rest by the bytes too. Legitimate large objects are rare and cheap by
+// comparison: a 100 KiB object judged in about 2 ms keeps its slot about
+// 50 ms, room for about twenty a second per slot (kubectl and Helm send
+// them one after another); a request that finds no slot within its
 // timeout gets 429.
 const LargeRequestCooldown = 14
+
+// LargeRequestBytesPerSecond bounds, on top of the cooldown, the bytes of
+// large requests one slot serves per second: after a large request of n
+// bytes its slot stays taken for at least n/LargeRequestBytesPerSecond (at
+// most maxLargeRequestCooldown). The cooldown alone scales with the time a
+// request took, so a faster decoder would let a tenant send more large
+// requests for the same share of a slot's time; reading, decoding and
+// collecting a body cost in proportion to its bytes, and this bounds them
+// whatever the speed. At 2 MiB/s the hostile scenario's 250 KiB Ingresses
+// get at most eight a second per slot, and the ordinary clients' p99 grew
+// 1.03–1.20× (nine runs; 1.16–1.27× at the cooldown alone in the same
+// session); a legitimate 100 KiB object rests 49 ms, room for twenty a
+// second.
+const LargeRequestBytesPerSecond = 2 << 20
 
 // maxLargeRequestCooldown caps the cooldown of one request: the time a
 // request took counts a slow client's upload too, which cost no CPU.
@@ -53,10 +68,13 @@ type largeRequestLimit struct {
 	size    int64
 	slots   chan struct{}
 	maxWait time.Duration
-	// cooldown and maxCooldown: after a large request that took d, its
-	// slot stays taken for min(cooldown×d, maxCooldown) (withCooldown).
-	cooldown    int
-	maxCooldown time.Duration
+	// cooldown, bytesPerSecond and maxCooldown: after a large request of
+	// n bytes that took d, its slot stays taken for
+	// min(max(cooldown×d, n/bytesPerSecond), maxCooldown) (withCooldown,
+	// withByteRate).
+	cooldown       int
+	bytesPerSecond int64
+	maxCooldown    time.Duration
 }
 
 func newLargeRequestLimit(size int64, n int, maxWait time.Duration) *largeRequestLimit {
@@ -70,9 +88,21 @@ func (l *largeRequestLimit) withCooldown(k int, max time.Duration) *largeRequest
 	return l
 }
 
-// release frees a slot taken at start, after the cooldown.
-func (l *largeRequestLimit) release(start time.Time) {
-	cool := min(time.Duration(l.cooldown)*time.Since(start), l.maxCooldown)
+// withByteRate keeps a slot taken after each large request for at least
+// its bytes divided by rate seconds (at most the cooldown's max).
+func (l *largeRequestLimit) withByteRate(rate int64) *largeRequestLimit {
+	l.bytesPerSecond = rate
+	return l
+}
+
+// release frees a slot taken at start by a request whose body had n bytes,
+// after the cooldown.
+func (l *largeRequestLimit) release(start time.Time, n int64) {
+	cool := time.Duration(l.cooldown) * time.Since(start)
+	if l.bytesPerSecond > 0 {
+		cool = max(cool, time.Duration(float64(n)/float64(l.bytesPerSecond)*float64(time.Second)))
+	}
+	cool = min(cool, l.maxCooldown)
 	if cool <= 0 {
 		<-l.slots
 		return
@@ -94,7 +124,10 @@ func (l *largeRequestLimit) wrap(h http.Handler) http.Handler {
 		defer timer.Stop()
 		select {
 		case l.slots <- struct{}{}:
-			defer l.release(time.Now())
+			body := &countingBody{ReadCloser: r.Body}
+			r.Body = body
+			start := time.Now()
+			defer func() { l.release(start, body.n) }()
 			h.ServeHTTP(w, r)
 		case <-timer.C:
 			http.Error(w, fmt.Sprintf("too many large requests (bodies over %d bytes) in progress: this one was not served within %v", l.size, wait), http.StatusTooManyRequests)
@@ -102,4 +135,17 @@ func (l *largeRequestLimit) wrap(h http.Handler) http.Handler {
 			// The server is shutting down.
 		}
 	})
+}
+
+// countingBody counts the bytes read from a request body: the size of a
+// request without Content-Length, or what was read of one cut short.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	return n, err
 }

@@ -125,25 +125,35 @@ func TestLargeRequestLimitWait(t *testing.T) {
 }
 
 // TestLargeRequestCooldown: after a large request, its slot stays taken
-// for cooldown times as long as the request took, capped.
+// for cooldown times as long as the request took, or its bytes over the
+// byte rate when that is longer, capped.
 func TestLargeRequestCooldown(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
 		k            int
+		rate         int64 // bytes per second, 0: none
+		chunked      bool  // the first request without Content-Length
 		max, minWait time.Duration
 	}{
-		{"2x", 2, time.Minute, 200 * time.Millisecond}, // the request takes at least 100ms
-		{"capped", 100, 300 * time.Millisecond, 300 * time.Millisecond},
+		{"2x", 2, 0, false, time.Minute, 200 * time.Millisecond}, // the request takes at least 100ms
+		{"capped", 100, 0, false, 300 * time.Millisecond, 300 * time.Millisecond},
+		{"bytes", 0, 10000, false, time.Minute, 500 * time.Millisecond},        // 5000 bytes at 10000/s
+		{"bytes-chunked", 0, 10000, true, time.Minute, 500 * time.Millisecond}, // the bytes read count
+		{"bytes-capped", 0, 100, false, 300 * time.Millisecond, 300 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
 			var firstDone time.Time
 			entered := make(chan time.Time, 2)
-			h := newLargeRequestLimit(1000, 1, time.Minute).withCooldown(tc.k, tc.max).wrap(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			limit := newLargeRequestLimit(1000, 1, time.Minute).withCooldown(tc.k, tc.max).withByteRate(tc.rate)
+			h := limit.wrap(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/small" {
 					return
 				}
 				entered <- time.Now()
+				if _, err := io.Copy(io.Discard, r.Body); err != nil {
+					t.Error(err)
+				}
 				if r.URL.Path == "/first" {
 					time.Sleep(100 * time.Millisecond)
 					mu.Lock()
@@ -153,18 +163,22 @@ func TestLargeRequestCooldown(t *testing.T) {
 			}))
 			srv := httptest.NewServer(h)
 			defer srv.Close()
-			post := func(path string, size int) {
-				resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(make([]byte, size)))
+			post := func(path string, size int, chunked bool) {
+				var body io.Reader = bytes.NewReader(make([]byte, size))
+				if chunked {
+					body = io.MultiReader(body) // no Content-Length
+				}
+				resp, err := http.Post(srv.URL+path, "application/json", body)
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				resp.Body.Close()
 			}
-			post("/first", 5000) // answered before its cooldown ends
+			post("/first", 5000, tc.chunked) // answered before its cooldown ends
 			<-entered
-			post("/small", 100) // never waits for a slot
-			post("/second", 5000)
+			post("/small", 100, false) // never waits for a slot
+			post("/second", 5000, false)
 			second := <-entered
 			mu.Lock()
 			gap := second.Sub(firstDone)
@@ -172,7 +186,7 @@ func TestLargeRequestCooldown(t *testing.T) {
 			if gap < tc.minWait {
 				t.Errorf("the second large request entered %v after the first ended, want at least %v", gap, tc.minWait)
 			}
-			if tc.name == "capped" && gap > 5*time.Second {
+			if tc.max < time.Minute && gap > 5*time.Second {
 				t.Errorf("cooldown %v not capped", gap)
 			}
 		})
