@@ -499,38 +499,49 @@ const rbacMaxListed = 3
 // tenant allowed to write a ClusterRole learns nothing about other
 // namespaces.
 func rbacBoundString(key RoleKey, bs []*Binding) string {
-	var parts []string
+	b := make([]byte, 0, 256) // one buffer: a role write may name three bindings and count the rest
+	part := func() {
+		if len(b) > 0 {
+			b = append(b, "; "...)
+		}
+	}
 	var rbs int
 	var nss []string // the RoleBindings' namespaces, counted once sorted
 	listed := 0
-	for _, b := range bs {
-		if key.Kind == KindClusterRole && b.Kind == KindRoleBinding {
+	for _, bd := range bs {
+		if key.Kind == KindClusterRole && bd.Kind == KindRoleBinding {
 			rbs++
-			nss = append(nss, b.Namespace)
+			nss = append(nss, bd.Namespace)
 			continue
 		}
 		if listed == rbacMaxListed {
 			continue
 		}
 		listed++
-		name := b.Name
-		parts = append(parts, "by "+b.Kind+" "+strconv.Quote(name)+" to "+rbacSubjectsString(rbacGrantedSubjects(b), b.Namespace)) // fmt's %q is strconv.Quote
+		part()
+		b = append(append(append(b, "by "...), bd.Kind...), ' ')
+		b = appendQuoted(b, bd.Name) // fmt's %q is strconv.Quote
+		b = appendRBACSubjects(append(b, " to "...), rbacGrantedSubjects(bd), bd.Namespace)
 	}
 	if n := len(bs) - rbs - listed; n > 0 {
-		parts = append(parts, fmt.Sprintf("and %d more", n))
+		part()
+		b = append(strconv.AppendInt(append(b, "and "...), int64(n), 10), " more"...)
 	}
 	if rbs > 0 {
-		s := fmt.Sprintf("by %d RoleBinding", rbs)
+		part()
+		b = strconv.AppendInt(append(b, "by "...), int64(rbs), 10)
+		b = append(b, " RoleBinding"...)
 		if rbs > 1 {
-			s += "s"
+			b = append(b, 's')
 		}
 		slices.Sort(nss)
-		if n := len(slices.Compact(nss)); n == 1 {
-			s += " in 1 namespace"
+		n := len(slices.Compact(nss))
+		b = strconv.AppendInt(append(b, " in "...), int64(n), 10)
+		if n == 1 {
+			b = append(b, " namespace"...)
 		} else {
-			s += fmt.Sprintf(" in %d namespaces", n)
+			b = append(b, " namespaces"...)
 		}
-		parts = append(parts, s)
 	}
-	return strings.Join(parts, "; ")
+	return string(b)
 }

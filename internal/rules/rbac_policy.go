@@ -76,29 +76,50 @@ func rbacAggregatesClusterAdmin(cr *rbacv1.ClusterRole) int {
 // RoleBinding without namespace means the binding's namespace (that is how
 // the authorizer reads it).
 func rbacSubjectString(s rbacv1.Subject, bindingNamespace string) string {
+	return string(appendRBACSubject(nil, s, bindingNamespace))
+}
+
+// appendRBACSubject appends rbacSubjectString(s, bindingNamespace) to b.
+func appendRBACSubject(b []byte, s rbacv1.Subject, bindingNamespace string) []byte {
 	switch s.Kind {
 	case rbacv1.ServiceAccountKind:
 		ns := s.Namespace
 		if ns == "" {
 			ns = bindingNamespace
 		}
-		return "ServiceAccount " + strconv.Quote(ns+"/"+s.Name) // what %q writes
+		return appendQuoted(append(b, "ServiceAccount "...), ns+"/"+s.Name) // what %q writes
 	case "":
-		return strconv.Quote(s.Name)
+		return appendQuoted(b, s.Name)
 	}
-	return s.Kind + " " + strconv.Quote(s.Name)
+	b = append(append(b, s.Kind...), ' ')
+	return appendQuoted(b, s.Name)
+}
+
+// appendQuoted appends s quoted as strconv.Quote (and fmt's %q) does,
+// without its rune-by-rune look at the plain ASCII that names are.
+func appendQuoted(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
 }
 
 // rbacSubjectsString joins subject names for a message.
 func rbacSubjectsString(ss []rbacv1.Subject, bindingNamespace string) string {
-	var sb strings.Builder
+	return string(appendRBACSubjects(nil, ss, bindingNamespace))
+}
+
+// appendRBACSubjects appends rbacSubjectsString(ss, bindingNamespace) to b.
+func appendRBACSubjects(b []byte, ss []rbacv1.Subject, bindingNamespace string) []byte {
 	for i, s := range ss {
 		if i > 0 {
-			sb.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		sb.WriteString(rbacSubjectString(s, bindingNamespace))
+		b = appendRBACSubject(b, s, bindingNamespace)
 	}
-	return sb.String()
+	return b
 }
 
 // rbacGroupsString describes the API groups of a rule.

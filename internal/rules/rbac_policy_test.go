@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strconv"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -101,5 +102,52 @@ func TestRBACSubjectString(t *testing.T) {
 	}
 	if got := rbacQuoteList([]string{"c", "a", "b", "a", "d"}, 2); got != `"a", "b" and 2 more` {
 		t.Errorf("rbacQuoteList: %s", got)
+	}
+}
+
+// TestRBACBoundString: the bindings a role write names, in the order given;
+// a ClusterRole's RoleBindings are only counted, with their namespaces.
+func TestRBACBoundString(t *testing.T) {
+	user := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "User", Name: n} }
+	crb := func(name string, ss ...rbacv1.Subject) *Binding {
+		return &Binding{Kind: KindClusterRoleBinding, Name: name, Subjects: ss}
+	}
+	rb := func(ns, name string, ss ...rbacv1.Subject) *Binding {
+		return &Binding{Kind: KindRoleBinding, Namespace: ns, Name: name, Subjects: ss}
+	}
+	sa := rbacv1.Subject{Kind: "ServiceAccount", Name: "ci"}
+	masters := rbacv1.Subject{Kind: "Group", Name: "system:masters"}
+	cr := RoleKey{Kind: KindClusterRole, Name: "wide"}
+	role := RoleKey{Kind: KindRole, Namespace: "team-a", Name: "wide"}
+	cases := []struct {
+		name string
+		key  RoleKey
+		bs   []*Binding
+		want string
+	}{
+		{"one", cr, []*Binding{crb("a", user("alice"), masters)}, `by ClusterRoleBinding "a" to User "alice"`},
+		{"three listed, the rest counted", cr,
+			[]*Binding{crb("a", user("alice")), crb("b", user("bob"), user("carol")), crb("c", sa), crb("d", user("dan")), crb("e", user("eve"))},
+			`by ClusterRoleBinding "a" to User "alice"; by ClusterRoleBinding "b" to User "bob", User "carol"; by ClusterRoleBinding "c" to ServiceAccount "/ci"; and 2 more`},
+		{"role bindings of a cluster role counted", cr,
+			[]*Binding{rb("team-b", "x", user("x")), crb("a", user("alice")), rb("team-c", "y", user("y")), rb("team-b", "z", user("z"))},
+			`by ClusterRoleBinding "a" to User "alice"; by 3 RoleBindings in 2 namespaces`},
+		{"one role binding", cr, []*Binding{rb("team-b", "x", user("x"))}, `by 1 RoleBinding in 1 namespace`},
+		{"role bindings of a role named", role,
+			[]*Binding{rb("team-a", "x", user("x"), sa), rb("team-a", "y", user("y"))},
+			`by RoleBinding "x" to User "x", ServiceAccount "team-a/ci"; by RoleBinding "y" to User "y"`},
+	}
+	for _, c := range cases {
+		if got := rbacBoundString(c.key, c.bs); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
+	}
+}
+
+func TestAppendQuoted(t *testing.T) {
+	for _, s := range []string{"", "alice", "team-a/ci", `a"b`, `a\b`, "tab\there", "nl\n", "del\x7f", "ünïcode", "\xff", "~ !"} {
+		if got, want := string(appendQuoted([]byte("x"), s)), "x"+strconv.Quote(s); got != want {
+			t.Errorf("appendQuoted(%q) = %s, want %s", s, got, want)
+		}
 	}
 }
