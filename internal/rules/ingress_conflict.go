@@ -239,7 +239,7 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 		// An index key lists an Ingress once; only an Ingress listed under
 		// several classes of the controller needs to be counted once.
 		var seen map[ObjectRef]bool
-		var same, other []ObjectRef
+		var same, other routeClaimants
 		for _, cl := range classes {
 			key := c.Key
 			key.Class = cl
@@ -261,42 +261,65 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 					seen[r] = true
 				}
 				if r.Namespace == ns {
-					same = append(same, r)
+					same.add(r)
 				} else {
-					other = append(other, r)
+					other.add(r)
 				}
 			}
 		}
-		if len(same) == 0 && len(other) == 0 {
+		if same.n == 0 && other.n == 0 {
 			continue // nothing to report: no route text, no field path
 		}
 		route := fmt.Sprintf("%s path %q (%s)", hostText(c.Key.Host), pathText(c.Path), c.Key.PathType)
 		fp := c.Field().Child("path")
 		switch {
-		case canary && len(other) > 0 && !flagged[c.Key.Host]:
+		case canary && other.n > 0 && !flagged[c.Key.Host]:
 			out = append(out, pathViolation(fp, ns, other,
 				fmt.Sprintf("canary for %s, which an Ingress of another namespace routes: a canary belongs to the namespace of its main Ingress", route),
 				"put the canary in the namespace of the Ingress it splits traffic from"))
 		case canary:
 			// A canary repeats a main Ingress of its namespace on purpose
 			// (and one on another namespace's host is reported already).
-		case len(other) > 0 && !flagged[c.Key.Host]:
+		case other.n > 0 && !flagged[c.Key.Host]:
 			out = append(out, pathViolation(fp, ns, other,
 				fmt.Sprintf("%s is already routed by an Ingress of another namespace", route),
 				"use a path of your own on the shared host; the controller serves only one Ingress per route"))
-		case len(same) > 0:
-			names := make([]string, len(same))
-			for i, r := range same {
+		case same.n > 0:
+			names := make([]string, len(same.first))
+			for i, r := range same.first {
 				names[i] = r.Name
+			}
+			list := strings.Join(names, ", ")
+			if more := same.n - len(same.first); more > 0 {
+				list += fmt.Sprintf(" and %d more", more)
 			}
 			out = append(out, Violation{
 				Field:   fp,
-				Message: fmt.Sprintf("%s is already routed by Ingress %s of this namespace", route, strings.Join(names, ", ")),
+				Message: fmt.Sprintf("%s is already routed by Ingress %s of this namespace", route, list),
 				Hint:    fmt.Sprintf("merge the path into Ingress %s or remove one of them; the controller serves only one", names[0]),
 			})
 		}
 	}
 	return out, nil
+}
+
+// routeClaimants tallies the other Ingresses routing a key on one side
+// (the judged Ingress's namespace, or the others): all are counted, the
+// first detailMax kept to be named. A route claimed by k Ingresses is
+// looked at for each of them: keeping every claimant would make the
+// findings and the work quadratic in k.
+type routeClaimants struct {
+	first   []ObjectRef
+	n       int
+	unknown bool // one has no namespace (offline input)
+}
+
+func (c *routeClaimants) add(r ObjectRef) {
+	c.n++
+	c.unknown = c.unknown || r.Namespace == ""
+	if len(c.first) < detailMax {
+		c.first = append(c.first, r)
+	}
 }
 
 func pathText(p string) string {
@@ -306,15 +329,15 @@ func pathText(p string) string {
 	return p
 }
 
-func pathViolation(fp *field.Path, ns string, others []ObjectRef, msg, hint string) Violation {
-	unknown := ns == ""
-	for _, r := range others {
-		unknown = unknown || r.Namespace == ""
-	}
-	v := Violation{Field: fp, Message: msg, Hint: hint, Detail: cappedDetail(len(others), func(i int) string {
-		return "routed by Ingress " + ingressRefName(others[i])
+// pathViolation is a finding on a route that Ingresses of other namespaces
+// route too: they are named in its Detail, the first detailMax of them. An
+// Ingress or claimant without namespace (offline input) makes it a warning
+// that says so.
+func pathViolation(fp *field.Path, ns string, others routeClaimants, msg, hint string) Violation {
+	v := Violation{Field: fp, Message: msg, Hint: hint, Detail: cappedDetail(others.n, func(i int) string {
+		return "routed by Ingress " + ingressRefName(others.first[i])
 	})}
-	if unknown {
+	if ns == "" || others.unknown {
 		v.Message = strings.Replace(msg, "another namespace", "what may be another namespace (metadata.namespace is not set)", 1)
 		v.AtMost = ActionWarn
 	}

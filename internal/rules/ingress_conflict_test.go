@@ -77,6 +77,10 @@ func TestIngressConflictLookups(t *testing.T) {
 			"[ spec.rules[0].http.paths[1].path: host \"shop.example.com\" path \"/api\" (Prefix) is already routed by an Ingress of another namespace " +
 				"{routed by Ingress ns-0/shop; routed by Ingress ns-1/shop; routed by Ingress ns-2/shop; routed by Ingress ns-3/shop; " +
 				"routed by Ingress ns-4/shop; and 1 more}]", 1, 2},
+		{"many Ingresses of this namespace on the route: the message names five", &ingTestView{
+			claims: map[IngressKey][]ObjectRef{k("nginx", "/"): append([]ObjectRef{self}, siblings(7)...)}},
+			"[ spec.rules[0].http.paths[0].path: host \"shop.example.com\" path \"/\" (Prefix) is already routed by Ingress " +
+				"shop-0, shop-1, shop-2, shop-3, shop-4 and 2 more of this namespace]", 1, 2},
 	} {
 		got := ingRunDetail(t, checkIngressConflict, subject, tc.view, DefaultSettings())
 		if s := "[" + strings.Join(got, "\n") + "]"; s != tc.want {
@@ -103,6 +107,15 @@ func manyRefs(n int) []ObjectRef {
 	out := make([]ObjectRef, n)
 	for i := range out {
 		out[i] = ObjectRef{Namespace: fmt.Sprintf("ns-%d", i), Name: "shop"}
+	}
+	return out
+}
+
+// siblings returns Ingresses shop-0 … shop-(n-1) of namespace team-b.
+func siblings(n int) []ObjectRef {
+	out := make([]ObjectRef, n)
+	for i := range out {
+		out[i] = ObjectRef{Namespace: "team-b", Name: fmt.Sprintf("shop-%d", i)}
 	}
 	return out
 }
