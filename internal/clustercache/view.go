@@ -153,13 +153,14 @@ func (c *Cache) IngressHost(class, host string) ([]rules.HostHolder, error) {
 	return c.index.Host(class, host), nil
 }
 
-// IngressClaims returns the Ingresses that claim key, from the conflict
-// index (a map lookup).
-func (c *Cache) IngressClaims(key rules.IngressKey) ([]rules.ObjectRef, error) {
+// IngressClaims calls each for the Ingresses that claim key, from the
+// conflict index (a map lookup).
+func (c *Cache) IngressClaims(key rules.IngressKey, each func(rules.ObjectRef)) error {
 	if r := c.ingresses; r == nil || !r.ready() {
-		return nil, unavailable(r, "the Ingresses routing "+key.String())
+		return unavailable(r, "the Ingresses routing "+key.String())
 	}
-	return c.index.Claims(key), nil
+	c.index.EachClaim(key, each)
+	return nil
 }
 
 // Role returns the Role namespace/name, nil when none. A Role the cache

@@ -57,7 +57,7 @@ func lookups(c *Cache) map[string]error {
 	_, errs["LimitRanges"] = c.LimitRanges("team-a")
 	_, errs["IngressClass"] = c.IngressClass("nginx")
 	_, errs["DefaultIngressClasses"] = c.DefaultIngressClasses()
-	_, errs["IngressClaims"] = c.IngressClaims(key("nginx", "shop.example.com", "/"))
+	_, errs["IngressClaims"] = claimsOf(c, key("nginx", "shop.example.com", "/"))
 	_, errs["IngressHost"] = c.IngressHost("nginx", "shop.example.com")
 	_, errs["IngressClasses"] = c.IngressClasses()
 	_, errs["Role"] = c.Role("team-a", "reader")
@@ -241,9 +241,9 @@ func TestLookups(t *testing.T) {
 		t.Errorf("secret stored as %T, want metadata only", obj)
 	}
 
-	claims, err := c.IngressClaims(key("nginx", "shop.example.com", "/"))
+	claims, err := claimsOf(c, key("nginx", "shop.example.com", "/"))
 	check("IngressClaims", refs(claims), "[team-a/shop team-b/shop]", err)
-	claims, err = c.IngressClaims(key("nginx", "other.example.com", "/"))
+	claims, err = claimsOf(c, key("nginx", "other.example.com", "/"))
 	check("IngressClaims(unclaimed)", claims, []rules.ObjectRef(nil), err)
 	holders, err := c.IngressHost("nginx", "shop.example.com")
 	check("IngressHost", holders, []rules.HostHolder{{Namespace: "team-a", Ingress: "shop", ShareWith: []string{}}, {Namespace: "team-b", Ingress: "shop", ShareWith: []string{}}}, err)
@@ -274,7 +274,7 @@ func TestIngressEvents(t *testing.T) {
 	}
 	claims := func(host string) string {
 		t.Helper()
-		r, err := c.IngressClaims(key("nginx", host, "/"))
+		r, err := claimsOf(c, key("nginx", host, "/"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -359,8 +359,8 @@ func TestStaticUpdate(t *testing.T) {
 	if err := c.add(moved); err != nil {
 		t.Fatal(err)
 	}
-	old, _ := c.IngressClaims(key("nginx", "old.example.com", "/"))
-	cur, _ := c.IngressClaims(key("nginx", "new.example.com", "/"))
+	old, _ := claimsOf(c, key("nginx", "old.example.com", "/"))
+	cur, _ := claimsOf(c, key("nginx", "new.example.com", "/"))
 	if len(old) != 0 || len(cur) != 1 {
 		t.Errorf("after update: old %v, new %v", old, cur)
 	}
@@ -402,4 +402,11 @@ func TestRBACRules(t *testing.T) {
 			t.Errorf("RBACRules grant %d resources, the cache watches %d", len(granted), len(ks))
 		}
 	}
+}
+
+// claimsOf collects what IngressClaims calls back with.
+func claimsOf(c *Cache, key rules.IngressKey) ([]rules.ObjectRef, error) {
+	var out []rules.ObjectRef
+	err := c.IngressClaims(key, func(r rules.ObjectRef) { out = append(out, r) })
+	return out, err
 }

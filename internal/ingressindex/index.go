@@ -450,21 +450,23 @@ func (x *Index) deleteLocked(ok objKey) {
 
 // Claims returns the Ingresses claiming key, as ObjectRefs.
 func (x *Index) Claims(key rules.IngressKey) []rules.ObjectRef {
+	var out []rules.ObjectRef
+	x.EachClaim(key, func(r rules.ObjectRef) { out = append(out, r) })
+	return out
+}
+
+// EachClaim calls each for every Ingress claiming key, sorted by namespace
+// and name, under the index's read lock: each must not write to the index.
+func (x *Index) EachClaim(key rules.IngressKey, each func(rules.ObjectRef)) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	he := x.hosts[hostKey{key.Class, key.Host}]
 	if he == nil {
-		return nil
+		return
 	}
-	claimants := he.claimants(routeKey{key.Path, key.PathType})
-	if len(claimants) == 0 {
-		return nil
+	for _, e := range he.claimants(routeKey{key.Path, key.PathType}) {
+		each(rules.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Namespace: e.Namespace, Name: e.Name})
 	}
-	out := make([]rules.ObjectRef, 0, len(claimants))
-	for _, e := range claimants {
-		out = append(out, rules.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Namespace: e.Namespace, Name: e.Name})
-	}
-	return out
 }
 
 // compareEntry orders Ingresses by namespace and name.

@@ -136,8 +136,9 @@ func (v *View) IngressClasses() ([]*networkingv1.IngressClass, error) {
 	return out, nil
 }
 
-func (v *View) IngressClaims(key rules.IngressKey) ([]rules.ObjectRef, error) {
-	return v.ingresses.Claims(key), nil
+func (v *View) IngressClaims(key rules.IngressKey, each func(rules.ObjectRef)) error {
+	v.ingresses.EachClaim(key, each)
+	return nil
 }
 
 func (v *View) IngressHost(class, host string) ([]rules.HostHolder, error) {

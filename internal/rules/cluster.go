@@ -31,9 +31,11 @@ type ClusterView interface {
 	DefaultIngressClasses() ([]string, error)
 	// IngressClasses returns every IngressClass, sorted by name.
 	IngressClasses() ([]*networkingv1.IngressClass, error)
-	// IngressClaims returns the Ingresses that route the given key, each
-	// once. It is an indexed lookup, never a scan over all Ingresses.
-	IngressClaims(key IngressKey) ([]ObjectRef, error)
+	// IngressClaims calls each for every Ingress that routes the given
+	// key, once. It is an indexed lookup, never a scan over all Ingresses,
+	// and it builds no list: a route that k Ingresses hold is looked up
+	// for each of them. each must not call back into the view.
+	IngressClaims(key IngressKey, each func(ObjectRef)) error
 	// IngressHost returns, per namespace, who serves a host (normalised by
 	// NormalizeHost; "" is the catch-all) through Ingresses of one class
 	// key (the class an Ingress names, "" when it names none), sorted by
@@ -126,7 +128,7 @@ func (EmptyView) IngressClass(string) (*networkingv1.IngressClass, error) {
 	return nil, ErrNotInInput
 }
 func (EmptyView) DefaultIngressClasses() ([]string, error)         { return nil, ErrNotInInput }
-func (EmptyView) IngressClaims(IngressKey) ([]ObjectRef, error)    { return nil, nil }
+func (EmptyView) IngressClaims(IngressKey, func(ObjectRef)) error  { return nil }
 func (EmptyView) IngressHost(string, string) ([]HostHolder, error) { return nil, nil }
 func (EmptyView) IngressClasses() ([]*networkingv1.IngressClass, error) {
 	return nil, ErrNotInInput

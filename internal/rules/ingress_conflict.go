@@ -243,17 +243,13 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 		for _, cl := range classes {
 			key := c.Key
 			key.Class = cl
-			refs, err := in.Cluster.IngressClaims(key)
-			if err != nil {
-				return out, err
-			}
-			for _, r := range refs {
+			err := in.Cluster.IngressClaims(key, func(r ObjectRef) {
 				if r.Namespace == ns && r.Name == ing.Name {
-					continue
+					return
 				}
 				if len(classes) > 1 {
 					if seen[r] {
-						continue
+						return
 					}
 					if seen == nil {
 						seen = map[ObjectRef]bool{}
@@ -265,6 +261,9 @@ func ingressPathDuplicates(in *Input, ing *networkingv1.Ingress, ns string, clas
 				} else {
 					other.add(r)
 				}
+			})
+			if err != nil {
+				return out, err
 			}
 		}
 		if same.n == 0 && other.n == 0 {

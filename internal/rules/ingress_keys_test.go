@@ -113,9 +113,15 @@ func (v *ingTestView) IngressClass(name string) (*networkingv1.IngressClass, err
 	return v.classes[name], v.classErr
 }
 func (v *ingTestView) DefaultIngressClasses() ([]string, error) { return v.defaults, v.defaultErr }
-func (v *ingTestView) IngressClaims(k IngressKey) ([]ObjectRef, error) {
+func (v *ingTestView) IngressClaims(k IngressKey, each func(ObjectRef)) error {
 	v.claimCalls++
-	return v.claims[k], v.claimErr
+	if v.claimErr != nil {
+		return v.claimErr
+	}
+	for _, r := range v.claims[k] {
+		each(r)
+	}
+	return nil
 }
 func (v *ingTestView) SecretExists(ns, name string) (bool, error) {
 	return v.secrets[ns+"/"+name], v.secretErr
