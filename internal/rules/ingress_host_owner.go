@@ -102,9 +102,15 @@ func decideHostWith(ns string, holders []HostHolder, fullReach bool) hostVerdict
 		return hostVerdict{ok: true}
 	}
 	n := len(holders)
-	index := make(map[string]int, n)
-	for i, h := range holders {
-		index[h.Namespace] = i
+	// Namespaces are looked up by name only to follow ShareWith: a host
+	// held by many namespaces, none sharing it, needs no index (it is
+	// decided for each Ingress on the host).
+	var index map[string]int
+	if slices.ContainsFunc(holders, func(h HostHolder) bool { return len(h.ShareWith) > 0 }) {
+		index = make(map[string]int, n)
+		for i, h := range holders {
+			index[h.Namespace] = i
+		}
 	}
 	// A holder is a candidate when no holder outside its group grants it.
 	var candidates []int
@@ -141,7 +147,8 @@ func decideHostWith(ns string, holders []HostHolder, fullReach bool) hostVerdict
 			}
 		}
 	}
-	self, isHolder := index[ns]
+	self := slices.IndexFunc(holders, func(h HostHolder) bool { return h.Namespace == ns })
+	isHolder := self >= 0
 	var v hostVerdict
 	for _, o := range owners {
 		if isHolder && same(o, self) || slices.Contains(holders[o].ShareWith, ns) {
