@@ -85,11 +85,7 @@ func TestTransformIngressKeepsIndexInputs(t *testing.T) {
 		if a, b := full.Claims(k), trimmed.Claims(k); !reflect.DeepEqual(a, b) {
 			t.Errorf("claims of %s: full %v, trimmed %v", k, a, b)
 		}
-		var b []rules.ObjectRef
-		if err := cached.IngressClaims(k, func(r rules.ObjectRef) { b = append(b, r) }); err != nil {
-			t.Fatal(err)
-		}
-		if a := full.Claims(k); !reflect.DeepEqual(a, b) {
+		if a, b := full.Claims(k), must(clustercache.ClaimsOf(cached, k)); !reflect.DeepEqual(a, b) {
 			t.Errorf("claims of %s: full %v, cached %v", k, a, b)
 		}
 	}

@@ -1,0 +1,4 @@
+package clustercache
+
+// ClaimsOf is claimsOf for the external tests.
+var ClaimsOf = claimsOf
