@@ -46,9 +46,9 @@ const LargeRequestCooldown = 14
 // collecting a body cost in proportion to its bytes, and this bounds them
 // whatever the speed. At 2 MiB/s the hostile scenario's 250 KiB Ingresses
 // get at most eight a second per slot, and the ordinary clients' p99 grew
-// 1.03–1.20× (nine runs; 1.16–1.27× at the cooldown alone in the same
-// session); a legitimate 100 KiB object rests 49 ms, room for twenty a
-// second.
+// 0.88–1.20× (twenty runs; 1.15–1.27× in nine at the cooldown alone, the
+// same session); a legitimate 100 KiB object rests 49 ms, room for twenty
+// a second.
 const LargeRequestBytesPerSecond = 2 << 20
 
 // maxLargeRequestCooldown caps the cooldown of one request: the time a
