@@ -352,6 +352,26 @@ func testIngressConflict(t *testing.T) {
 	// Another path of the owner's own host: fine.
 	more := writeTemp(t, "more.yaml", []byte(ingress(nsA, "api-more", "nginx", host, "/more", "8m")))
 	mustNoWarnings(t, mustOK(t, admin(t, "apply", "-f", more)))
+
+	// A namespace in warn mode lets Ingresses pile up on one route: the
+	// next one's warning names five of them and counts the rest, however
+	// many there are (the finding's size and the work behind it do not grow
+	// with the pile).
+	const nsPile, pileHost = "e2e-ingress-pile", "pile.e2e.example.com"
+	createNamespace(t, nsPile, map[string]string{modeLabel: "warn"})
+	for i := range 7 {
+		f := writeTemp(t, fmt.Sprintf("pile-%d.yaml", i), []byte(ingress(nsPile, fmt.Sprintf("pile-%d", i), "nginx", pileHost, "/", "8m")))
+		mustOK(t, admin(t, "apply", "-f", f))
+	}
+	const capped = "already routed by Ingress pile-0, pile-1, pile-2, pile-3, pile-4 and 2 more of this namespace"
+	next := writeTemp(t, "pile-7.yaml", []byte(ingress(nsPile, "pile-7", "nginx", pileHost, "/", "8m")))
+	var lastPile result
+	if !eventually(15*time.Second, func() bool {
+		lastPile = admin(t, "apply", "--dry-run=server", "-f", next)
+		return lastPile.ok() && strings.Contains(strings.Join(lastPile.warnings(), "\n"), capped)
+	}) {
+		t.Fatalf("the eighth Ingress on the route was not warned with %q:\n%s", capped, lastPile)
+	}
 }
 
 // testNamespaceModeLabel: a tenant who may patch namespaces cannot remove
