@@ -29,6 +29,10 @@ const MaxBodyBytes = 7 << 20
 // above, a body that is not a v1 or v1beta1 AdmissionReview in JSON, a
 // read error) goes to Webhook.ServeHTTP with the same body, which answers
 // it as it always does (400 or 413 with its message).
+//
+// The body's buffer is used again once the answer is written (bodies): a
+// handler must not keep the request's raw objects (Object.Raw,
+// OldObject.Raw, Options.Raw) past its Handle, as none of Guardrails' do.
 type Handler struct {
 	// Webhook is controller-runtime's webhook; StandaloneWebhook has given
 	// it its logger.
@@ -50,7 +54,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Webhook.ServeHTTP(w, r)
 		return
 	}
-	body, err := readBody(r.Body, r.ContentLength)
+	buf := bodies.Get().(*[]byte)
+	body, err := readBody(r.Body, r.ContentLength, *buf)
+	defer func() {
+		// Nothing keeps the body past the answer (see bodies).
+		if cap(body) <= maxPooledBody {
+			*buf = body[:0]
+		}
+		bodies.Put(buf)
+	}()
 	if err != nil || int64(len(body)) >= MaxBodyBytes {
 		// Webhook.ServeHTTP reads the same bytes, and the same error
 		// or the rest of the body, and answers as usual.
@@ -146,16 +158,32 @@ var answers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b 
 
 const maxPooledAnswer = 64 << 10
 
+// bodies holds the buffers ServeHTTP reads request bodies into, as
+// answers holds those of the answers: a review's body was the largest
+// allocation of a request after its object. Nothing keeps a body, or a
+// slice of it, past the answer: Decode copies every string it keeps; the
+// raw objects it leaves in the AdmissionRequest (Object.Raw, OldObject.Raw,
+// Options.Raw) live as long as the request, whose handling never goes on
+// in another goroutine; the objects' decoders copy what they keep
+// (strings, RawExtension, FieldsV1). A buffer that grew past
+// maxPooledBody (a large object) is dropped, not kept for every request.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 64 << 10
+
 // readBody reads r up to MaxBodyBytes as io.ReadAll over
-// io.LimitReader(r, MaxBodyBytes) does, into one buffer of the announced
-// size when there is one (io.ReadAll grows its buffer from 512 bytes,
-// copying as it goes).
-func readBody(r io.Reader, contentLength int64) ([]byte, error) {
+// io.LimitReader(r, MaxBodyBytes) does, into buf when it has room, else
+// into one buffer of the announced size when there is one (io.ReadAll
+// grows its buffer from 512 bytes, copying as it goes).
+func readBody(r io.Reader, contentLength int64, buf []byte) ([]byte, error) {
 	n := int64(512)
 	if contentLength > 0 {
 		n = min(contentLength, MaxBodyBytes) + 1 // room to read EOF without growing
 	}
-	b := make([]byte, 0, n)
+	b := buf[:0]
+	if int64(cap(b)) < n {
+		b = make([]byte, 0, n)
+	}
 	for len(b) < MaxBodyBytes {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
