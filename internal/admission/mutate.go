@@ -112,7 +112,8 @@ func (m *Mutator) handle(ctx context.Context, req admission.Request) (resp admis
 	if s := m.e.cur.Load().Settings(); !s.Priority.FillPriorityClass && !fillsRequests(s) {
 		return admission.Allowed(""), metrics.ResultSkipped
 	}
-	r, skip, ie := m.e.prepare(ctx, req, m.scope())
+	var r request
+	skip, ie := m.e.prepare(ctx, req, m.scope(), &r)
 	if ie != nil {
 		return m.failed(ctx, req, ie.kind, ie.err, nil)
 	}
@@ -128,7 +129,7 @@ func (m *Mutator) handle(ctx context.Context, req admission.Request) (resp admis
 		// predates the rule gains its priority.
 		return admission.Allowed(""), metrics.ResultSkipped
 	}
-	return m.respond(ctx, r, m.plan(r))
+	return m.respond(ctx, &r, m.plan(&r))
 }
 
 func fillsRequests(s *rules.Settings) bool {

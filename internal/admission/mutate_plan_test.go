@@ -25,7 +25,8 @@ func TestPlanCopiesOnlyToChange(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewMutator(tc.cfg, testCluster(t), Options{})
-			r, skip, ie := m.e.prepare(context.Background(), loadReview(t, tc.fixture), m.scope())
+			r := &request{}
+			skip, ie := m.e.prepare(context.Background(), loadReview(t, tc.fixture), m.scope(), r)
 			if skip || ie != nil {
 				t.Fatalf("prepare: skip=%v %v", skip, ie)
 			}

@@ -233,7 +233,8 @@ func TestPatchMatchesDiff(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewMutator(tc.cfg, testCluster(t), Options{})
-			r, skip, ie := m.e.prepare(context.Background(), tc.req, m.scope())
+			r := &request{}
+			skip, ie := m.e.prepare(context.Background(), tc.req, m.scope(), r)
 			if skip || ie != nil {
 				t.Fatalf("prepare: skip=%v %v", skip, ie)
 			}

@@ -52,29 +52,25 @@ func (v *Validator) scope() scope {
 }
 
 func (v *Validator) handle(ctx context.Context, req admission.Request) (resp admission.Response, result string) {
-	var r *request
+	var r request // the target stays zero until prepare resolves it
 	defer func() {
 		// A panic outside the rules (rule panics come back as
 		// *rules.PanicError) must not escape to controller-runtime, which
 		// would answer allowed=false whatever the failure policy.
 		if p := recover(); p != nil {
-			var t target
-			if r != nil {
-				t = r.target
-			}
-			resp, result = v.failed(ctx, req, t, &internalError{kind: "panic", err: fmt.Errorf("panic: %v", p)}, debug.Stack())
+			resp, result = v.failed(ctx, req, r.target, &internalError{kind: "panic", err: fmt.Errorf("panic: %v", p)}, debug.Stack())
 		}
 	}()
 	if resp, bad := malformed(req); bad {
 		return resp, metrics.ResultError
 	}
-	r, skip, ie := v.e.prepare(ctx, req, v.scope())
+	skip, ie := v.e.prepare(ctx, req, v.scope(), &r)
 	if ie == nil && !skip {
 		var vd verdict
-		if vd, ie = v.judge(r); ie == nil {
-			if ie = v.demote(ctx, r, &vd); ie == nil {
-				v.preview(ctx, r, &vd)
-				return v.respond(ctx, r, vd)
+		if vd, ie = v.judge(&r); ie == nil {
+			if ie = v.demote(ctx, &r, &vd); ie == nil {
+				v.preview(ctx, &r, &vd)
+				return v.respond(ctx, &r, vd)
 			}
 		}
 	}
