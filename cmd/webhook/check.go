@@ -275,12 +275,15 @@ var viewKinds = map[string]bool{
 }
 
 // viewKeepsWhole are the kinds of viewKinds that the input view keeps as
-// decoded; of the others it keeps what an index needs (hosts and paths of
-// Ingresses, subjects of bindings, names of Secrets). The second pass judges
-// documents holding only these kinds from the first pass's objects instead
-// of decoding them again: keeping them costs no memory.
+// decoded; of the others it keeps what the rules read (hosts and paths of
+// Ingresses, subjects of bindings, names of Secrets, the labels and
+// compacted rules of roles). The second pass judges documents holding only
+// these kinds from the first pass's objects instead of decoding them
+// again: keeping them costs no memory. Roles are decoded again: kept
+// whole until the second pass, they cost twice what the view keeps of
+// them (on 10,000 mixed objects, 1.7 MiB of peak RSS for 2% more CPU).
 var viewKeepsWhole = map[string]bool{
-	"LimitRange": true, "IngressClass": true, "Role": true, "ClusterRole": true, "PriorityClass": true,
+	"LimitRange": true, "IngressClass": true, "PriorityClass": true,
 }
 
 // viewNeedles are substrings a document must contain to hold an object of

@@ -45,7 +45,45 @@ var (
 	namespaceNames = newInterner(16384)
 	// ingressClassNames interns the class an Ingress names (free text).
 	ingressClassNames = newInterner(64)
+	// ruleWords interns the verbs, API groups, resources, resource names
+	// and URLs of roles' rules: a few dozen words ("get", "list",
+	// "pods", "apps") make most of every role, and a cluster holds
+	// hundreds of roles. Free text, hence the bound.
+	ruleWords = newInterner(4096)
 )
+
+// compactRules returns a copy of rules holding each string slice at its
+// length, all of them in one array, with their words interned
+// (ruleWords). A decoder grows each slice as it reads (a rule of three
+// verbs has room for four) and allocates each word apart: a Role of
+// three rules kept about 1.2 KiB for its rules, 0.5 KiB once compacted.
+// Nil and empty slices stay nil and empty.
+func compactRules(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
+	if rules == nil {
+		return nil
+	}
+	n := 0
+	for _, r := range rules {
+		n += len(r.Verbs) + len(r.APIGroups) + len(r.Resources) + len(r.ResourceNames) + len(r.NonResourceURLs)
+	}
+	words := make([]string, 0, n)
+	take := func(ss []string) []string {
+		if ss == nil {
+			return nil
+		}
+		start := len(words)
+		for _, s := range ss {
+			words = append(words, ruleWords.intern(s))
+		}
+		return words[start:len(words):len(words)]
+	}
+	out := make([]rbacv1.PolicyRule, len(rules))
+	for i, r := range rules {
+		out[i] = rbacv1.PolicyRule{Verbs: take(r.Verbs), APIGroups: take(r.APIGroups), Resources: take(r.Resources),
+			ResourceNames: take(r.ResourceNames), NonResourceURLs: take(r.NonResourceURLs)}
+	}
+	return out
+}
 
 // rbacWord returns the constant spelling of the values of a subject's or
 // a roleRef's kind and API group, s itself for any other value.

@@ -3,6 +3,7 @@ package clustercache
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"unsafe"
@@ -78,5 +79,46 @@ func TestInternerBound(t *testing.T) {
 	}
 	if in.intern("") != "" {
 		t.Error("empty string")
+	}
+}
+
+// TestCompactRules: the rules a role keeps are the rules it had (nil and
+// empty lists as they were), each list at its length, and two roles
+// decoded apart share one copy of each word.
+func TestCompactRules(t *testing.T) {
+	in := []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"configmaps", "services"}, Verbs: []string{"get", "list", "watch"}},
+		{APIGroups: []string{}, Resources: []string{"pods"}, ResourceNames: []string{"web-0"}, Verbs: []string{"get"}},
+		{NonResourceURLs: []string{"/healthz"}, Verbs: []string{"get"}},
+	}
+	var kept [2][]rbacv1.PolicyRule
+	for i := range kept {
+		var decoded []rbacv1.PolicyRule
+		data, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &decoded); err != nil {
+			t.Fatal(err)
+		}
+		kept[i] = compactRules(decoded)
+	}
+	if got := compactRules(in); !reflect.DeepEqual(got, in) {
+		t.Fatalf("kept %#v\nwant %#v", got, in)
+	}
+	for i, r := range kept[0] {
+		for _, ss := range [][]string{r.Verbs, r.APIGroups, r.Resources, r.ResourceNames, r.NonResourceURLs} {
+			if cap(ss) != len(ss) {
+				t.Errorf("rule %d: a list of %d has room for %d", i, len(ss), cap(ss))
+			}
+		}
+		for j, v := range r.Verbs {
+			if !sameCopy(v, kept[1][i].Verbs[j]) {
+				t.Errorf("rule %d: verb %q not interned", i, v)
+			}
+		}
+	}
+	if compactRules(nil) != nil {
+		t.Error("no rules became some")
 	}
 }

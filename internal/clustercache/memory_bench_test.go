@@ -38,6 +38,7 @@ func BenchmarkCachedObjectMemory(b *testing.B) {
 		{"Binding", "B/binding", fullBinding},
 		{"IngressDecoded", "B/ingress", decoded(fullIngress)},
 		{"BindingDecoded", "B/binding", decoded(fullBinding)},
+		{"RoleDecoded", "B/role", decoded(fullRole)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var perObject float64
@@ -134,4 +135,22 @@ func fullBinding(i int) runtimepkg.Object {
 	}
 	return &rbacv1.RoleBinding{ObjectMeta: servedMeta(ns, fmt.Sprintf("app-%d", i), i), Subjects: subjects,
 		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: fmt.Sprintf("app-%d", i)}}
+}
+
+// fullRole is a Role an application chart grants its workload: read
+// access to a few kinds, as in most namespaces; every 10th is a
+// ClusterRole an operator installs, with the aggregation labels.
+func fullRole(i int) runtimepkg.Object {
+	rules := []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"configmaps", "services", "endpoints"}, Verbs: []string{"get", "list", "watch"}},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets"}, Verbs: []string{"get", "list", "watch"}},
+		{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get"}},
+	}
+	if i%10 == 0 {
+		meta := servedMeta("", fmt.Sprintf("operator-%d", i), i)
+		meta.Labels["rbac.authorization.k8s.io/aggregate-to-view"] = "true"
+		return &rbacv1.ClusterRole{ObjectMeta: meta, Rules: append(rules,
+			rbacv1.PolicyRule{APIGroups: []string{fmt.Sprintf("op%d.example.com", i)}, Resources: []string{"widgets", "widgets/status"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}})}
+	}
+	return &rbacv1.Role{ObjectMeta: servedMeta(fmt.Sprintf("team-%d", i%200), fmt.Sprintf("app-%d", i), i), Rules: rules}
 }

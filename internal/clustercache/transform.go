@@ -143,16 +143,21 @@ func TransformIngressClass(obj any) (any, error) {
 	return out, nil
 }
 
-// TransformRole keeps a Role's labels and rules.
+// TransformRole keeps a Role's rules.
 func TransformRole(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.Role)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &rbacv1.Role{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
-	out.Labels = in.Labels
-	out.Rules = in.Rules
-	return out, nil
+	return KeptRole(in), nil
+}
+
+// KeptRole is what a view keeps of a Role (TransformRole): identity and
+// the rules, compacted (compactRules). No rule reads a Role's labels (a
+// ClusterRole's select it into aggregated roles). `webhook check`'s view
+// keeps the same.
+func KeptRole(in *rbacv1.Role) *rbacv1.Role {
+	return &rbacv1.Role{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta), Rules: compactRules(in.Rules)}
 }
 
 // TransformClusterRole keeps a ClusterRole's labels (aggregate-to-*), rules
@@ -162,11 +167,19 @@ func TransformClusterRole(obj any) (any, error) {
 	if !ok || in == nil {
 		return obj, nil
 	}
+	return KeptClusterRole(in), nil
+}
+
+// KeptClusterRole is what a view keeps of a ClusterRole
+// (TransformClusterRole): identity, labels, the rules, compacted
+// (compactRules), and the aggregation rule. `webhook check`'s view keeps
+// the same.
+func KeptClusterRole(in *rbacv1.ClusterRole) *rbacv1.ClusterRole {
 	out := &rbacv1.ClusterRole{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
 	out.Labels = in.Labels
-	out.Rules = in.Rules
+	out.Rules = compactRules(in.Rules)
 	out.AggregationRule = in.AggregationRule
-	return out, nil
+	return out
 }
 
 // bindingLabelsKept are the labels the binding transforms keep: the

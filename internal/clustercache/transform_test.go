@@ -106,13 +106,13 @@ func TestTransforms(t *testing.T) {
 		want: `{"metadata":{"name":"nginx","uid":"uid-1","resourceVersion":"42","creationTimestamp":"2023-11-14T22:13:20Z",` +
 			`"annotations":{"ingressclass.kubernetes.io/is-default-class":"true"}},"spec":{"controller":"k8s.io/ingress-nginx"}}`,
 	}, {
-		name: "role keeps labels and rules",
+		name: "role keeps rules",
 		tf:   TransformRole,
 		in: &rbacv1.Role{
 			ObjectMeta: fullMeta("team-a", "reader", map[string]string{"l": "v"}, lastApplied),
 			Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}}},
 		},
-		want: `{"metadata":{"name":"reader","namespace":"team-a","uid":"uid-1","resourceVersion":"42","labels":{"l":"v"}},` +
+		want: `{"metadata":{"name":"reader","namespace":"team-a","uid":"uid-1","resourceVersion":"42"},` +
 			`"rules":[{"verbs":["get"],"apiGroups":[""],"resources":["pods"]}]}`,
 	}, {
 		name: "cluster role keeps labels, rules and aggregation",

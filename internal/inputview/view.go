@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/guardrails-dev/guardrails/internal/bindingindex"
+	"github.com/guardrails-dev/guardrails/internal/clustercache"
 	"github.com/guardrails-dev/guardrails/internal/ingressindex"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
@@ -61,7 +62,9 @@ func New() *View {
 }
 
 // Add records obj if a cross-object rule reads its kind; other kinds are
-// ignored. Only the typed pointer is kept, not the source text.
+// ignored. Only typed objects are kept, not the source text: of roles what
+// the server's cache keeps (clustercache.KeptRole), of the other kinds the
+// object as given or its index entry.
 func (v *View) Add(obj runtime.Object) {
 	switch o := obj.(type) {
 	case *corev1.LimitRange:
@@ -71,9 +74,9 @@ func (v *View) Add(obj runtime.Object) {
 	case *networkingv1.Ingress:
 		v.ingresses.Set(o)
 	case *rbacv1.Role:
-		v.roles[o.Namespace+"/"+o.Name] = o
+		v.roles[o.Namespace+"/"+o.Name] = clustercache.KeptRole(o)
 	case *rbacv1.ClusterRole:
-		v.clusterRoles[o.Name] = o
+		v.clusterRoles[o.Name] = clustercache.KeptClusterRole(o)
 		v.clusterRoleMu.Lock()
 		v.clusterRoleIndex = nil
 		v.clusterRoleMu.Unlock()

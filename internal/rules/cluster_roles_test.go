@@ -129,7 +129,7 @@ func BenchmarkRBACClusterAdminRoles(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				for _, cr := range roles {
-					checkRBACClusterAdminRole(&Input{Object: cr, Cluster: view}, &rbacRole{key: RoleKey{Kind: KindClusterRole, Name: cr.Name}, labels: cr.Labels, rules: cr.Rules, cr: cr})
+					checkRBACClusterAdminRole(&Input{Object: cr, Cluster: view}, &rbacRole{key: RoleKey{Kind: KindClusterRole, Name: cr.Name}, rules: cr.Rules, cr: cr})
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/role")

@@ -236,10 +236,9 @@ func rbacWithoutBuiltinPowers(rules []rbacRuleRef) []rbacRuleRef {
 
 // rbacRole is a Role or ClusterRole as the RBAC rules read it.
 type rbacRole struct {
-	key    RoleKey
-	labels map[string]string
-	rules  []rbacv1.PolicyRule
-	cr     *rbacv1.ClusterRole // nil for a Role
+	key   RoleKey
+	rules []rbacv1.PolicyRule
+	cr    *rbacv1.ClusterRole // nil for a Role
 }
 
 // rbacRoleOf returns the Role or ClusterRole under judgement, nil for any
@@ -250,7 +249,7 @@ func rbacRoleOf(in *Input) *rbacRole {
 		if o == nil {
 			return nil
 		}
-		return &rbacRole{key: RoleKey{Kind: KindClusterRole, Name: o.Name}, labels: o.Labels, rules: o.Rules, cr: o}
+		return &rbacRole{key: RoleKey{Kind: KindClusterRole, Name: o.Name}, rules: o.Rules, cr: o}
 	case *rbacv1.Role:
 		if o == nil {
 			return nil
@@ -259,7 +258,7 @@ func rbacRoleOf(in *Input) *rbacRole {
 		if ns == "" {
 			ns = in.Ref.Namespace
 		}
-		return &rbacRole{key: RoleKey{Kind: KindRole, Namespace: ns, Name: o.Name}, labels: o.Labels, rules: o.Rules}
+		return &rbacRole{key: RoleKey{Kind: KindRole, Namespace: ns, Name: o.Name}, rules: o.Rules}
 	}
 	return nil
 }
@@ -276,13 +275,13 @@ func rbacLookupRole(in *Input, key RoleKey) (*rbacRole, error) {
 		if err != nil || cr == nil {
 			return nil, err
 		}
-		return &rbacRole{key: key, labels: cr.Labels, rules: cr.Rules, cr: cr}, nil
+		return &rbacRole{key: key, rules: cr.Rules, cr: cr}, nil
 	case KindRole:
 		r, err := in.Cluster.Role(key.Namespace, key.Name)
 		if err != nil || r == nil {
 			return nil, err
 		}
-		return &rbacRole{key: key, labels: r.Labels, rules: r.Rules}, nil
+		return &rbacRole{key: key, rules: r.Rules}, nil
 	}
 	return nil, ErrNotInInput
 }
