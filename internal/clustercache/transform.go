@@ -6,6 +6,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/guardrails-dev/guardrails/internal/ingressindex"
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -187,32 +188,51 @@ func KeptClusterRole(in *rbacv1.ClusterRole) *rbacv1.ClusterRole {
 var bindingLabelsKept = []string{"kubernetes.io/bootstrapping"}
 
 // TransformClusterRoleBinding keeps what the binding index and the RBAC
-// rules read: roleRef, subjects and the bootstrap label, as a compact
-// record (see record.go) holding the index's rules.Binding (kinds and API
-// groups interned, see intern.go).
+// rules read (KeptBinding), as a compact record (see record.go) holding
+// the index's rules.Binding.
 func TransformClusterRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.ClusterRoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindClusterRoleBinding, Name: in.Name,
-		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, "")},
-		resourceVersion: in.ResourceVersion}, nil
+	return &cachedBinding{Binding: keptBinding(in), resourceVersion: in.ResourceVersion}, nil
 }
 
 // TransformRoleBinding keeps what the binding index and the RBAC rules
-// read: roleRef, subjects and the bootstrap label, as a compact record
-// (see record.go) holding the index's rules.Binding (namespace, kinds and
-// API groups interned, see intern.go).
+// read (KeptBinding), as a compact record (see record.go) holding the
+// index's rules.Binding.
 func TransformRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.RoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	ns := namespaceNames.intern(in.Namespace)
-	return &cachedBinding{Binding: rules.Binding{Kind: rules.KindRoleBinding, Namespace: ns, Name: in.Name,
-		Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, ns)},
-		resourceVersion: in.ResourceVersion}, nil
+	return &cachedBinding{Binding: keptBinding(in), resourceVersion: in.ResourceVersion}, nil
+}
+
+// KeptBinding is what a view keeps of a ClusterRoleBinding or RoleBinding
+// (nil for anything else): roleRef, subjects and the bootstrap label, the
+// namespace, kinds and API groups interned (see intern.go). `webhook
+// check`'s view keeps the same.
+func KeptBinding(obj runtime.Object) *rules.Binding {
+	switch obj.(type) {
+	case *rbacv1.ClusterRoleBinding, *rbacv1.RoleBinding:
+		b := keptBinding(obj)
+		return &b
+	}
+	return nil
+}
+
+func keptBinding(obj runtime.Object) rules.Binding {
+	switch in := obj.(type) {
+	case *rbacv1.ClusterRoleBinding:
+		return rules.Binding{Kind: rules.KindClusterRoleBinding, Name: in.Name,
+			Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, "")}
+	case *rbacv1.RoleBinding:
+		ns := namespaceNames.intern(in.Namespace)
+		return rules.Binding{Kind: rules.KindRoleBinding, Namespace: ns, Name: in.Name,
+			Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, ns)}
+	}
+	return rules.Binding{}
 }
 
 // cachedBinding is what the binding informers store: the binding index's

@@ -62,9 +62,9 @@ func New() *View {
 }
 
 // Add records obj if a cross-object rule reads its kind; other kinds are
-// ignored. Only typed objects are kept, not the source text: of roles what
-// the server's cache keeps (clustercache.KeptRole), of the other kinds the
-// object as given or its index entry.
+// ignored. Only typed objects are kept, not the source text: of roles and
+// bindings what the server's cache keeps (clustercache.KeptRole,
+// KeptBinding), of the other kinds the object as given or its index entry.
 func (v *View) Add(obj runtime.Object) {
 	switch o := obj.(type) {
 	case *corev1.LimitRange:
@@ -81,7 +81,7 @@ func (v *View) Add(obj runtime.Object) {
 		v.clusterRoleIndex = nil
 		v.clusterRoleMu.Unlock()
 	case *rbacv1.ClusterRoleBinding, *rbacv1.RoleBinding:
-		v.bindings.Set(rules.BindingOf(o))
+		v.bindings.Set(clustercache.KeptBinding(o))
 	case *schedulingv1.PriorityClass:
 		v.priorityClasses[o.Name] = o
 	case *corev1.Secret:
