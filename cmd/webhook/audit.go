@@ -19,7 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
-	ctrl "sigs.k8s.io/controller-runtime"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/guardrails-dev/guardrails/internal/audit"
 	"github.com/guardrails-dev/guardrails/internal/clustercache"
@@ -152,7 +152,7 @@ func runAudit(ctx context.Context, o *auditOptions, stdout, stderr io.Writer) er
 
 	// client-go and controller-runtime log to stderr only what matters.
 	quiet := logr.Discard()
-	ctrl.SetLogger(quiet)
+	logf.SetLogger(quiet)
 	klog.SetLogger(quiet)
 
 	restConfig, err := auditRESTConfig(o.kubeconfig, o.context)

@@ -20,9 +20,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
-	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -133,7 +133,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	ctrl.SetLogger(log)
+	logf.SetLogger(log)
 	klog.SetLogger(log.WithName("client-go"))
 
 	reloader, err := configreload.Load(o.configPath, configreload.Options{
