@@ -60,8 +60,16 @@ func ToJSON(y []byte) (js []byte, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	return p.appendJSON(make([]byte, 0, len(y)), &v), true
+	return p.appendJSON(make([]byte, 0, jsonRoom(len(y))), &v), true
 }
+
+// jsonRoom is the room to give the JSON of a YAML document of n bytes.
+// The JSON of a manifest is about as long as its YAML (quotes and braces
+// where the YAML had indentation): 0.89-1.12 times on the generated
+// corpora, up to 1.03 for Pods. Room for exactly n bytes made 40% of the
+// documents grow their buffer, to twice its size, copying it: a fifth of
+// the bytes webhook check allocated were these buffers.
+func jsonRoom(n int) int { return n + n/8 + 64 }
 
 // parse reads the document y, a block mapping, into p.
 func (p *parser) parse(y []byte) (value, bool) {
@@ -100,7 +108,7 @@ func ToJSONHead(y []byte) (js []byte, head Head, headOK, ok bool) {
 	// Before appendJSON, which sorts entries in place: the head reads
 	// them by key, in any order.
 	head, headOK = p.head(&v)
-	return p.appendJSON(make([]byte, 0, len(y)), &v), head, headOK, true
+	return p.appendJSON(make([]byte, 0, jsonRoom(len(y))), &v), head, headOK, true
 }
 
 // head reads the Head of the top mapping v. Its strings are copied, in
