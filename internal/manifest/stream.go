@@ -376,9 +376,13 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 		return nil
 	}
 	if !headKnown {
-		if err := typedjson.Unmarshal(js, &head); err != nil {
+		// Into a copy: head itself passed to Unmarshal (an interface)
+		// went to the heap for every document, fast path included.
+		h := new(typeMeta)
+		if err := typedjson.Unmarshal(js, h); err != nil {
 			return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: notAnObject(js, err)})
 		}
+		head = *h
 	}
 	if isList(head.APIVersion, head.Kind) {
 		var list struct {
