@@ -6,9 +6,9 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/guardrails-dev/guardrails/internal/ingressindex"
+	"github.com/guardrails-dev/guardrails/internal/kept"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -39,28 +39,6 @@ var IngressAnnotationsKept = []string{
 	rules.ServerAliasAnnotation,
 }
 
-func identity(m *metav1.ObjectMeta) metav1.ObjectMeta {
-	return metav1.ObjectMeta{
-		Name:            m.Name,
-		Namespace:       m.Namespace,
-		UID:             m.UID,
-		ResourceVersion: m.ResourceVersion,
-	}
-}
-
-func keepAnnotations(in map[string]string, keys []string) map[string]string {
-	var out map[string]string
-	for _, k := range keys {
-		if v, ok := in[k]; ok {
-			if out == nil {
-				out = make(map[string]string, len(keys))
-			}
-			out[k] = v
-		}
-	}
-	return out
-}
-
 // TransformNamespace keeps a Namespace's name and labels (the mode and
 // failure-policy labels).
 func TransformNamespace(obj any) (any, error) {
@@ -68,7 +46,7 @@ func TransformNamespace(obj any) (any, error) {
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &corev1.Namespace{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out := &corev1.Namespace{TypeMeta: in.TypeMeta, ObjectMeta: kept.Identity(&in.ObjectMeta)}
 	out.Labels = in.Labels
 	return out, nil
 }
@@ -83,9 +61,9 @@ func TrimIngress(obj any) (any, error) {
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &networkingv1.Ingress{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out := &networkingv1.Ingress{TypeMeta: in.TypeMeta, ObjectMeta: kept.Identity(&in.ObjectMeta)}
 	out.CreationTimestamp = in.CreationTimestamp
-	out.Annotations = keepAnnotations(in.Annotations, IngressAnnotationsKept)
+	out.Annotations = kept.Annotations(in.Annotations, IngressAnnotationsKept)
 	out.Spec.IngressClassName = in.Spec.IngressClassName
 	out.Spec.Rules = in.Spec.Rules
 	if in.Spec.DefaultBackend != nil {
@@ -106,13 +84,13 @@ func TransformIngress(obj any) (any, error) {
 	}
 	t, _ := TrimIngress(in)
 	trimmed := t.(*networkingv1.Ingress)
-	trimmed.Namespace = namespaceNames.intern(trimmed.Namespace)
+	trimmed.Namespace = kept.Namespace(trimmed.Namespace)
 	if c := trimmed.Spec.IngressClassName; c != nil {
-		class := ingressClassNames.intern(*c)
+		class := ingressClassNames.Intern(*c)
 		trimmed.Spec.IngressClassName = &class
 	}
 	if c, ok := trimmed.Annotations[rules.LegacyIngressClassAnnotation]; ok {
-		trimmed.Annotations[rules.LegacyIngressClassAnnotation] = ingressClassNames.intern(c)
+		trimmed.Annotations[rules.LegacyIngressClassAnnotation] = ingressClassNames.Intern(c)
 	}
 	return &cachedIngress{Entry: *ingressindex.EntryOf(trimmed), resourceVersion: in.ResourceVersion}, nil
 }
@@ -137,9 +115,9 @@ func TransformIngressClass(obj any) (any, error) {
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &networkingv1.IngressClass{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out := &networkingv1.IngressClass{TypeMeta: in.TypeMeta, ObjectMeta: kept.Identity(&in.ObjectMeta)}
 	out.CreationTimestamp = in.CreationTimestamp
-	out.Annotations = keepAnnotations(in.Annotations, []string{networkingv1.AnnotationIsDefaultIngressClass})
+	out.Annotations = kept.Annotations(in.Annotations, []string{networkingv1.AnnotationIsDefaultIngressClass})
 	out.Spec.Controller = in.Spec.Controller
 	return out, nil
 }
@@ -150,15 +128,7 @@ func TransformRole(obj any) (any, error) {
 	if !ok || in == nil {
 		return obj, nil
 	}
-	return KeptRole(in), nil
-}
-
-// KeptRole is what a view keeps of a Role (TransformRole): identity and
-// the rules, compacted (compactRules). No rule reads a Role's labels (a
-// ClusterRole's select it into aggregated roles). `webhook check`'s view
-// keeps the same.
-func KeptRole(in *rbacv1.Role) *rbacv1.Role {
-	return &rbacv1.Role{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta), Rules: compactRules(in.Rules)}
+	return kept.Role(in), nil
 }
 
 // TransformClusterRole keeps a ClusterRole's labels (aggregate-to-*), rules
@@ -168,71 +138,31 @@ func TransformClusterRole(obj any) (any, error) {
 	if !ok || in == nil {
 		return obj, nil
 	}
-	return KeptClusterRole(in), nil
+	return kept.ClusterRole(in), nil
 }
-
-// KeptClusterRole is what a view keeps of a ClusterRole
-// (TransformClusterRole): identity, labels, the rules, compacted
-// (compactRules), and the aggregation rule. `webhook check`'s view keeps
-// the same.
-func KeptClusterRole(in *rbacv1.ClusterRole) *rbacv1.ClusterRole {
-	out := &rbacv1.ClusterRole{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
-	out.Labels = in.Labels
-	out.Rules = compactRules(in.Rules)
-	out.AggregationRule = in.AggregationRule
-	return out
-}
-
-// bindingLabelsKept are the labels the binding transforms keep: the
-// bootstrap label pins the exemptions of the cluster's own bindings.
-var bindingLabelsKept = []string{"kubernetes.io/bootstrapping"}
 
 // TransformClusterRoleBinding keeps what the binding index and the RBAC
-// rules read (KeptBinding), as a compact record (see record.go) holding
+// rules read (kept.Binding), as a compact record (see record.go) holding
 // the index's rules.Binding.
 func TransformClusterRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.ClusterRoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	return &cachedBinding{Binding: keptBinding(in), resourceVersion: in.ResourceVersion}, nil
+	b, _ := kept.Binding(in)
+	return &cachedBinding{Binding: b, resourceVersion: in.ResourceVersion}, nil
 }
 
 // TransformRoleBinding keeps what the binding index and the RBAC rules
-// read (KeptBinding), as a compact record (see record.go) holding the
+// read (kept.Binding), as a compact record (see record.go) holding the
 // index's rules.Binding.
 func TransformRoleBinding(obj any) (any, error) {
 	in, ok := obj.(*rbacv1.RoleBinding)
 	if !ok || in == nil {
 		return obj, nil
 	}
-	return &cachedBinding{Binding: keptBinding(in), resourceVersion: in.ResourceVersion}, nil
-}
-
-// KeptBinding is what a view keeps of a ClusterRoleBinding or RoleBinding
-// (nil for anything else): roleRef, subjects and the bootstrap label, the
-// namespace, kinds and API groups interned (see intern.go). `webhook
-// check`'s view keeps the same.
-func KeptBinding(obj runtime.Object) *rules.Binding {
-	switch obj.(type) {
-	case *rbacv1.ClusterRoleBinding, *rbacv1.RoleBinding:
-		b := keptBinding(obj)
-		return &b
-	}
-	return nil
-}
-
-func keptBinding(obj runtime.Object) rules.Binding {
-	switch in := obj.(type) {
-	case *rbacv1.ClusterRoleBinding:
-		return rules.Binding{Kind: rules.KindClusterRoleBinding, Name: in.Name,
-			Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, "")}
-	case *rbacv1.RoleBinding:
-		ns := namespaceNames.intern(in.Namespace)
-		return rules.Binding{Kind: rules.KindRoleBinding, Namespace: ns, Name: in.Name,
-			Labels: keepAnnotations(in.Labels, bindingLabelsKept), RoleRef: internRoleRef(in.RoleRef), Subjects: internSubjects(in.Subjects, ns)}
-	}
-	return rules.Binding{}
+	b, _ := kept.Binding(in)
+	return &cachedBinding{Binding: b, resourceVersion: in.ResourceVersion}, nil
 }
 
 // cachedBinding is what the binding informers store: the binding index's
@@ -254,7 +184,7 @@ func TransformLimitRange(obj any) (any, error) {
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &corev1.LimitRange{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out := &corev1.LimitRange{TypeMeta: in.TypeMeta, ObjectMeta: kept.Identity(&in.ObjectMeta)}
 	out.Spec = in.Spec
 	return out, nil
 }
@@ -265,7 +195,7 @@ func TransformPriorityClass(obj any) (any, error) {
 	if !ok || in == nil {
 		return obj, nil
 	}
-	out := &schedulingv1.PriorityClass{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}
+	out := &schedulingv1.PriorityClass{TypeMeta: in.TypeMeta, ObjectMeta: kept.Identity(&in.ObjectMeta)}
 	out.Value = in.Value
 	out.PreemptionPolicy = in.PreemptionPolicy
 	out.GlobalDefault = in.GlobalDefault
@@ -282,12 +212,12 @@ func TransformSecretMetadata(obj any) (any, error) {
 		if in == nil {
 			return obj, nil
 		}
-		return &metav1.PartialObjectMetadata{TypeMeta: in.TypeMeta, ObjectMeta: identity(&in.ObjectMeta)}, nil
+		return &metav1.PartialObjectMetadata{TypeMeta: in.TypeMeta, ObjectMeta: kept.Identity(&in.ObjectMeta)}, nil
 	case *corev1.Secret:
 		if in == nil {
 			return obj, nil
 		}
-		out := &metav1.PartialObjectMetadata{ObjectMeta: identity(&in.ObjectMeta)}
+		out := &metav1.PartialObjectMetadata{ObjectMeta: kept.Identity(&in.ObjectMeta)}
 		out.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 		return out, nil
 	}

@@ -15,8 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/guardrails-dev/guardrails/internal/bindingindex"
-	"github.com/guardrails-dev/guardrails/internal/clustercache"
 	"github.com/guardrails-dev/guardrails/internal/ingressindex"
+	"github.com/guardrails-dev/guardrails/internal/kept"
 	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
@@ -63,8 +63,8 @@ func New() *View {
 
 // Add records obj if a cross-object rule reads its kind; other kinds are
 // ignored. Only typed objects are kept, not the source text: of roles and
-// bindings what the server's cache keeps (clustercache.KeptRole,
-// KeptBinding), of the other kinds the object as given or its index entry.
+// bindings what the server's cache keeps (package kept), of the other
+// kinds the object as given or its index entry.
 func (v *View) Add(obj runtime.Object) {
 	switch o := obj.(type) {
 	case *corev1.LimitRange:
@@ -74,14 +74,15 @@ func (v *View) Add(obj runtime.Object) {
 	case *networkingv1.Ingress:
 		v.ingresses.Set(o)
 	case *rbacv1.Role:
-		v.roles[o.Namespace+"/"+o.Name] = clustercache.KeptRole(o)
+		v.roles[o.Namespace+"/"+o.Name] = kept.Role(o)
 	case *rbacv1.ClusterRole:
-		v.clusterRoles[o.Name] = clustercache.KeptClusterRole(o)
+		v.clusterRoles[o.Name] = kept.ClusterRole(o)
 		v.clusterRoleMu.Lock()
 		v.clusterRoleIndex = nil
 		v.clusterRoleMu.Unlock()
 	case *rbacv1.ClusterRoleBinding, *rbacv1.RoleBinding:
-		v.bindings.Set(clustercache.KeptBinding(o))
+		b, _ := kept.Binding(o)
+		v.bindings.Set(&b)
 	case *schedulingv1.PriorityClass:
 		v.priorityClasses[o.Name] = o
 	case *corev1.Secret:

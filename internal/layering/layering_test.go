@@ -30,6 +30,7 @@ var forbidden = []arrow{
 	{"internal/safeyaml", "*", "safeyaml is YAML decoding with a bound: no Guardrails vocabulary"},
 	{"internal/ingressindex", "!internal/rules internal/heapcost", "the Ingress index sits right above rules (its memory benchmark measures with heapcost)"},
 	{"internal/bindingindex", "!internal/rules internal/heapcost", "the binding index sits right above rules (its memory benchmark measures with heapcost)"},
+	{"internal/kept", "!internal/rules", "what a view keeps of an object sits right above rules: both views (the server's cache, the CLI's view) build their records with it"},
 	{"internal/heapcost", "*", "heapcost measures the heap for benchmarks: no Guardrails vocabulary"},
 	{"internal/policy", "!internal/rules internal/config", "policy joins rules and config, nothing else"},
 	{"internal/manifest", "internal/admission", "the file reader never needs the server"},
