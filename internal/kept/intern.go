@@ -60,9 +60,10 @@ func Namespace(s string) string { return namespaceNames.Intern(s) }
 // compactRules returns a copy of rules holding each string slice at its
 // length, all of them in one array, with their words interned
 // (ruleWords). A decoder grows each slice as it reads (a rule of three
-// verbs has room for four) and allocates each word apart: a Role of
-// three rules kept about 1.2 KiB for its rules, 0.5 KiB once compacted.
-// Nil and empty slices stay nil and empty.
+// verbs has room for four) and allocates each word apart: compacting took
+// BenchmarkCachedObjectMemory/RoleDecoded from 1,856 to 1,583 B per role
+// (1,216 B once Roles dropped their labels). Nil and empty slices stay nil
+// and empty.
 func compactRules(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
 	if rules == nil {
 		return nil
