@@ -118,6 +118,34 @@ func TestExpiryFollowsTheClock(t *testing.T) {
 	}
 }
 
+// TestClockReadOnlyForExpiringMatch: deciding reads the clock only for a
+// matching exemption that has an expiry, not once per decision.
+func TestClockReadOnlyForExpiringMatch(t *testing.T) {
+	reads := 0
+	p := New(mustParse(t, "exemptions:\n- namespaces: [legacy]\n  reason: migration\n  expires: 2026-03-01\n- namespaces: [batch]\n  reason: no expiry\n")).WithClock(func() time.Time {
+		reads++
+		return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	})
+	r, _ := rules.Lookup("resources-requests")
+	for _, c := range []struct {
+		ns    string
+		want  rules.Action
+		reads int
+	}{
+		{"shop", rules.ActionDeny, 0},  // matches no exemption
+		{"batch", rules.ActionOff, 0},  // matches one without expiry
+		{"legacy", rules.ActionOff, 1}, // matches one with an expiry
+	} {
+		reads = 0
+		if got := p.Action(r, rules.ObjectRef{Kind: "Pod", Namespace: c.ns, Name: "x"}, Requester{}); got != c.want {
+			t.Errorf("namespace %s: action %q, want %q", c.ns, got, c.want)
+		}
+		if reads != c.reads {
+			t.Errorf("namespace %s: clock read %d times, want %d", c.ns, reads, c.reads)
+		}
+	}
+}
+
 func TestCurrent(t *testing.T) {
 	a, b := New(config.Default()), New(config.Default())
 	c := NewCurrent(a)

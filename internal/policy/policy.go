@@ -150,12 +150,11 @@ type Decision struct {
 // an exemption matches (global ones first, then the rule's own; expired
 // ones are ignored), else the configured action.
 func (p *Policy) Decide(r *rules.Rule, ref rules.ObjectRef, who Requester) Decision {
-	now := p.now()
-	if e := firstMatch(p.cfg.Exemptions, "exemptions", ref, who, now); e != nil {
+	if e := firstMatch(p.cfg.Exemptions, "exemptions", ref, who, p.now); e != nil {
 		return Decision{Action: rules.ActionOff, Exemption: e}
 	}
 	if rc, ok := p.cfg.Rules[r.ID]; ok && len(rc.Exemptions) > 0 {
-		if e := firstMatch(rc.Exemptions, "rules."+r.ID+".exemptions", ref, who, now); e != nil {
+		if e := firstMatch(rc.Exemptions, "rules."+r.ID+".exemptions", ref, who, p.now); e != nil {
 			return Decision{Action: rules.ActionOff, Exemption: e}
 		}
 	}
@@ -419,10 +418,12 @@ var aggregationControllers = map[string]bool{
 func (r Requester) AggregationController() bool { return aggregationControllers[r.User] }
 
 // firstMatch returns the first exemption of es that matches and has not
-// expired at now, named by its place under prefix.
-func firstMatch(es []config.Exemption, prefix string, ref rules.ObjectRef, who Requester, now time.Time) *Exemption {
+// expired at now(), named by its place under prefix. The clock is read
+// only for a matching exemption that has an expiry: most decisions meet
+// no exemption, and `webhook check` makes several per object.
+func firstMatch(es []config.Exemption, prefix string, ref rules.ObjectRef, who Requester, now func() time.Time) *Exemption {
 	for i := range es {
-		if !es[i].Expired(now) && match(&es[i], ref, who) {
+		if match(&es[i], ref, who) && (es[i].Expires == nil || !es[i].Expired(now())) {
 			return &Exemption{ID: fmt.Sprintf("%s[%d]", prefix, i), Reason: es[i].Reason}
 		}
 	}
