@@ -7,15 +7,12 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/go-playground/validator/v10"
-	"k8s.io/apimachinery/pkg/api/resource"
 	kjson "sigs.k8s.io/json"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -30,14 +27,14 @@ func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
 
 // Config is the configuration file.
 type Config struct {
-	APIVersion string `json:"apiVersion" validate:"required,eq=guardrails.dev/v1alpha1"`
-	Kind       string `json:"kind" validate:"required,eq=Config"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
 	// ClusterMode is the mode for cluster-scoped objects.
-	ClusterMode rules.Mode `json:"clusterMode" validate:"required,oneof=enforce warn audit"`
+	ClusterMode rules.Mode `json:"clusterMode"`
 	// Exemptions apply to every rule.
-	Exemptions []Exemption `json:"exemptions,omitempty" validate:"dive"`
+	Exemptions []Exemption `json:"exemptions,omitempty"`
 	// Rules overrides actions and adds exemptions per rule id.
-	Rules map[string]RuleConfig `json:"rules,omitempty" validate:"dive,keys,ruleid,endkeys"`
+	Rules map[string]RuleConfig `json:"rules,omitempty"`
 	// Settings are the rule parameters: the resources, ingress and
 	// priority sections of the file (embedded, so their keys sit at the
 	// top level).
@@ -47,24 +44,24 @@ type Config struct {
 // RuleConfig overrides one rule.
 type RuleConfig struct {
 	// Action replaces the rule's default action.
-	Action rules.Action `json:"action,omitempty" validate:"omitempty,oneof=deny warn audit off"`
+	Action rules.Action `json:"action,omitempty"`
 	// Exemptions apply to this rule only.
-	Exemptions []Exemption `json:"exemptions,omitempty" validate:"dive"`
+	Exemptions []Exemption `json:"exemptions,omitempty"`
 }
 
 // Exemption matches requests; every field that is set must match (any of
 // its values). Namespace and name values may end in "*" to match a prefix.
 type Exemption struct {
-	Namespaces []string `json:"namespaces,omitempty" validate:"dive,required"`
+	Namespaces []string `json:"namespaces,omitempty"`
 	// Kinds are object kinds as in the object's kind field (Deployment,
 	// ClusterRoleBinding); each must be a kind some rule judges.
-	Kinds  []string `json:"kinds,omitempty" validate:"dive,required,judgedkind"`
-	Names  []string `json:"names,omitempty" validate:"dive,required"`
-	Users  []string `json:"users,omitempty" validate:"dive,required"`
-	Groups []string `json:"groups,omitempty" validate:"dive,required"`
+	Kinds  []string `json:"kinds,omitempty"`
+	Names  []string `json:"names,omitempty"`
+	Users  []string `json:"users,omitempty"`
+	Groups []string `json:"groups,omitempty"`
 	// Reason says why the exemption exists. Required: it goes into the
 	// audit annotation of every request the exemption lets through.
-	Reason string `json:"reason" validate:"required"`
+	Reason string `json:"reason"`
 	// Expires, when set, ends the exemption: from that instant on it is
 	// ignored (and reported at load).
 	Expires *Date `json:"expires,omitempty"`
@@ -110,8 +107,6 @@ func (d Date) String() string {
 	return d.Format(time.RFC3339)
 }
 
-var validate = newValidator()
-
 // judgedKinds are the kinds some rule of the catalogue judges: what an
 // exemption's kinds may name.
 var judgedKinds = func() map[string]bool {
@@ -131,29 +126,6 @@ func judgedKindList() string {
 	}
 	sort.Strings(ks)
 	return strings.Join(ks, ", ")
-}
-
-func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflectStructField) string { return jsonName(f) })
-	_ = v.RegisterValidation("ruleid", func(fl validator.FieldLevel) bool {
-		_, ok := rules.Lookup(fl.Field().String())
-		return ok
-	})
-	_ = v.RegisterValidation("judgedkind", func(fl validator.FieldLevel) bool {
-		return judgedKinds[fl.Field().String()]
-	})
-	v.RegisterStructValidation(func(sl validator.StructLevel) {
-		e := sl.Current().Interface().(Exemption)
-		if len(e.Namespaces)+len(e.Kinds)+len(e.Names)+len(e.Users)+len(e.Groups) == 0 {
-			sl.ReportError(e.Reason, "reason", "reason", "nonempty", "")
-		}
-	}, Exemption{})
-	_ = v.RegisterValidation("quantity", func(fl validator.FieldLevel) bool {
-		_, err := resource.ParseQuantity(fl.Field().String())
-		return err == nil
-	})
-	return v
 }
 
 // Default returns the embedded default configuration.
@@ -202,55 +174,6 @@ func Parse(data []byte, source string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", source, err)
 	}
 	return &c, nil
-}
-
-// Validate checks every field and reports all problems at once, each with
-// its field path.
-func (c *Config) Validate() error {
-	err := validate.Struct(c)
-	if err == nil {
-		return nil
-	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return err
-	}
-	msgs := make([]string, 0, len(verrs))
-	for _, fe := range verrs {
-		msgs = append(msgs, describe(fe))
-	}
-	return errors.New(strings.Join(msgs, "; "))
-}
-
-func describe(fe validator.FieldError) string {
-	ns := fe.Namespace()
-	if i := strings.IndexByte(ns, '.'); i >= 0 {
-		ns = ns[i+1:] // drop the root type name
-	}
-	switch fe.Tag() {
-	case "required":
-		if strings.HasSuffix(ns, ".reason") {
-			return fmt.Sprintf("%s: required: say why the exemption exists (it is recorded with every request it lets through)", ns)
-		}
-		return fmt.Sprintf("%s: required", ns)
-	case "judgedkind":
-		return fmt.Sprintf("%s: %q is not a kind any rule judges (one of %s)", ns, fe.Value(), judgedKindList())
-	case "required_if":
-		return fmt.Sprintf("%s: required when fillDefaults is true", ns)
-	case "oneof":
-		return fmt.Sprintf("%s: %q is not one of [%s]", ns, fe.Value(), strings.ReplaceAll(fe.Param(), " ", ", "))
-	case "eq":
-		return fmt.Sprintf("%s: must be %q, got %q", ns, fe.Param(), fe.Value())
-	case "ruleid":
-		return fmt.Sprintf("%s: unknown rule id %q (see `webhook rules`)", ns, fe.Value())
-	case "nonempty":
-		return fmt.Sprintf("%s: an exemption needs at least one of namespaces, kinds, names, users, groups", strings.TrimSuffix(ns, ".reason"))
-	case "quantity":
-		return fmt.Sprintf("%s: %q is not a Kubernetes quantity", ns, fe.Value())
-	case "min":
-		return fmt.Sprintf("%s: needs at least %s %s", ns, fe.Param(), map[bool]string{true: "entry", false: "entries"}[fe.Param() == "1"])
-	}
-	return fmt.Sprintf("%s: failed %q", ns, fe.Tag())
 }
 
 // RuleSettings returns the rule parameters of this configuration, with

@@ -34,21 +34,34 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"bad mode", base + "clusterMode: loud\n", `clusterMode: "loud" is not one of [enforce, warn, audit]`},
 		{"missing mode", base, "clusterMode: required"},
-		{"unknown rule", base + "clusterMode: warn\nrules:\n  resources-request: {action: warn}\n", `unknown rule id "resources-request"`},
+		{"missing apiVersion and kind", "apiVersion: \"\"\nclusterMode: warn\n", "apiVersion: required; kind: required"},
+		{"wrong apiVersion", "apiVersion: guardrails.dev/v1\nkind: Config\nclusterMode: warn\n", `apiVersion: must be "guardrails.dev/v1alpha1", got "guardrails.dev/v1"`},
+		{"unknown rule", base + "clusterMode: warn\nrules:\n  resources-request: {action: warn}\n", "rules[resources-request]: unknown rule id \"resources-request\" (see `webhook rules`)"},
 		{"bad action", base + "clusterMode: warn\nrules:\n  ingress-tls: {action: block}\n", `rules[ingress-tls].action: "block" is not one of [deny, warn, audit, off]`},
+		{"rules in id order", base + "clusterMode: warn\nrules:\n  zz-rule: {}\n  ingress-tls: {action: block}\n  aa-rule: {}\n",
+			`rules[aa-rule]: unknown rule id "aa-rule" (see ` + "`webhook rules`" + `); rules[ingress-tls].action: "block" is not one of [deny, warn, audit, off]; rules[zz-rule]: unknown`},
+		{"unquoted off", base + "clusterMode: warn\nrules:\n  ingress-tls: {action: off}\n", `action: YAML reads an unquoted off as the boolean false: write "off" in quotes`},
+		{"unquoted yes", base + "clusterMode: warn\nrules:\n  ingress-tls: {action: yes}\n", `action: YAML reads an unquoted on, yes or true as the boolean true`},
+		{"action not a string", base + "clusterMode: warn\nrules:\n  ingress-tls: {action: 3}\n", `action: want one of "deny", "warn", "audit", "off", got 3`},
 		{"unknown field", base + "clusterMode: warn\nclustermode: warn\n", `unknown field "clustermode"`},
 		{"bad quantity", base + "clusterMode: warn\nresources:\n  fillDefaults: true\n  defaults: {cpu: lots}\n", `resources.defaults[cpu]: "lots" is not a Kubernetes quantity`},
+		{"empty resource name", base + "clusterMode: warn\nresources:\n  fillDefaults: true\n  defaults: {\"\": \"1\"}\n", `resources.defaults[]: required: a resource name`},
 		{"defaults missing", base + "clusterMode: warn\nresources:\n  fillDefaults: true\n", "resources.defaults: required when fillDefaults is true"},
+		{"empty required resource", base + "clusterMode: warn\nresources:\n  required: [cpu, \"\"]\n", "resources.required[1]: required"},
 		{"wrong kind", "apiVersion: guardrails.dev/v1alpha1\nkind: Settings\nclusterMode: warn\n", `kind: must be "Config", got "Settings"`},
 		{"empty exemption", base + "clusterMode: warn\nexemptions:\n- reason: everyone\n", "exemptions[0]: an exemption needs at least one of namespaces, kinds, names, users, groups"},
 		{"no reason", base + "clusterMode: warn\nexemptions:\n- users: [ci]\n", "exemptions[0].reason: required: say why"},
 		{"no reason in a rule", base + "clusterMode: warn\nrules:\n  ingress-tls:\n    exemptions:\n    - users: [ci]\n      reason: \"\"\n", "rules[ingress-tls].exemptions[0].reason: required"},
-		{"unknown kind", base + "clusterMode: warn\nexemptions:\n- kinds: [Deploymnet]\n  reason: typo\n", `exemptions[0].kinds[0]: "Deploymnet" is not a kind any rule judges`},
+		{"unknown kind", base + "clusterMode: warn\nexemptions:\n- kinds: [Deploymnet]\n  reason: typo\n", `exemptions[0].kinds[0]: "Deploymnet" is not a kind any rule judges (one of ClusterRole, ClusterRoleBinding, CronJob,`},
+		{"empty exemption values", base + "clusterMode: warn\nexemptions:\n- kinds: [Pod, \"\"]\n  namespaces: [\"\"]\n  names: [\"\"]\n  users: [\"\"]\n  groups: [\"\"]\n  reason: typo\n",
+			"exemptions[0].namespaces[0]: required; exemptions[0].kinds[1]: required; exemptions[0].names[0]: required; exemptions[0].users[0]: required; exemptions[0].groups[0]: required"},
 		{"bad expiry", base + "clusterMode: warn\nexemptions:\n- users: [ci]\n  reason: r\n  expires: next week\n", `expires: "next week" is neither a date (2026-03-01) nor an RFC 3339 time`},
 		{"expiry not a string", base + "clusterMode: warn\nexemptions:\n- users: [ci]\n  reason: r\n  expires: 20260301\n", "expires: want a date"},
 		{"not yaml", "{{{", "config test.yaml"},
 		{"shared host without namespaces", base + "clusterMode: warn\ningress:\n  sharedHosts:\n  - hosts: [a.example.com]\n", "ingress.sharedHosts[0].namespaces: needs at least 1 entry"},
 		{"shared host with an empty host", base + "clusterMode: warn\ningress:\n  sharedHosts:\n  - hosts: [\"\"]\n    namespaces: [a]\n", "ingress.sharedHosts[0].hosts[0]: required"},
+		{"empty namespace lists", base + "clusterMode: warn\ningress:\n  wildcardHostNamespaces: [\"\"]\npriority:\n  addonNamespaces: [a, \"\"]\n  criticalClasses: [\"\"]\n",
+			"ingress.wildcardHostNamespaces[0]: required; priority.addonNamespaces[1]: required; priority.criticalClasses[0]: required"},
 		{"alias bomb", base + "clusterMode: warn\nnotes: &n " + strings.Repeat("x", 64<<10) + "\nmore: [" + strings.Repeat("*n, ", 100) + "*n]\n",
 			"config test.yaml: aliases expand this document from 65.0 KiB to about 6.4 MiB"},
 	} {
@@ -57,8 +70,13 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Parse accepted %q", tc.yaml)
 			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q does not contain %q", err, tc.want)
+			// The problems follow "config test.yaml: ": want is the
+			// beginning of one of them, so a field path cannot gain a
+			// prefix unnoticed.
+			msg := err.Error()
+			problems := "; " + strings.TrimPrefix(msg, "config test.yaml: ")
+			if !strings.HasPrefix(msg, tc.want) && !strings.Contains(problems, "; "+tc.want) {
+				t.Errorf("error %q has no problem starting %q", msg, tc.want)
 			}
 		})
 	}

@@ -29,6 +29,9 @@
 package rules
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -71,6 +74,25 @@ func Milder(a, b Action) Action {
 
 // Valid reports whether a is one of the four actions.
 func (a Action) Valid() bool { return a.weight() > 0 || a == ActionOff }
+
+// UnmarshalJSON reads an action from a JSON string. A boolean gets a
+// message of its own: YAML 1.1 reads an unquoted off (and no, n, false) as
+// the boolean false, and on, yes, y, true as true, so `action: off` in a
+// configuration file arrives as false.
+func (a *Action) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "false":
+		return errors.New(`action: YAML reads an unquoted off as the boolean false: write "off" in quotes`)
+	case "true":
+		return errors.New(`action: YAML reads an unquoted on, yes or true as the boolean true: want one of "deny", "warn", "audit", "off"`)
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("action: want one of \"deny\", \"warn\", \"audit\", \"off\", got %s", b)
+	}
+	*a = Action(s)
+	return nil
+}
 
 // ObjectRef identifies the object a finding is about.
 type ObjectRef struct {

@@ -22,25 +22,25 @@ type Settings struct {
 // the mutating webhook fills.
 type ResourcesSettings struct {
 	// Required lists the resources every container must request.
-	Required []corev1.ResourceName `json:"required" validate:"dive,required"`
+	Required []corev1.ResourceName `json:"required"`
 	// FillDefaults makes /mutate fill missing requests from Defaults.
 	FillDefaults bool `json:"fillDefaults,omitempty"`
 	// Defaults are the requests /mutate fills when FillDefaults is on.
-	Defaults map[corev1.ResourceName]string `json:"defaults,omitempty" validate:"required_if=FillDefaults true,dive,keys,required,endkeys,quantity"`
+	Defaults map[corev1.ResourceName]string `json:"defaults,omitempty"`
 }
 
 // IngressSettings configure the ingress rules.
 type IngressSettings struct {
 	// WildcardHostNamespaces may publish catch-all Ingress rules (no
 	// host, a bare "*", or a wildcard host such as "*.example.com").
-	WildcardHostNamespaces []string `json:"wildcardHostNamespaces,omitempty" validate:"dive,required"`
+	WildcardHostNamespaces []string `json:"wildcardHostNamespaces,omitempty"`
 	// TLSSecretLookups lets ingress-tls check that TLS secrets exist (the
 	// server then watches Secret metadata: needs list/watch on them).
 	TLSSecretLookups bool `json:"tlsSecretLookups,omitempty"`
 	// SharedHosts are hosts that several namespaces may serve together
 	// (ingress-conflict): a namespace listed for a host may serve it
 	// whoever serves it already.
-	SharedHosts []SharedHost `json:"sharedHosts,omitempty" validate:"dive"`
+	SharedHosts []SharedHost `json:"sharedHosts,omitempty"`
 }
 
 // SharedHost lets the listed namespaces serve the listed hosts together.
@@ -48,9 +48,9 @@ type SharedHost struct {
 	// Hosts are host names, or "*.example.com" for every host under
 	// example.com (any depth, and the wildcard host itself). Compared
 	// case-insensitively, a trailing dot ignored.
-	Hosts []string `json:"hosts" validate:"min=1,dive,required"`
+	Hosts []string `json:"hosts"`
 	// Namespaces may serve those hosts.
-	Namespaces []string `json:"namespaces" validate:"min=1,dive,required"`
+	Namespaces []string `json:"namespaces"`
 }
 
 // SharedWith reports whether the settings let namespace ns serve host
@@ -78,16 +78,16 @@ func (s IngressSettings) SharedWith(host, ns string) bool {
 type PrioritySettings struct {
 	// CriticalAddons are extra selectors that mark workloads as critical
 	// add-ons, beyond the well-known ones.
-	CriticalAddons []AddonSelector `json:"criticalAddons,omitempty" validate:"dive"`
+	CriticalAddons []AddonSelector `json:"criticalAddons,omitempty"`
 	// AddonNamespaces are namespaces where add-ons live besides
 	// kube-system and each well-known add-on's upstream namespaces (e.g.
 	// an ingress controller installed in "edge"): the add-on table and
 	// the criticalAddons selectors without a namespace count there. Only
 	// cluster administrators should create workloads in them.
-	AddonNamespaces []string `json:"addonNamespaces,omitempty" validate:"dive,required"`
+	AddonNamespaces []string `json:"addonNamespaces,omitempty"`
 	// CriticalClasses are accepted for critical add-ons in addition to
 	// system-cluster-critical and system-node-critical.
-	CriticalClasses []string `json:"criticalClasses,omitempty" validate:"dive,required"`
+	CriticalClasses []string `json:"criticalClasses,omitempty"`
 	// FillPriorityClass makes /mutate set priorityClassName on critical
 	// add-ons that have none.
 	FillPriorityClass bool `json:"fillPriorityClass"`
