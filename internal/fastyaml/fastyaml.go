@@ -94,11 +94,14 @@ type Head struct {
 	APIVersion, Kind, Name, Namespace, GenerateName string
 }
 
-// ToJSONHead is ToJSON that also reads the document's Head from the tree
-// it parsed, sparing the caller a pass over the JSON to find it. headOK is
-// false when one of those fields is there but not a string, or metadata
-// is not a mapping: the caller decodes the JSON and words the error.
-func ToJSONHead(y []byte) (js []byte, head Head, headOK, ok bool) {
+// AppendJSONHead is ToJSON that appends the JSON to dst (which it grows
+// when it has not room for about the document's length, see jsonRoom) and
+// also reads the document's Head from the tree it parsed, sparing the
+// caller a pass over the JSON to find it. headOK is false when one of
+// those fields is there but not a string, or metadata is not a mapping:
+// the caller decodes the JSON and words the error. When ok is false, js is
+// nil and dst untouched.
+func AppendJSONHead(dst, y []byte) (js []byte, head Head, headOK, ok bool) {
 	p := parsers.Get().(*parser)
 	defer p.release()
 	v, ok := p.parse(y)
@@ -108,7 +111,10 @@ func ToJSONHead(y []byte) (js []byte, head Head, headOK, ok bool) {
 	// Before appendJSON, which sorts entries in place: the head reads
 	// them by key, in any order.
 	head, headOK = p.head(&v)
-	return p.appendJSON(make([]byte, 0, jsonRoom(len(y))), &v), head, headOK, true
+	if room := jsonRoom(len(y)); cap(dst)-len(dst) < room {
+		dst = append(make([]byte, 0, len(dst)+room), dst...)
+	}
+	return p.appendJSON(dst, &v), head, headOK, true
 }
 
 // head reads the Head of the top mapping v. Its strings are copied, in

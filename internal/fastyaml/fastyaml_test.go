@@ -47,16 +47,24 @@ func agree(t *testing.T, name string, y []byte) (taken bool) {
 	return true
 }
 
-// agreeHead checks ToJSONHead on y, which ToJSON takes: the same JSON,
+// agreeHead checks AppendJSONHead on y, which ToJSON takes: the same JSON,
 // and a head that is what decoding that JSON (case-sensitively, as
 // sigs.k8s.io/json does) gives, or headOK false where that decoding fails
-// or ToJSONHead cannot tell.
+// or AppendJSONHead cannot tell.
 func agreeHead(t *testing.T, name string, y, want []byte) {
 	t.Helper()
-	js, head, headOK, ok := ToJSONHead(y)
+	js, head, headOK, ok := AppendJSONHead(nil, y)
 	if !ok || !bytes.Equal(js, want) {
-		t.Errorf("%s: ToJSONHead gave ok %v and\n%s\nwant\n%s", name, ok, js, want)
+		t.Errorf("%s: AppendJSONHead gave ok %v and\n%s\nwant\n%s", name, ok, js, want)
 		return
+	}
+	// Appended to what dst holds, in dst's memory when it has room.
+	if js2, _, _, _ := AppendJSONHead([]byte("prefix"), y); string(js2) != "prefix"+string(want) {
+		t.Errorf("%s: appended to \"prefix\", AppendJSONHead gave\n%s", name, js2)
+	}
+	roomy := make([]byte, 0, max(jsonRoom(len(y)), len(want)))
+	if js3, _, _, _ := AppendJSONHead(roomy, y); &js3[0] != &roomy[:1][0] {
+		t.Errorf("%s: AppendJSONHead did not use the room of dst", name)
 	}
 	var tm struct {
 		APIVersion string `json:"apiVersion"`
@@ -251,7 +259,7 @@ func TestHead(t *testing.T) {
 		{"namespace a list", "apiVersion: v1\nkind: Pod\nmetadata:\n  namespace: [a]\n", Head{}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			js, head, headOK, ok := ToJSONHead([]byte(c.in))
+			js, head, headOK, ok := AppendJSONHead(nil, []byte(c.in))
 			if !ok {
 				t.Fatalf("declined %q", c.in)
 			}

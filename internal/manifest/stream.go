@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -342,6 +343,17 @@ type Item struct {
 	Err error
 }
 
+// jsonBuffers holds the buffers DecodeDocument converts YAML documents
+// into: they were a sixth of the bytes webhook check allocated. Nothing
+// keeps the JSON, or a slice of it, past DecodeDocument: the typed
+// decoders copy what they keep (strings, RawExtension, FieldsV1; a
+// List's items are copied out), errors copy what they quote when they
+// are made, and fn is called before DecodeDocument returns. A buffer that
+// grew past maxPooledJSON (a large document) is dropped, not kept.
+var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledJSON = 64 << 10
+
 // KindFilter selects the objects to decode by apiVersion and kind; objects
 // it rejects are not decoded (nor reported). Lists are always opened.
 type KindFilter func(apiVersion, kind string) bool
@@ -360,7 +372,15 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 	headKnown := false
 	if !doc.JSON {
 		var err error
-		if fast, h, hOK, ok := fastyaml.ToJSONHead(doc.Data); ok {
+		buf := jsonBuffers.Get().(*[]byte)
+		if fast, h, hOK, ok := fastyaml.AppendJSONHead((*buf)[:0], doc.Data); ok {
+			defer func() {
+				// Nothing keeps the JSON past DecodeDocument (see jsonBuffers).
+				if cap(fast) <= maxPooledJSON {
+					*buf = fast[:0]
+				}
+				jsonBuffers.Put(buf)
+			}()
 			js = fast // what sigs.k8s.io/yaml would give, without its generic maps
 			if hOK {
 				// What decoding js into head gives, without a pass over it.
@@ -368,8 +388,11 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 				head.Metadata.Name, head.Metadata.Namespace, head.Metadata.GenerateName = h.Name, h.Namespace, h.GenerateName
 				headKnown = true
 			}
-		} else if js, err = safeyaml.ToJSON(doc.Data); err != nil {
-			return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: yamlError(err, doc.dataLine)})
+		} else {
+			jsonBuffers.Put(buf)
+			if js, err = safeyaml.ToJSON(doc.Data); err != nil {
+				return fn(&Item{Doc: doc.Index, Line: doc.Line, Err: yamlError(err, doc.dataLine)})
+			}
 		}
 	}
 	if t := bytes.TrimSpace(js); bytes.Equal(t, []byte("null")) {

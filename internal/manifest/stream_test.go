@@ -3,6 +3,7 @@ package manifest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -478,5 +479,100 @@ func TestHeadFromYAMLTree(t *testing.T) {
 		if !reflect.DeepEqual(fromYAML, fromJSON) {
 			t.Errorf("%q:\n from YAML %+v\n from JSON %+v", y, fromYAML, fromJSON)
 		}
+	}
+}
+
+// TestDecodeDocumentKeepsNoJSON: DecodeDocument converts YAML into pooled
+// buffers (jsonBuffers), so nothing it returns may share the JSON's
+// memory. After each document the buffer is scribbled over, as the next
+// document would overwrite it: the items (objects, references and the
+// text of errors, worded only now) stay as they were. The documents are
+// the rule fixtures (every judged kind) and documents that fail to decode
+// in the ways DecodeDocument reports.
+func TestDecodeDocumentKeepsNoJSON(t *testing.T) {
+	fixtures, err := filepath.Glob("../rules/testdata/*/*.yaml")
+	if err != nil || len(fixtures) < 50 {
+		t.Fatalf("rule fixtures: %d, %v", len(fixtures), err)
+	}
+	var docs []*Document
+	read := func(name string, r io.Reader) {
+		dr := NewDocumentReader(r)
+		for {
+			d, err := dr.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			docs = append(docs, d)
+		}
+	}
+	for _, f := range fixtures {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read(f, bytes.NewReader(b))
+	}
+	read("errors", strings.NewReader(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad-replicas, namespace: ns}
+spec: {replicas: many}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, labels: [a]}
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: ns}, data: {k: v}}
+- {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {containers: {}}}
+- {apiVersion: example.com/v1, kind: Widget, metadata: {name: w}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBindingList
+items:
+- {metadata: {name: rb}, roleRef: {kind: ClusterRole, name: edit}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i, annotations: {a: 1}}
+`))
+	dump := func(items []*Item) string {
+		var b strings.Builder
+		for _, it := range items {
+			js, err := json.Marshal(it.Object)
+			fmt.Fprintf(&b, "%d/%d %+v %s %v\n", it.Doc, it.ListItem, it.Ref, js, err)
+			if it.Err != nil {
+				b.WriteString(it.Err.Error() + "\n")
+			}
+		}
+		return b.String()
+	}
+	checked := 0
+	for i, d := range docs {
+		var items []*Item
+		if err := DecodeDocument(d, nil, func(it *Item) error { items = append(items, it); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		before := dump(items)
+		buf := jsonBuffers.Get().(*[]byte)
+		b := (*buf)[:cap(*buf)]
+		for j := range b {
+			b[j] = 'x'
+		}
+		jsonBuffers.Put(buf)
+		if len(b) == 0 {
+			continue // the pool handed out another buffer (the race detector drops some)
+		}
+		checked++
+		if after := dump(items); after != before {
+			t.Errorf("document %d changed with the JSON's buffer:\n got %s\nwant %s\n%s", i, after, before, d.Data)
+		}
+	}
+	if checked < len(docs)/2 {
+		t.Skipf("only %d of %d documents met their buffer again: nothing to check", checked, len(docs))
 	}
 }
