@@ -40,6 +40,7 @@ package fastyaml
 
 import (
 	"encoding/json"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -137,20 +138,20 @@ func (p *parser) head(v *value) (Head, bool) {
 			if e.kind != kString {
 				return Head{}, false
 			}
-			size += len(e.s)
+			size += int(e.s.len)
 		}
 	}
 	buf := make([]byte, 0, size)
 	for _, e := range found {
 		if e != nil {
-			buf = append(buf, e.s...)
+			buf = append(buf, p.str(e.s)...)
 		}
 	}
 	all := unsafe.String(unsafe.SliceData(buf), len(buf))
 	var out [5]string
 	for i, e := range found {
 		if e != nil {
-			out[i], all = all[:len(e.s)], all[len(e.s):]
+			out[i], all = all[:e.s.len], all[e.s.len:]
 		}
 	}
 	return Head{APIVersion: out[0], Kind: out[1], Name: out[2], Namespace: out[3], GenerateName: out[4]}, true
@@ -158,9 +159,9 @@ func (p *parser) head(v *value) (Head, bool) {
 
 // pick sets into[i] to the entry of mapping m whose key is keys[i], if any.
 func (p *parser) pick(m *value, keys []string, into []*value) {
-	for i := range p.nodes[m.first : m.first+m.len] {
-		e := &p.nodes[int(m.first)+i]
-		if k := slices.Index(keys, e.key); k >= 0 {
+	for i := range p.children(m) {
+		e := &p.nodes[int(m.s.off)+i]
+		if k := slices.Index(keys, p.str(e.key)); k >= 0 {
 			into[k] = e
 		}
 	}
@@ -185,17 +186,18 @@ type parser struct {
 	// being read, innermost last.
 	nodes []value
 	open  []value
+	// text holds the strings the parser built (unescaped, folded, block
+	// scalars), which are not parts of doc (see span).
+	text []byte
 }
 
 var parsers = sync.Pool{New: func() any { return new(parser) }}
 
 // release clears what points into the document and returns p to the pool.
 func (p *parser) release() {
-	clear(p.lines)
-	clear(p.nodes)
-	clear(p.open)
+	clear(p.lines) // values hold no pointers (see span)
 	p.doc = ""
-	p.lines, p.nodes, p.open = p.lines[:0], p.nodes[:0], p.open[:0]
+	p.lines, p.nodes, p.open, p.text = p.lines[:0], p.nodes[:0], p.open[:0], p.text[:0]
 	p.i, p.depth = 0, 0
 	parsers.Put(p)
 }
@@ -217,6 +219,9 @@ const maxKey = 1000
 func (p *parser) split(y []byte) bool {
 	if len(y) == 0 {
 		return true
+	}
+	if len(y) >= inText {
+		return false // spans could not tell where it is
 	}
 	s := unsafe.String(&y[0], len(y))
 	p.doc = s
@@ -310,31 +315,77 @@ const (
 	kFalse
 	kInt   // n holds the int64
 	kUint  // n holds it
-	kFloat // f holds it
+	kFloat // n holds its bits (math.Float64bits)
 	kString
 	kMap
 	kSeq
 )
 
-// value is a node of the document. The children of a mapping or sequence
-// are parser.nodes[first : first+len]; a mapping's children carry their
-// keys.
+// value is a node of the document. It holds no pointers, so that the
+// parser's slices of them cost the garbage collector nothing (no write
+// barriers, no clearing, no scanning): strings are spans of the parser's
+// memory, 32 bytes in all where strings made it 64.
 type value struct {
-	kind  uint8
-	key   string // the key of a mapping's entry
-	s     string
-	n     uint64
-	f     float64
-	first int32
-	len   int32
+	kind uint8
+	key  span // the key of a mapping's entry
+	// s is a string's text; for a mapping or sequence, its children:
+	// parser.nodes[s.off : s.off+s.len] (see children). A mapping's
+	// children carry their keys.
+	s span
+	n uint64 // kInt, kUint: the number; kFloat: its bits
+}
+
+// span is a string the parser read: bytes [off, off+len) of the document
+// (parser.doc), or with inText set in off, of parser.text (a string the
+// parser built). The empty string is the zero span.
+type span struct{ off, len uint32 }
+
+// inText marks a span of parser.text; documents are shorter.
+const inText = 1 << 31
+
+// span returns the span of s, a part of the document or else a string
+// that it copies to p.text.
+func (p *parser) span(s string) span {
+	if s == "" {
+		return span{}
+	}
+	doc := uintptr(unsafe.Pointer(unsafe.StringData(p.doc)))
+	if at := uintptr(unsafe.Pointer(unsafe.StringData(s))); at >= doc && at+uintptr(len(s)) <= doc+uintptr(len(p.doc)) {
+		return span{uint32(at - doc), uint32(len(s))}
+	}
+	off := len(p.text)
+	p.text = append(p.text, s...)
+	return span{uint32(off) | inText, uint32(len(s))}
+}
+
+// str returns the string of sp. One of p.text shares its memory: it must
+// not outlive the conversion (release reuses p.text).
+func (p *parser) str(sp span) string {
+	if sp.off&inText != 0 {
+		return unsafe.String(&p.text[sp.off&^inText], sp.len)
+	}
+	return p.doc[sp.off : sp.off+sp.len]
+}
+
+// children returns the entries of the mapping or sequence v.
+func (p *parser) children(v *value) []value {
+	return p.nodes[v.s.off : v.s.off+v.s.len]
+}
+
+// scalar is resolve keeping the text of a string.
+func (p *parser) scalar(s string) (value, bool) {
+	v, ok := resolve(s)
+	if v.kind == kString {
+		v.s = p.span(s)
+	}
+	return v, ok
 }
 
 // finish closes the collection whose children are p.open[base:]: they move
 // to p.nodes.
 func (p *parser) finish(kind uint8, base int) value {
-	v := value{kind: kind, first: int32(len(p.nodes)), len: int32(len(p.open) - base)}
+	v := value{kind: kind, s: span{uint32(len(p.nodes)), uint32(len(p.open) - base)}}
 	p.nodes = append(p.nodes, p.open[base:]...)
-	clear(p.open[base:])
 	p.open = p.open[:base]
 	return v
 }
@@ -342,7 +393,7 @@ func (p *parser) finish(kind uint8, base int) value {
 // hasKey tells whether the open collection from base has an entry key.
 func (p *parser) hasKey(base int, key string) bool {
 	for i := base; i < len(p.open); i++ {
-		if p.open[i].key == key {
+		if p.str(p.open[i].key) == key {
 			return true
 		}
 	}
@@ -416,7 +467,7 @@ func (p *parser) mapping(n int) (value, bool) {
 		} else if val, ok = p.quotedLines(rest, n, l.end); !ok {
 			return value{}, false // not a quoted scalar over several lines either
 		}
-		val.key = key
+		val.key = p.span(key)
 		p.open = append(p.open, val)
 	}
 	return p.finish(kMap, base), true
@@ -495,7 +546,7 @@ func (p *parser) literal(header string, n, from int) (value, bool) {
 		b.WriteByte('\n')
 	}
 	p.skipTo(end)
-	return value{kind: kString, s: b.String()}, true
+	return value{kind: kString, s: p.span(b.String())}, true
 }
 
 // continued reads a plain scalar that starts with first, the rest of a
@@ -535,7 +586,7 @@ func (p *parser) continued(first string, n, from int) (value, bool) {
 		}
 		rest = next
 	}
-	v, ok := resolve(b.String())
+	v, ok := p.scalar(b.String())
 	if !ok {
 		return value{}, false
 	}
@@ -598,7 +649,7 @@ func (p *parser) quotedLines(first string, n, from int) (value, bool) {
 				if p.i < len(p.lines) && p.lines[p.i].indent > n {
 					return value{}, false
 				}
-				return value{kind: kString, s: b.String()}, true
+				return value{kind: kString, s: p.span(b.String())}, true
 			}
 		}
 		if !broke {
@@ -750,7 +801,7 @@ func (p *parser) inlineValue(t string) (value, bool) {
 		if !ok || !onlyComment(r) {
 			return value{}, false
 		}
-		return value{kind: kString, s: s}, true
+		return value{kind: kString, s: p.span(s)}, true
 	}
 	if isIndicator(t[0]) && !(t[0] == '-' && len(t) > 1 && t[1] != ' ') && t[0] != '~' {
 		return value{}, false
@@ -762,7 +813,7 @@ func (p *parser) inlineValue(t string) (value, bool) {
 	if strings.Contains(t, ": ") || strings.HasSuffix(t, ":") {
 		return value{}, false
 	}
-	return resolve(t)
+	return p.scalar(t)
 }
 
 // onlyComment tells that r, what follows a value on its line, holds
@@ -818,7 +869,7 @@ func (p *parser) flowValue(t string, depth int) (value, string, bool) {
 		}
 		for {
 			k, r, ok := p.flowValue(t, depth+1)
-			if !ok || k.kind != kString || p.hasKey(base, k.s) || !strings.HasPrefix(r, ": ") || len(t)-len(r) > maxKey {
+			if !ok || k.kind != kString || p.hasKey(base, p.str(k.s)) || !strings.HasPrefix(r, ": ") || len(t)-len(r) > maxKey {
 				return value{}, "", false
 			}
 			e, r, ok := p.flowValue(r[2:], depth+1)
@@ -845,7 +896,7 @@ func (p *parser) flowValue(t string, depth int) (value, string, bool) {
 		}
 	case '"', '\'':
 		s, r, ok := quoted(t)
-		return value{kind: kString, s: s}, r, ok
+		return value{kind: kString, s: p.span(s)}, r, ok
 	}
 	if isIndicator(t[0]) && !(t[0] == '-' && len(t) > 1 && t[1] != ' ' && t[1] != ',' && t[1] != ']' && t[1] != '}') {
 		return value{}, "", false
@@ -872,7 +923,7 @@ func (p *parser) flowValue(t string, depth int) (value, string, bool) {
 	if s == "" {
 		return value{}, "", false
 	}
-	v, ok := resolve(s)
+	v, ok := p.scalar(s)
 	return v, t[i:], ok
 }
 
@@ -935,7 +986,8 @@ func quoted(t string) (string, string, bool) {
 var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
 
 // resolve gives a plain scalar its YAML 1.1 type as go-yaml v2 does when
-// decoding into interface{}. ok is false for .inf and .nan.
+// decoding into interface{}, and its value but for a string's text (see
+// parser.scalar). ok is false for .inf and .nan.
 func resolve(s string) (value, bool) {
 	if s == "" {
 		return value{kind: kNull}, true
@@ -958,7 +1010,7 @@ func resolve(s string) (value, bool) {
 		}
 		if yamlStyleFloat.MatchString(plain) {
 			if f, err := strconv.ParseFloat(plain, 64); err == nil {
-				return value{kind: kFloat, f: f}, true
+				return value{kind: kFloat, n: math.Float64bits(f)}, true
 			}
 		}
 		if strings.HasPrefix(plain, "0b") {
@@ -985,7 +1037,7 @@ func resolve(s string) (value, bool) {
 			return value{}, false
 		}
 		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return value{kind: kFloat, f: f}, true
+			return value{kind: kFloat, n: math.Float64bits(f)}, true
 		}
 	case c == '~':
 		if s == "~" {
@@ -1001,7 +1053,7 @@ func resolve(s string) (value, bool) {
 			return value{kind: kNull}, true
 		}
 	}
-	return value{kind: kString, s: s}, true
+	return value{kind: kString}, true
 }
 
 // mayBeNumber tells whether s holds only bytes that the number syntaxes
@@ -1035,12 +1087,12 @@ func (p *parser) appendJSON(b []byte, v *value) []byte {
 	case kUint:
 		return strconv.AppendUint(b, v.n, 10)
 	case kFloat:
-		f, _ := json.Marshal(v.f)
+		f, _ := json.Marshal(math.Float64frombits(v.n))
 		return append(b, f...)
 	case kString:
-		return jsonstring.Append(b, v.s)
+		return jsonstring.Append(b, p.str(v.s))
 	}
-	children := p.nodes[v.first : v.first+v.len]
+	children := p.children(v)
 	if v.kind == kSeq {
 		b = append(b, '[')
 		for i := range children {
@@ -1051,7 +1103,7 @@ func (p *parser) appendJSON(b []byte, v *value) []byte {
 		}
 		return append(b, ']')
 	}
-	byKey := func(x, y value) int { return strings.Compare(x.key, y.key) }
+	byKey := func(x, y value) int { return strings.Compare(p.str(x.key), p.str(y.key)) }
 	if !slices.IsSortedFunc(children, byKey) {
 		slices.SortFunc(children, byKey) // keys are unique: any sort will do
 	}
@@ -1060,7 +1112,7 @@ func (p *parser) appendJSON(b []byte, v *value) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = jsonstring.Append(b, children[i].key)
+		b = jsonstring.Append(b, p.str(children[i].key))
 		b = append(b, ':')
 		b = p.appendJSON(b, &children[i])
 	}
