@@ -46,15 +46,17 @@ func DecodeJSON(js []byte) (runtime.Object, rules.ObjectRef, error) {
 	if err := typedjson.Unmarshal(js, &tm); err != nil {
 		return nil, rules.ObjectRef{}, fmt.Errorf("not a Kubernetes object: %w", err)
 	}
-	return decodeKnownType(js, tm.APIVersion, tm.Kind)
+	return decodeKnownType(js, tm.APIVersion, tm.Kind, typedjson.Unmarshal)
 }
 
-// decodeWithHead is DecodeJSON for a document whose head was read already.
-func decodeWithHead(js []byte, head *typeMeta) (runtime.Object, rules.ObjectRef, error) {
-	return decodeKnownType(js, head.APIVersion, head.Kind)
+// decodeWithHead is DecodeJSON for a document whose head was read already,
+// decoding with unmarshal: typedjson.Unmarshal, or typedjson.UnmarshalUnique
+// for JSON that package fastyaml wrote.
+func decodeWithHead(js []byte, head *typeMeta, unmarshal func([]byte, any) error) (runtime.Object, rules.ObjectRef, error) {
+	return decodeKnownType(js, head.APIVersion, head.Kind, unmarshal)
 }
 
-func decodeKnownType(js []byte, apiVersion, kind string) (runtime.Object, rules.ObjectRef, error) {
+func decodeKnownType(js []byte, apiVersion, kind string, unmarshal func([]byte, any) error) (runtime.Object, rules.ObjectRef, error) {
 	tm := struct{ APIVersion, Kind string }{apiVersion, kind}
 	switch {
 	case tm.Kind == "" && tm.APIVersion == "":
@@ -64,12 +66,13 @@ func decodeKnownType(js []byte, apiVersion, kind string) (runtime.Object, rules.
 	case tm.APIVersion == "":
 		return nil, rules.ObjectRef{}, fmt.Errorf("%s without apiVersion", tm.Kind)
 	}
-	return decodeTypedJSON(js, tm.APIVersion, tm.Kind)
+	return decodeTypedJSON(js, tm.APIVersion, tm.Kind, unmarshal)
 }
 
 // decodeTypedJSON decodes js, whose apiVersion and kind (as written, in
-// exactly these letter cases) are known, into a typed object.
-func decodeTypedJSON(js []byte, apiVersion, kind string) (runtime.Object, rules.ObjectRef, error) {
+// exactly these letter cases) are known, into a typed object, with
+// unmarshal (see decodeWithHead).
+func decodeTypedJSON(js []byte, apiVersion, kind string, unmarshal func([]byte, any) error) (runtime.Object, rules.ObjectRef, error) {
 	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
 	if err := removed(gvk); err != nil {
 		return nil, rules.ObjectRef{APIVersion: apiVersion, Kind: kind}, err
@@ -85,7 +88,7 @@ func decodeTypedJSON(js []byte, apiVersion, kind string) (runtime.Object, rules.
 		// the document to find apiVersion and kind again; typedjson
 		// decodes as its sigs.k8s.io/json does.
 		if obj, err = scheme.Scheme.New(gvk); err == nil {
-			if err = typedjson.Unmarshal(js, obj); err != nil {
+			if err = unmarshal(js, obj); err != nil {
 				obj = nil
 			}
 		}

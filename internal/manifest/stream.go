@@ -370,6 +370,7 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 	js := doc.Data
 	var head typeMeta
 	headKnown := false
+	unmarshal := typedjson.Unmarshal
 	if !doc.JSON {
 		var err error
 		buf := jsonBuffers.Get().(*[]byte)
@@ -382,6 +383,9 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 				jsonBuffers.Put(buf)
 			}()
 			js = fast // what sigs.k8s.io/yaml would give, without its generic maps
+			// No name twice in an object (fastyaml declines duplicate
+			// keys), only valid UTF-8 (and only printable text).
+			unmarshal = typedjson.UnmarshalUnique
 			if hOK {
 				// What decoding js into head gives, without a pass over it.
 				head.APIVersion, head.Kind = h.APIVersion, h.Kind
@@ -429,7 +433,7 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 		}
 		return nil
 	}
-	return decodeTyped(js, &head, filter, &Item{Doc: doc.Index, Line: doc.Line}, fn)
+	return decodeTyped(js, &head, filter, &Item{Doc: doc.Index, Line: doc.Line}, fn, unmarshal)
 }
 
 // notAnObject words the error for a document that is not a mapping.
@@ -475,14 +479,14 @@ func decodeOne(js []byte, filter KindFilter, it *Item, fn func(*Item) error) err
 		it.Err = notAnObject(js, err)
 		return fn(it)
 	}
-	return decodeTyped(js, &tm, filter, it, fn)
+	return decodeTyped(js, &tm, filter, it, fn, typedjson.Unmarshal)
 }
 
-func decodeTyped(js []byte, tm *typeMeta, filter KindFilter, it *Item, fn func(*Item) error) error {
+func decodeTyped(js []byte, tm *typeMeta, filter KindFilter, it *Item, fn func(*Item) error, unmarshal func([]byte, any) error) error {
 	if filter != nil && !filter(tm.APIVersion, tm.Kind) {
 		return nil
 	}
-	it.Object, it.Ref, it.Err = decodeWithHead(js, tm)
+	it.Object, it.Ref, it.Err = decodeWithHead(js, tm, unmarshal)
 	if it.Err != nil {
 		it.Object = nil
 		if it.Ref.Name == "" {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // outcome is how a document decodes.
@@ -38,6 +39,13 @@ func compare(t testing.TB, data []byte, newV func() any) outcome {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%.200q: Unmarshal gives\n%#v\nsigs.k8s.io/json\n%#v", data, got, want)
+	}
+	if jsontext.Value(data).IsValid() { // no name twice, valid UTF-8
+		got := newV()
+		gotErr := UnmarshalUnique(data, got)
+		if !sameErr(gotErr, wantErr) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%.200q: UnmarshalUnique gives\n%#v, %v\nsigs.k8s.io/json\n%#v, %v", data, got, gotErr, want, wantErr)
+		}
 	}
 
 	if !fastSafe(reflect.TypeOf(want).Elem()) {

@@ -25,6 +25,7 @@ import (
 	"unsafe"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	kjson "sigs.k8s.io/json"
 )
 
@@ -35,17 +36,34 @@ import (
 // can take the fast path: v2 and sigs.k8s.io/json merge into existing
 // values differently.
 func Unmarshal(data []byte, v any) error {
+	return unmarshal(data, v)
+}
+
+// uniqueValid are the options of v2 for data that needs neither check:
+// the fast path is Unmarshal's, without tracking the names of every object
+// (a quarter of its time on a Pod) or validating UTF-8.
+var uniqueValid = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// UnmarshalUnique is Unmarshal for data that the caller knows holds no
+// object with a name twice and only valid UTF-8, such as the JSON that
+// package fastyaml writes: where v2's checks could not fail, they are
+// skipped. On other data, its result is undefined.
+func UnmarshalUnique(data []byte, v any) error {
+	return unmarshal(data, v, uniqueValid)
+}
+
+func unmarshal(data []byte, v any, opts ...jsonv2.Options) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || !fastSafe(rv.Type().Elem()) || !zeroMemory(rv) {
 		return Legacy(data, v)
 	}
-	return fastThenLegacy(data, rv, v)
+	return fastThenLegacy(data, rv, v, opts...)
 }
 
 // fastThenLegacy decodes data into v (rv), which points to a zero value,
 // with v2, and on any error of v2 again with sigs.k8s.io/json.
-func fastThenLegacy(data []byte, rv reflect.Value, v any) error {
-	if fastOK(data, v) {
+func fastThenLegacy(data []byte, rv reflect.Value, v any, opts ...jsonv2.Options) error {
+	if fastOK(data, v, opts...) {
 		return nil
 	}
 	// v2 may have filled part of v: start again from the zero value.
@@ -56,13 +74,13 @@ func fastThenLegacy(data []byte, rv reflect.Value, v any) error {
 // fastOK decodes data into v with v2 and tells whether it succeeded. A
 // panic (a bug of v2 on some input) counts as a failure: the input is
 // then the reference decoder's to judge.
-func fastOK(data []byte, v any) (ok bool) {
+func fastOK(data []byte, v any, opts ...jsonv2.Options) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
-	return jsonv2.Unmarshal(data, v) == nil
+	return jsonv2.Unmarshal(data, v, opts...) == nil
 }
 
 // Legacy is the slow path alone: sigs.k8s.io/json's case-sensitive
