@@ -1,5 +1,6 @@
 // Package e2e holds the end-to-end suite of Guardrails: a real etcd and
-// kube-apiserver (internal/sandbox, through controller-runtime's envtest),
+// kube-apiserver (internal/sandbox, with the flags of controller-runtime's
+// envtest),
 // the real `webhook serve` binary registered with the webhook
 // configurations rendered from deploy/, and every user-facing promise of
 // DESIGN.md checked with the real kubectl.

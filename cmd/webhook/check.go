@@ -488,6 +488,10 @@ func (c *checker) judge(j *docJob) {
 		if it.Err == nil {
 			r.findings, r.err = c.eval(&rules.Input{Object: it.Object, Ref: it.Ref, Cluster: c.view})
 		}
+		// The report needs the item's place and reference, not its
+		// object: dropped now, it is not kept while the job waits for
+		// its turn (up to a hundred documents are in flight).
+		it.Object = nil
 		j.items = append(j.items, r)
 		return nil
 	}

@@ -6,8 +6,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// newDevCmd: the sandbox runs kube-apiserver and etcd through envtest,
-// which does not build on Windows.
+// newDevCmd: the sandbox runs kube-apiserver and etcd in process groups
+// of their own and stops them with signals to those groups, which Windows
+// does not have.
 func newDevCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "dev",

@@ -1,5 +1,6 @@
 // Package sandbox runs a real Kubernetes control plane (etcd and
-// kube-apiserver, through controller-runtime's envtest) on loopback with the
+// kube-apiserver, started as controller-runtime's envtest starts them, see
+// controlPlane) on loopback with the
 // Guardrails webhook registered in front of it: the webhook binary runs as a
 // real `webhook serve` process with certificates from the certs package, and
 // the webhook configurations are the ones of deploy/, rendered for the local
@@ -35,14 +36,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/guardrails-dev/guardrails/certs"
 )
-
-// execSuffix names the symlink to the real binary next to the re-exec
-// symlink (see reexec_linux.go).
-const execSuffix = ".guardrails-exec"
 
 // RenderFunc renders the webhook configurations of deploy/ for a webhook
 // served at baseURL with the given CA bundle (deployrender.Local).
@@ -100,7 +96,7 @@ type Sandbox struct {
 
 	o          Options
 	ownDir     bool
-	cp         *envtest.ControlPlane
+	cp         *controlPlane
 	client     kubernetes.Interface
 	webhookKC  string
 	webhookPt  int
@@ -244,7 +240,7 @@ func (s *Sandbox) prepareDir() error {
 			return err
 		}
 	}
-	for _, d := range []string{"etcd", "apiserver", "certs", "bin"} {
+	for _, d := range []string{"etcd", "apiserver", "certs"} {
 		if err := os.MkdirAll(s.path(d), 0o700); err != nil {
 			return err
 		}
@@ -273,40 +269,16 @@ func (s *Sandbox) logWriter(name string, w io.Writer) (io.Writer, error) {
 	return f, nil
 }
 
-// binary returns the path envtest runs for name: on Linux a symlink to
-// the current executable that re-execs the real binary with a
-// parent-death signal (reexec_linux.go), else the real binary.
-func (s *Sandbox) binary(name string) (string, error) {
-	real := filepath.Join(s.o.AssetsDir, name)
-	if abs, err := filepath.Abs(real); err == nil {
-		real = abs
+// binary returns the absolute path of the control plane binary name.
+func (s *Sandbox) binary(name string) string {
+	p := filepath.Join(s.o.AssetsDir, name)
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
 	}
-	if !reexecSupported {
-		return real, nil
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return real, nil
-	}
-	link := s.path("bin", name)
-	if err := os.Symlink(self, link); err != nil {
-		return "", err
-	}
-	if err := os.Symlink(real, link+execSuffix); err != nil {
-		return "", err
-	}
-	return link, nil
+	return p
 }
 
 func (s *Sandbox) startControlPlane() error {
-	etcdPath, err := s.binary("etcd")
-	if err != nil {
-		return err
-	}
-	apiPath, err := s.binary("kube-apiserver")
-	if err != nil {
-		return err
-	}
 	etcdOut, err := s.logWriter("etcd", s.out)
 	if err != nil {
 		return err
@@ -329,34 +301,29 @@ func (s *Sandbox) startControlPlane() error {
 		return err
 	}
 
-	etcd := &envtest.Etcd{
-		Path: etcdPath, DataDir: s.path("etcd"),
-		StartTimeout: s.o.StartTimeout, StopTimeout: 20 * time.Second,
-		Out: etcdOut, Err: etcdErr,
+	s.cp = &controlPlane{
+		etcdPath: s.binary("etcd"), apiPath: s.binary("kube-apiserver"), dir: s.Dir,
+		etcdOut: etcdOut, etcdErr: etcdErr, apiOut: apiOut, apiErr: apiErr,
+		startTimeout: s.o.StartTimeout, stopTimeout: 30 * time.Second,
 	}
-	api := &envtest.APIServer{
-		Path: apiPath, CertDir: s.path("apiserver"),
-		StartTimeout: s.o.StartTimeout, StopTimeout: 30 * time.Second,
-		Out: apiOut, Err: apiErr,
+	if err := s.cp.configure(); err != nil {
+		return fmt.Errorf("sandbox: control plane: %w", err)
 	}
-	api.SecureServing.ListenAddr.Address = "127.0.0.1"
-	args := api.Configure()
+	args := s.cp.args
 	// envtest's defaults (RBAC authorization, the default admission plugins
 	// but ServiceAccount: no controller-manager creates service accounts)
 	// plus an audit log, where audit-mode findings land.
-	args.Set("audit-policy-file", policy)
-	args.Set("audit-log-path", s.AuditLog)
-	args.Set("audit-log-maxbackup", "1")
-	args.Set("audit-log-maxsize", "50")
-	args.Set("authorization-mode", "RBAC")
+	args["audit-policy-file"] = []string{policy}
+	args["audit-log-path"] = []string{s.AuditLog}
+	args["audit-log-maxbackup"] = []string{"1"}
+	args["audit-log-maxsize"] = []string{"50"}
 	// Close open watches (the webhook's informers) on SIGTERM instead of
 	// waiting the whole --request-timeout for them: restarts take seconds.
-	args.Set("shutdown-watch-termination-grace-period", "2s")
+	args["shutdown-watch-termination-grace-period"] = []string{"2s"}
 	for k, v := range s.o.APIServerFlags {
-		args.Set(k, v...)
+		args[k] = v
 	}
-	s.cp = &envtest.ControlPlane{Etcd: etcd, APIServer: api}
-	if err := s.cp.Start(); err != nil {
+	if err := s.cp.start(); err != nil {
 		return fmt.Errorf("sandbox: control plane: %w (logs in %s)", err, s.Dir)
 	}
 	return nil
@@ -372,52 +339,43 @@ rules:
 `
 
 func (s *Sandbox) writeKubeconfigs() error {
-	admin, err := s.cp.AddUser(envtest.User{Name: "guardrails-dev-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
+	var err error
+	if s.RESTConfig, s.Kubeconfig, err = s.writeUser("kubeconfig", "guardrails-dev-admin", "system:masters"); err != nil {
 		return err
 	}
-	s.RESTConfig = admin.Config()
 	s.RESTConfig.Timeout = 30 * time.Second
-	if s.Kubeconfig, err = s.writeKubeconfig("kubeconfig", admin); err != nil {
-		return err
-	}
 	// The webhook reads the cluster as an admin of its own: it only
 	// lists and watches.
-	wh, err := s.cp.AddUser(envtest.User{Name: "guardrails-webhook", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return err
-	}
-	if s.webhookKC, err = s.writeKubeconfig("webhook.kubeconfig", wh); err != nil {
+	if _, s.webhookKC, err = s.writeUser("webhook.kubeconfig", "guardrails-webhook", "system:masters"); err != nil {
 		return err
 	}
 	s.client, err = kubernetes.NewForConfig(s.RESTConfig)
 	return err
 }
 
-func (s *Sandbox) writeKubeconfig(name string, u *envtest.AuthenticatedUser) (string, error) {
-	data, err := u.KubeConfig()
+// writeUser issues a client certificate for user in groups and writes a
+// kubeconfig with it to the file name in Dir.
+func (s *Sandbox) writeUser(name, user string, groups ...string) (*rest.Config, string, error) {
+	cfg, data, err := s.cp.user(user, groups)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	p := s.path(name)
-	return p, certs.WriteFileAtomic(p, data, 0o600)
+	return cfg, p, certs.WriteFileAtomic(p, data, 0o600)
 }
 
 // UserKubeconfig writes a kubeconfig for a non-admin user (client
 // certificate with the given groups) and returns its path; the caller
 // binds RBAC.
 func (s *Sandbox) UserKubeconfig(user string, groups ...string) (string, error) {
-	u, err := s.cp.AddUser(envtest.User{Name: user, Groups: groups}, nil)
-	if err != nil {
-		return "", err
-	}
 	safe := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' {
 			return r
 		}
 		return '_'
 	}, user)
-	return s.writeKubeconfig("kubeconfig-"+safe, u)
+	_, p, err := s.writeUser("kubeconfig-"+safe, user, groups...)
+	return p, err
 }
 
 // waitAPIServerReady waits for /readyz (bootstrap RBAC and priority
@@ -436,13 +394,13 @@ func (s *Sandbox) waitAPIServerReady(ctx context.Context) error {
 // RestartAPIServer stops kube-apiserver and starts it again on the same
 // etcd, port and certificates, and waits until it is ready.
 func (s *Sandbox) RestartAPIServer(ctx context.Context) error {
-	if s.cp == nil || s.cp.APIServer == nil {
+	if s.cp == nil || s.cp.api == nil {
 		return errors.New("sandbox: not started")
 	}
-	if err := s.cp.APIServer.Stop(); err != nil {
+	if err := s.cp.stopAPIServer(); err != nil {
 		return fmt.Errorf("sandbox: stop kube-apiserver: %w", err)
 	}
-	if err := s.cp.APIServer.Start(); err != nil {
+	if err := s.cp.startAPIServer(); err != nil {
 		return fmt.Errorf("sandbox: start kube-apiserver: %w (log in %s)", err, s.Dir)
 	}
 	return s.waitAPIServerReady(ctx)
@@ -687,7 +645,7 @@ func (s *Sandbox) Stop() error {
 	s.mu.Unlock()
 	var errs []error
 	if s.cp != nil {
-		if err := s.cp.Stop(); err != nil {
+		if err := s.cp.stop(); err != nil {
 			errs = append(errs, err)
 		}
 	}
