@@ -93,6 +93,11 @@ func (p *parser) parse(y []byte) (value, bool) {
 // generateName (case-sensitive keys, unknown ones ignored) would give.
 type Head struct {
 	APIVersion, Kind, Name, Namespace, GenerateName string
+	// TypeKeysExact tells that no key of the top mapping but "apiVersion"
+	// and "kind" themselves equals either when case is folded (as
+	// encoding/json matches names, Unicode folding included): a reader
+	// that finds them case-insensitively finds what Head holds.
+	TypeKeysExact bool
 }
 
 // AppendJSONHead is ToJSON that appends the JSON to dst (which it grows
@@ -154,7 +159,14 @@ func (p *parser) head(v *value) (Head, bool) {
 			out[i], all = all[:e.s.len], all[e.s.len:]
 		}
 	}
-	return Head{APIVersion: out[0], Kind: out[1], Name: out[2], Namespace: out[3], GenerateName: out[4]}, true
+	exact := true
+	for i := range p.children(v) {
+		k := p.str(p.nodes[int(v.s.off)+i].key)
+		if k != "apiVersion" && k != "kind" && (strings.EqualFold(k, "apiVersion") || strings.EqualFold(k, "kind")) {
+			exact = false
+		}
+	}
+	return Head{APIVersion: out[0], Kind: out[1], Name: out[2], Namespace: out[3], GenerateName: out[4], TypeKeysExact: exact}, true
 }
 
 // pick sets into[i] to the entry of mapping m whose key is keys[i], if any.

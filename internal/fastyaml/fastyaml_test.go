@@ -2,6 +2,7 @@ package fastyaml
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -81,9 +82,26 @@ func agreeHead(t *testing.T, name string, y, want []byte) {
 		}
 		return
 	}
-	wantHead := Head{APIVersion: tm.APIVersion, Kind: tm.Kind, Name: tm.Metadata.Name, Namespace: tm.Metadata.Namespace, GenerateName: tm.Metadata.GenerateName}
+	// TypeKeysExact: no top-level key folds to a type key but the type
+	// keys themselves, as encoding/json folds names.
+	var top map[string]json.RawMessage
+	exact := true
+	if json.Unmarshal(js, &top) == nil {
+		for k := range top {
+			if k != "apiVersion" && k != "kind" && (bytes.EqualFold([]byte(k), []byte("apiVersion")) || bytes.EqualFold([]byte(k), []byte("kind"))) {
+				exact = false
+			}
+		}
+	}
+	wantHead := Head{APIVersion: tm.APIVersion, Kind: tm.Kind, Name: tm.Metadata.Name, Namespace: tm.Metadata.Namespace, GenerateName: tm.Metadata.GenerateName, TypeKeysExact: exact}
 	if headOK && head != wantHead {
 		t.Errorf("%s: head %+v, decoding the JSON gives %+v\n%s", name, head, wantHead, y)
+	}
+	// What the flag promises: encoding/json, matching names without case,
+	// finds the type the head holds.
+	var folded struct{ APIVersion, Kind string }
+	if headOK && head.TypeKeysExact && json.Unmarshal(js, &folded) == nil && (folded.APIVersion != head.APIVersion || folded.Kind != head.Kind) {
+		t.Errorf("%s: type keys exact, but encoding/json finds %+v, the head %+v\n%s", name, folded, head, y)
 	}
 }
 
@@ -246,11 +264,14 @@ func TestHead(t *testing.T) {
 		headOK   bool
 	}{
 		{"object", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n  labels: {a: b}\nspec: {}\n",
-			Head{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"}, true},
+			Head{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop", TypeKeysExact: true}, true},
 		{"quoted, generateName", "kind: 'Pod'\napiVersion: \"v1\"\nmetadata: {generateName: job-}\n",
-			Head{APIVersion: "v1", Kind: "Pod", GenerateName: "job-"}, true},
+			Head{APIVersion: "v1", Kind: "Pod", GenerateName: "job-", TypeKeysExact: true}, true},
 		{"keys in another case are other keys", "Kind: Pod\nAPIVersion: v1\nmetadata: {Name: x}\n", Head{}, true},
-		{"nothing", "a: b\n", Head{}, true},
+		{"a type key in another case too", "apiVersion: v1\nkind: Pod\nKIND: Secret\n", Head{APIVersion: "v1", Kind: "Pod"}, true},
+		{"a type key folded from the Kelvin sign", "apiVersion: v1\nkind: Pod\n\u212aind: Secret\n", Head{APIVersion: "v1", Kind: "Pod"}, true},
+		{"other keys in any case", "apiVersion: v1\nkind: Pod\nSpec: {}\nKinds: [a]\n", Head{APIVersion: "v1", Kind: "Pod", TypeKeysExact: true}, true},
+		{"nothing", "a: b\n", Head{TypeKeysExact: true}, true},
 		{"apiVersion a number", "apiVersion: 1\nkind: Pod\n", Head{}, false},
 		{"kind a boolean", "apiVersion: v1\nkind: on\n", Head{}, false},
 		{"metadata a string", "apiVersion: v1\nkind: Pod\nmetadata: web\n", Head{}, false},

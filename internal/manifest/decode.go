@@ -46,17 +46,33 @@ func DecodeJSON(js []byte) (runtime.Object, rules.ObjectRef, error) {
 	if err := typedjson.Unmarshal(js, &tm); err != nil {
 		return nil, rules.ObjectRef{}, fmt.Errorf("not a Kubernetes object: %w", err)
 	}
-	return decodeKnownType(js, tm.APIVersion, tm.Kind, typedjson.Unmarshal)
+	return decodeKnownType(js, tm.APIVersion, tm.Kind, jsonFacts{})
 }
 
-// decodeWithHead is DecodeJSON for a document whose head was read already,
-// decoding with unmarshal: typedjson.Unmarshal, or typedjson.UnmarshalUnique
-// for JSON that package fastyaml wrote.
-func decodeWithHead(js []byte, head *typeMeta, unmarshal func([]byte, any) error) (runtime.Object, rules.ObjectRef, error) {
-	return decodeKnownType(js, head.APIVersion, head.Kind, unmarshal)
+// jsonFacts is what the caller knows of a document's JSON without reading
+// it again.
+type jsonFacts struct {
+	// fromYAML: package fastyaml wrote it, so no object has a name twice
+	// and it is valid UTF-8 (decoded with typedjson.UnmarshalUnique).
+	fromYAML bool
+	// typeKeysExact: what typeKeysExact would find (fastyaml's Head
+	// tells it).
+	typeKeysExact bool
 }
 
-func decodeKnownType(js []byte, apiVersion, kind string, unmarshal func([]byte, any) error) (runtime.Object, rules.ObjectRef, error) {
+func (f jsonFacts) unmarshal(js []byte, v any) error {
+	if f.fromYAML {
+		return typedjson.UnmarshalUnique(js, v)
+	}
+	return typedjson.Unmarshal(js, v)
+}
+
+// decodeWithHead is DecodeJSON for a document whose head was read already.
+func decodeWithHead(js []byte, head *typeMeta, facts jsonFacts) (runtime.Object, rules.ObjectRef, error) {
+	return decodeKnownType(js, head.APIVersion, head.Kind, facts)
+}
+
+func decodeKnownType(js []byte, apiVersion, kind string, facts jsonFacts) (runtime.Object, rules.ObjectRef, error) {
 	tm := struct{ APIVersion, Kind string }{apiVersion, kind}
 	switch {
 	case tm.Kind == "" && tm.APIVersion == "":
@@ -66,13 +82,12 @@ func decodeKnownType(js []byte, apiVersion, kind string, unmarshal func([]byte, 
 	case tm.APIVersion == "":
 		return nil, rules.ObjectRef{}, fmt.Errorf("%s without apiVersion", tm.Kind)
 	}
-	return decodeTypedJSON(js, tm.APIVersion, tm.Kind, unmarshal)
+	return decodeTypedJSON(js, tm.APIVersion, tm.Kind, facts)
 }
 
 // decodeTypedJSON decodes js, whose apiVersion and kind (as written, in
-// exactly these letter cases) are known, into a typed object, with
-// unmarshal (see decodeWithHead).
-func decodeTypedJSON(js []byte, apiVersion, kind string, unmarshal func([]byte, any) error) (runtime.Object, rules.ObjectRef, error) {
+// exactly these letter cases) are known, into a typed object.
+func decodeTypedJSON(js []byte, apiVersion, kind string, facts jsonFacts) (runtime.Object, rules.ObjectRef, error) {
 	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
 	if err := removed(gvk); err != nil {
 		return nil, rules.ObjectRef{APIVersion: apiVersion, Kind: kind}, err
@@ -82,13 +97,13 @@ func decodeTypedJSON(js []byte, apiVersion, kind string, unmarshal func([]byte, 
 	}
 	var obj runtime.Object
 	var err error
-	if typeKeysExact(js) {
+	if facts.typeKeysExact || typeKeysExact(js) {
 		// What the universal deserializer does for JSON (non-strict, no
 		// conversion, no defaulting), without its two extra passes over
 		// the document to find apiVersion and kind again; typedjson
 		// decodes as its sigs.k8s.io/json does.
 		if obj, err = scheme.Scheme.New(gvk); err == nil {
-			if err = unmarshal(js, obj); err != nil {
+			if err = facts.unmarshal(js, obj); err != nil {
 				obj = nil
 			}
 		}

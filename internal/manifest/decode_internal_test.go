@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/guardrails-dev/guardrails/internal/safeyaml"
 )
 
 // TestTypeKeysExact: only JSON that spells apiVersion and kind in exactly
@@ -43,6 +45,27 @@ func TestDecodeFoldedKind(t *testing.T) {
 	}
 	if err == nil && fmt.Sprintf("%T", obj) != fmt.Sprintf("%T", want) {
 		t.Errorf("decoded %T, universal deserializer %T", obj, want)
+	}
+	// From YAML, where fastyaml tells whether the type keys are exact: the
+	// Kelvin sign folds to k, and "\u212aind" sorts after "kind", so the
+	// deserializer takes it (a Service) where the case-sensitive head
+	// reads a Pod.
+	for _, y := range []string{
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n\u212aind: Service\n",
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nKind: Service\n",
+	} {
+		var got []*Item
+		if err := DecodeDocument(&Document{Data: []byte(y)}, nil, func(it *Item) error { got = append(got, it); return nil }); err != nil || len(got) != 1 {
+			t.Fatalf("%q: %d items, %v", y, len(got), err)
+		}
+		js, err := safeyaml.ToJSON([]byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, werr := codecs.UniversalDeserializer().Decode(js, nil, nil)
+		if (got[0].Err == nil) != (werr == nil) || werr == nil && fmt.Sprintf("%T", got[0].Object) != fmt.Sprintf("%T", want) {
+			t.Errorf("%q: decoded %T (%v), universal deserializer %T (%v)", y, got[0].Object, got[0].Err, want, werr)
+		}
 	}
 }
 

@@ -370,7 +370,7 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 	js := doc.Data
 	var head typeMeta
 	headKnown := false
-	unmarshal := typedjson.Unmarshal
+	var facts jsonFacts
 	if !doc.JSON {
 		var err error
 		buf := jsonBuffers.Get().(*[]byte)
@@ -385,11 +385,12 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 			js = fast // what sigs.k8s.io/yaml would give, without its generic maps
 			// No name twice in an object (fastyaml declines duplicate
 			// keys), only valid UTF-8 (and only printable text).
-			unmarshal = typedjson.UnmarshalUnique
+			facts.fromYAML = true
 			if hOK {
 				// What decoding js into head gives, without a pass over it.
 				head.APIVersion, head.Kind = h.APIVersion, h.Kind
 				head.Metadata.Name, head.Metadata.Namespace, head.Metadata.GenerateName = h.Name, h.Namespace, h.GenerateName
+				facts.typeKeysExact = h.TypeKeysExact
 				headKnown = true
 			}
 		} else {
@@ -433,7 +434,7 @@ func DecodeDocument(doc *Document, filter KindFilter, fn func(*Item) error) erro
 		}
 		return nil
 	}
-	return decodeTyped(js, &head, filter, &Item{Doc: doc.Index, Line: doc.Line}, fn, unmarshal)
+	return decodeTyped(js, &head, filter, &Item{Doc: doc.Index, Line: doc.Line}, fn, facts)
 }
 
 // notAnObject words the error for a document that is not a mapping.
@@ -479,14 +480,14 @@ func decodeOne(js []byte, filter KindFilter, it *Item, fn func(*Item) error) err
 		it.Err = notAnObject(js, err)
 		return fn(it)
 	}
-	return decodeTyped(js, &tm, filter, it, fn, typedjson.Unmarshal)
+	return decodeTyped(js, &tm, filter, it, fn, jsonFacts{})
 }
 
-func decodeTyped(js []byte, tm *typeMeta, filter KindFilter, it *Item, fn func(*Item) error, unmarshal func([]byte, any) error) error {
+func decodeTyped(js []byte, tm *typeMeta, filter KindFilter, it *Item, fn func(*Item) error, facts jsonFacts) error {
 	if filter != nil && !filter(tm.APIVersion, tm.Kind) {
 		return nil
 	}
-	it.Object, it.Ref, it.Err = decodeWithHead(js, tm, unmarshal)
+	it.Object, it.Ref, it.Err = decodeWithHead(js, tm, facts)
 	if it.Err != nil {
 		it.Object = nil
 		if it.Ref.Name == "" {
