@@ -181,6 +181,34 @@ func TestCheckLists(t *testing.T) {
 	}
 }
 
+// TestCheckSkipsCRDs: a CustomResourceDefinition is a kind outside
+// client-go's scheme, skipped like its custom resources, whatever else
+// the binary links (envtest once added it to the scheme from an init
+// function, and CRDs counted as checked objects).
+func TestCheckSkipsCRDs(t *testing.T) {
+	in := `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, namespace: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: shop}
+`
+	out, _, code := runCLI(t, in, "check", "-f", "-")
+	if code != 0 || !strings.Contains(out, "1 object, 0 deny, 0 warn; 2 skipped (unknown kinds)") {
+		t.Errorf("exit %d, want 0 and the CRD and the Widget skipped:\n%s", code, out)
+	}
+}
+
 func TestCheckBadDocuments(t *testing.T) {
 	out, errs, code := runCLI(t, "", "check", "-f", td+"bad-docs.yaml")
 	if code != 2 {
