@@ -38,9 +38,8 @@ type controlPlane struct {
 	dir                              string
 	etcdOut, etcdErr, apiOut, apiErr io.Writer
 	startTimeout, stopTimeout        time.Duration
-	// args are kube-apiserver's flags; start sets its defaults first,
-	// and the caller adds or replaces flags between start's steps
-	// (configure).
+	// args are kube-apiserver's flags: configure sets the defaults, the
+	// caller may add or replace flags before start.
 	args map[string][]string
 
 	etcdURL  string

@@ -240,10 +240,9 @@ func (s *Sandbox) prepareDir() error {
 			return err
 		}
 	}
-	for _, d := range []string{"etcd", "apiserver", "certs"} {
-		if err := os.MkdirAll(s.path(d), 0o700); err != nil {
-			return err
-		}
+	// etcd/ and apiserver/ are the control plane's (controlPlane.configure).
+	if err := os.MkdirAll(s.path("certs"), 0o700); err != nil {
+		return err
 	}
 	s.CertDir = s.path("certs")
 	s.out, s.errW = s.o.Stdout, s.o.Stderr
@@ -310,9 +309,9 @@ func (s *Sandbox) startControlPlane() error {
 		return fmt.Errorf("sandbox: control plane: %w", err)
 	}
 	args := s.cp.args
-	// envtest's defaults (RBAC authorization, the default admission plugins
-	// but ServiceAccount: no controller-manager creates service accounts)
-	// plus an audit log, where audit-mode findings land.
+	// Besides envtest's defaults (configure: RBAC authorization, the
+	// default admission plugins but ServiceAccount), an audit log, where
+	// audit-mode findings land.
 	args["audit-policy-file"] = []string{policy}
 	args["audit-log-path"] = []string{s.AuditLog}
 	args["audit-log-maxbackup"] = []string{"1"}
