@@ -8,7 +8,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -201,13 +203,12 @@ func (c *Config) ExpiredExemptions(now time.Time) []string {
 		}
 	}
 	add("exemptions", c.Exemptions)
-	ids := make([]string, 0, len(c.Rules))
-	for id := range c.Rules {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range c.ruleIDs() {
 		add("rules."+id+".exemptions", c.Rules[id].Exemptions)
 	}
 	return out
 }
+
+// ruleIDs returns the ids of the rules section, sorted: the order in which
+// messages about it are listed.
+func (c *Config) ruleIDs() []string { return slices.Sorted(maps.Keys(c.Rules)) }

@@ -3,11 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/guardrails-dev/guardrails/internal/rules"
@@ -29,12 +28,7 @@ func (c *Config) Validate() error {
 	p.equal("kind", c.Kind, "Config")
 	p.oneOf("clusterMode", string(c.ClusterMode), clusterModes, true)
 	p.exemptions("exemptions", c.Exemptions)
-	ids := make([]string, 0, len(c.Rules))
-	for id := range c.Rules {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range c.ruleIDs() {
 		path := "rules[" + id + "]"
 		if _, ok := rules.Lookup(id); !ok {
 			p.add(path, "unknown rule id %q (see `webhook rules`)", id)
@@ -127,12 +121,7 @@ func (p *problems) settings(s *rules.Settings) {
 	if s.Resources.FillDefaults && s.Resources.Defaults == nil {
 		p.add("resources.defaults", "required when fillDefaults is true")
 	}
-	names := make([]corev1.ResourceName, 0, len(s.Resources.Defaults))
-	for name := range s.Resources.Defaults {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(s.Resources.Defaults)) {
 		path := fmt.Sprintf("resources.defaults[%s]", name)
 		if name == "" {
 			p.add(path, "required: a resource name")
