@@ -124,6 +124,26 @@ func rbacGrantedSubjects(b *Binding) []rbacv1.Subject {
 	return out
 }
 
+// appendRBACGranted appends rbacSubjectsString(rbacGrantedSubjects(b),
+// b.Namespace) to out, without building the list.
+func appendRBACGranted(out []byte, b *Binding) []byte {
+	if rbacKubeadmAdminsBinding(b) || rbacBootstrapBinding(b) {
+		return out
+	}
+	first := true
+	for _, s := range b.Subjects {
+		if rbacGainsNothing(s) {
+			continue
+		}
+		if !first {
+			out = append(out, ", "...)
+		}
+		first = false
+		out = appendRBACSubject(out, s, b.Namespace)
+	}
+	return out
+}
+
 // rbacGrantsAnyone reports whether binding b gives power to anyone:
 // len(rbacGrantedSubjects(b)) > 0, without building the list (a role
 // write asks it of every binding of the role).
@@ -387,9 +407,11 @@ func checkRBACClusterAdminRole(in *Input, role *rbacRole) []Violation {
 	var vs []Violation
 	// The role itself, as it will be once written (an aggregated
 	// ClusterRole with the rules its selectors pick).
-	own := rbacOwnRules(role.rules)
+	var own []rbacRuleRef
 	var agg *rbacAggregation
-	if role.cr != nil {
+	if role.cr == nil {
+		own = rbacOwnRules(role.rules)
+	} else {
 		index, err := in.Cluster.ClusterRoleIndex()
 		if err != nil {
 			if role.cr.AggregationRule != nil || len(role.cr.Labels) > 0 {
@@ -435,9 +457,9 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 	if !v.okC && !v.okN && !v.okS {
 		return nil
 	}
-	blame := field.NewPath("rules")
+	blame := rbacRulesPath
 	if via != nil {
-		blame = field.NewPath("metadata", "labels")
+		blame = rbacLabelsPath
 	}
 	bs, err := in.Cluster.Bindings(key)
 	if err != nil {
@@ -463,31 +485,41 @@ func rbacJudgeBoundRole(in *Input, key RoleKey, rules []rbacRuleRef, via *rbacv1
 	case systemBound:
 		h = v.sys
 	}
-	var effect string
+	// The message, in one buffer: `ClusterRole would make the subjects
+	// bound to it cluster-admin: its rules[1] allows ...; bound by ...`.
+	msg := make([]byte, 0, 512)
+	if via != nil {
+		msg = appendQuoted(append(msg, "ClusterRole flows into the aggregated ClusterRole "...), via.Name)
+		msg = append(msg, ", which would "...)
+	} else {
+		msg = append(append(msg, key.Kind...), " would "...)
+	}
 	switch {
 	case clusterBound:
-		effect = "make the subjects bound to it cluster-admin"
+		msg = append(msg, "make the subjects bound to it cluster-admin"...)
 	case systemBound:
-		effect = "make the subjects bound to it in kube-system cluster-admin (they would act as the controllers' service accounts)"
+		msg = append(msg, "make the subjects bound to it in kube-system cluster-admin (they would act as the controllers' service accounts)"...)
 	case key.Kind == KindRole:
-		effect = fmt.Sprintf("give the subjects bound to it every permission in namespace %q", key.Namespace)
+		msg = appendQuoted(append(msg, "give the subjects bound to it every permission in namespace "...), key.Namespace)
 	default:
-		effect = "give the subjects bound to it every permission in the namespaces where it is bound"
+		msg = append(msg, "give the subjects bound to it every permission in the namespaces where it is bound"...)
 	}
-	subject := fmt.Sprintf("%s would %s", key.Kind, effect)
-	if via != nil {
-		subject = fmt.Sprintf("ClusterRole flows into the aggregated ClusterRole %q, which would %s", via.Name, effect)
-	}
-	hint := fmt.Sprintf("keep the role narrower while it is bound, or remove the bindings first (kubectl get clusterrolebindings,rolebindings -A -o wide | grep '%s/%s')", key.Kind, key.Name)
+	msg = h.appendSentence(append(msg, ": "...))
+	msg = appendRBACBound(append(msg, "; bound "...), key, v.bindings)
+	hint := "keep the role narrower while it is bound, or remove the bindings first (kubectl get clusterrolebindings,rolebindings -A -o wide | grep '" + key.Kind + "/" + key.Name + "')"
 	if key.Kind == KindRole {
-		hint = fmt.Sprintf("keep the role narrower while it is bound, or remove the bindings first (kubectl get rolebindings -n %s -o wide | grep 'Role/%s')", key.Namespace, key.Name)
+		hint = "keep the role narrower while it is bound, or remove the bindings first (kubectl get rolebindings -n " + key.Namespace + " -o wide | grep 'Role/" + key.Name + "')"
 	}
 	return []Violation{{
 		Field:   h.blame(blame),
-		Message: fmt.Sprintf("%s: %s; bound %s", subject, h.sentence(), rbacBoundString(key, v.bindings)),
+		Message: string(msg),
 		Hint:    hint,
 	}}
 }
+
+// rbacLabelsPath is metadata.labels, blamed when a ClusterRole's labels
+// make it flow into an aggregated one.
+var rbacLabelsPath = field.NewPath("metadata", "labels")
 
 // rbacMaxListed caps the bindings a message names.
 const rbacMaxListed = 3
@@ -498,9 +530,14 @@ const rbacMaxListed = 3
 // tenant allowed to write a ClusterRole learns nothing about other
 // namespaces.
 func rbacBoundString(key RoleKey, bs []*Binding) string {
-	b := make([]byte, 0, 256) // one buffer: a role write may name three bindings and count the rest
+	return string(appendRBACBound(make([]byte, 0, 256), key, bs))
+}
+
+// appendRBACBound appends rbacBoundString(key, bs) to b.
+func appendRBACBound(b []byte, key RoleKey, bs []*Binding) []byte {
+	start := len(b)
 	part := func() {
-		if len(b) > 0 {
+		if len(b) > start {
 			b = append(b, "; "...)
 		}
 	}
@@ -509,6 +546,9 @@ func rbacBoundString(key RoleKey, bs []*Binding) string {
 	listed := 0
 	for _, bd := range bs {
 		if key.Kind == KindClusterRole && bd.Kind == KindRoleBinding {
+			if nss == nil {
+				nss = make([]string, 0, len(bs))
+			}
 			rbs++
 			nss = append(nss, bd.Namespace)
 			continue
@@ -520,7 +560,7 @@ func rbacBoundString(key RoleKey, bs []*Binding) string {
 		part()
 		b = append(append(append(b, "by "...), bd.Kind...), ' ')
 		b = appendQuoted(b, bd.Name) // fmt's %q is strconv.Quote
-		b = appendRBACSubjects(append(b, " to "...), rbacGrantedSubjects(bd), bd.Namespace)
+		b = appendRBACGranted(append(b, " to "...), bd)
 	}
 	if n := len(bs) - rbs - listed; n > 0 {
 		part()
@@ -542,5 +582,5 @@ func rbacBoundString(key RoleKey, bs []*Binding) string {
 			b = append(b, " namespaces"...)
 		}
 	}
-	return string(b)
+	return b
 }

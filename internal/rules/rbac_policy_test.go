@@ -141,6 +141,10 @@ func TestRBACBoundString(t *testing.T) {
 		if got := rbacBoundString(c.key, c.bs); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
 		}
+		// After the start of a message: no "; " before the first part.
+		if got := string(appendRBACBound([]byte("bound "), c.key, c.bs)); got != "bound "+c.want {
+			t.Errorf("%s, appended:\n got %s\nwant bound %s", c.name, got, c.want)
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -192,11 +193,30 @@ type rbacRuleRef struct {
 
 var rbacRulesPath = field.NewPath("rules")
 
+// rbacRulePaths are rules[0] … rules[31], made once: a path is never
+// changed once made, and every role write would otherwise make one per
+// rule.
+var rbacRulePaths = func() []*field.Path {
+	ps := make([]*field.Path, 32)
+	for i := range ps {
+		ps[i] = rbacRulesPath.Index(i)
+	}
+	return ps
+}()
+
+// rbacRulePath returns the path of rules[i].
+func rbacRulePath(i int) *field.Path {
+	if i < len(rbacRulePaths) {
+		return rbacRulePaths[i]
+	}
+	return rbacRulesPath.Index(i)
+}
+
 // rbacOwnRules wraps a role's own rules.
 func rbacOwnRules(rules []rbacv1.PolicyRule) []rbacRuleRef {
 	out := make([]rbacRuleRef, len(rules))
 	for i, r := range rules {
-		out[i] = rbacRuleRef{rule: r, index: i, blame: rbacRulesPath.Index(i)}
+		out[i] = rbacRuleRef{rule: r, index: i, blame: rbacRulePath(i)}
 	}
 	return out
 }
@@ -226,47 +246,59 @@ func rbacFind(powers []rbacPower, rules []rbacRuleRef, sc rbacScope) (rbacHeld, 
 }
 
 // rbacHolds reports whether rules hold power p, and which rules grant it.
+// Nothing is kept or described until every need is met: a role is asked
+// for every power of the tables and holds few of them.
 func rbacHolds(p *rbacPower, rules []rbacRuleRef) (rbacHeld, bool) {
-	h := rbacHeld{power: p}
-	var whats []string
+	var byBuf [8]int
+	by := byBuf[:0] // indices into rules, in the order of the needs
+	var chosenBuf [4]*rbacv1.PolicyRule
+	chosen := chosenBuf[:0] // the alternative met of each need
 	for _, need := range p.needs {
 		met := false
 		for j := range need {
 			alt := &need[j]
-			by, ok := rbacCoveredBy(alt, rules)
-			if !ok {
+			n := len(by)
+			var ok bool
+			if by, ok = rbacCoveredBy(alt, rules, by); !ok {
+				by = by[:n]
 				continue
 			}
 			met = true
-			for _, r := range by {
-				if !slices.ContainsFunc(h.by, func(x rbacRuleRef) bool { return x.from == r.from && x.index == r.index }) {
-					h.by = append(h.by, r)
-				}
-			}
-			whats = append(whats, rbacDescribe(*alt))
+			chosen = append(chosen, alt)
 			break
 		}
 		if !met {
 			return rbacHeld{}, false
 		}
 	}
+	h := rbacHeld{power: p, by: make([]rbacRuleRef, 0, len(by))}
+	for _, i := range by {
+		r := rules[i]
+		if !slices.ContainsFunc(h.by, func(x rbacRuleRef) bool { return x.from == r.from && x.index == r.index }) {
+			h.by = append(h.by, r)
+		}
+	}
 	h.what = p.what
 	if h.what == "" {
+		whats := make([]string, len(chosen))
+		for i, alt := range chosen {
+			whats[i] = rbacDescribe(*alt)
+		}
 		h.what = strings.Join(whats, " and ")
 	}
 	return h, true
 }
 
-// rbacCoveredBy reports whether rules cover want, with the first rule that
-// covers each of its atoms (one verb, group, resource and name).
-func rbacCoveredBy(want *rbacv1.PolicyRule, rules []rbacRuleRef) ([]rbacRuleRef, bool) {
-	var by []rbacRuleRef
+// rbacCoveredBy reports whether rules cover want, appending to by the
+// index of the first rule that covers each of its atoms (one verb, group,
+// resource and name).
+func rbacCoveredBy(want *rbacv1.PolicyRule, rules []rbacRuleRef, by []int) ([]int, bool) {
 	for _, atom := range rbacAtoms(want) {
 		i := slices.IndexFunc(rules, func(r rbacRuleRef) bool { return rbacCovers(r.rule, atom) })
 		if i < 0 {
-			return nil, false
+			return by, false
 		}
-		by = append(by, rules[i])
+		by = append(by, i)
 	}
 	return by, true
 }
@@ -306,41 +338,46 @@ func rbacDescribe(r rbacv1.PolicyRule) string {
 	return s
 }
 
-// grantedBy names the rules that grant h from the point of view of the
-// role under judgement: `its rules[2]`, `its rules[0] and rules[3]`,
-// `rules[1] of ClusterRole "x"`; and whether they are one rule (for
-// "allows" or "allow").
-func (h rbacHeld) grantedBy() (string, bool) {
-	parts := make([]string, 0, len(h.by))
-	own := true
-	for _, r := range h.by {
-		if r.from == "" {
-			parts = append(parts, fmt.Sprintf("rules[%d]", r.index))
-		} else {
-			own = false
-			parts = append(parts, fmt.Sprintf("rules[%d] of %s", r.index, r.from))
+// appendGrantedBy appends the names of the rules that grant h from the
+// point of view of the role under judgement: `its rules[2]`, `its
+// rules[0] and rules[3]`, `rules[1] of ClusterRole "x"`.
+func (h rbacHeld) appendGrantedBy(b []byte) []byte {
+	if !slices.ContainsFunc(h.by, func(r rbacRuleRef) bool { return r.from != "" }) {
+		b = append(b, "its "...)
+	}
+	for i, r := range h.by {
+		if i > 0 {
+			b = append(b, " and "...)
+		}
+		b = strconv.AppendInt(append(b, "rules["...), int64(r.index), 10)
+		b = append(b, ']')
+		if r.from != "" {
+			b = append(append(b, " of "...), r.from...)
 		}
 	}
-	s := strings.Join(parts, " and ")
-	if own {
-		s = "its " + s
-	}
-	return s, len(parts) == 1
+	return b
 }
 
-// sentence says what h grants and what follows: `its rules[0] allows
-// "impersonate" on users, so its holders can act as any user, ...`.
+// appendSentence appends what h grants and what follows: `its rules[0]
+// allows "impersonate" on users, so its holders can act as any user, ...`
+// ("allow" after more than one rule).
+func (h rbacHeld) appendSentence(b []byte) []byte {
+	b = h.appendGrantedBy(b)
+	if len(h.by) == 1 {
+		b = append(b, " allows "...)
+	} else {
+		b = append(b, " allow "...)
+	}
+	b = append(append(b, h.what...), ", "...)
+	if !strings.HasPrefix(h.power.so, "like ") {
+		b = append(b, "so its holders can "...)
+	}
+	return append(b, h.power.so...)
+}
+
+// sentence is appendSentence as a string.
 func (h rbacHeld) sentence() string {
-	by, one := h.grantedBy()
-	verb := "allow"
-	if one {
-		verb = "allows"
-	}
-	so := h.power.so
-	if !strings.HasPrefix(so, "like ") {
-		so = "so its holders can " + so
-	}
-	return fmt.Sprintf("%s %s %s, %s", by, verb, h.what, so)
+	return string(h.appendSentence(make([]byte, 0, 256)))
 }
 
 // blame returns the field to report for h on the object under judgement:
@@ -393,7 +430,7 @@ type rbacAggregation struct {
 // (see the field). It copies nothing: its cost does not grow with the
 // number of ClusterRoles.
 func newRBACAggregation(index ClusterRoleIndex, replace *rbacv1.ClusterRole, judged string, now bool) *rbacAggregation {
-	return &rbacAggregation{index: index, replace: replace, judged: judged, now: now, memo: map[string][]rbacRuleRef{}}
+	return &rbacAggregation{index: index, replace: replace, judged: judged, now: now, memo: make(map[string][]rbacRuleRef, 1)}
 }
 
 // get returns the ClusterRole of that name as the aggregation sees it.
@@ -460,7 +497,7 @@ func rbacSelects(sel metav1.LabelSelector, l map[string]string) bool {
 // stored rules, so that a power is blamed on another role when that role
 // alone grants it (the judged role then adds nothing).
 func (a *rbacAggregation) rulesOf(name string) []rbacRuleRef {
-	return a.rulesVisiting(name, sets.New[string]())
+	return a.rulesVisiting(name, nil)
 }
 
 func (a *rbacAggregation) rulesVisiting(name string, visiting sets.Set[string]) []rbacRuleRef {
@@ -471,10 +508,13 @@ func (a *rbacAggregation) rulesVisiting(name string, visiting sets.Set[string]) 
 	if cr == nil || visiting.Has(name) {
 		return nil
 	}
-	visiting.Insert(name)
-	defer visiting.Delete(name)
 	var out []rbacRuleRef
 	if cr.AggregationRule != nil {
+		if visiting == nil {
+			visiting = sets.New[string]()
+		}
+		visiting.Insert(name)
+		defer visiting.Delete(name)
 		seen := sets.New[string]()
 		for j, sel := range cr.AggregationRule.ClusterRoleSelectors {
 			ls, err := metav1.LabelSelectorAsSelector(&sel)
@@ -504,12 +544,17 @@ func (a *rbacAggregation) rulesVisiting(name string, visiting sets.Set[string]) 
 		a.memo[name] = out
 		return out
 	}
-	for _, r := range rbacOwnRules(cr.Rules) {
-		if name != a.judged {
-			r.from = fmt.Sprintf("ClusterRole %q", name)
-			r.blame = nil
+	own := rbacOwnRules(cr.Rules)
+	if name != a.judged {
+		from := fmt.Sprintf("ClusterRole %q", name)
+		for i := range own {
+			own[i].from, own[i].blame = from, nil
 		}
-		out = append(out, r)
+	}
+	if out == nil {
+		out = own // no aggregated rules before them: nothing to copy
+	} else {
+		out = append(out, own...)
 	}
 	a.memo[name] = out
 	return out
