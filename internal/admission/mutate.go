@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -140,8 +139,13 @@ func fillsRequests(s *rules.Settings) bool {
 // what would be set; else a JSON patch from the request's object to the
 // mutated copy, with warnings.
 func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Response, string) {
-	log := func() logr.Logger {
-		return logger(ctx).WithValues("uid", r.req.UID, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name)
+	// The log lines (and the named logger) are built only when the
+	// logger writes them.
+	info := func(msg string, kv ...any) {
+		if !requestLogger(ctx).Enabled() {
+			return
+		}
+		logger(ctx).WithValues("uid", r.req.UID, "kind", r.cur.ref.Kind, "namespace", r.cur.ref.Namespace, "name", r.cur.ref.Name).Info(msg, kv...)
 	}
 	if len(p.muts) == 0 {
 		resp := admission.Allowed("")
@@ -164,7 +168,7 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 		for id, ts := range audit {
 			resp.AuditAnnotations[id] = rules.Truncate(strings.Join(ts, "; "), maxAuditValueLen)
 		}
-		log().Info("mutation not applied in audit mode", "mutations", texts)
+		info("mutation not applied in audit mode", "mutations", texts)
 		return resp, metrics.ResultAllowed
 	}
 
@@ -185,7 +189,7 @@ func (m *Mutator) respond(ctx context.Context, r *request, p plan) (admission.Re
 		all = append(all, "[guardrails] "+s)
 	}
 	resp.Warnings = warnings(verdict{}, append(all, p.notes...))
-	log().Info("mutated", "mutations", texts)
+	info("mutated", "mutations", texts)
 	return resp, metrics.ResultPatched
 }
 

@@ -1,18 +1,23 @@
 package admission
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/go-logr/logr"
+	"go.uber.org/zap/zapcore"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/guardrails-dev/guardrails/internal/config"
@@ -347,5 +352,40 @@ func TestMutateLeavesControllerCopiesAlone(t *testing.T) {
 	resp = m.Handle(context.Background(), replicaSetOfDeployment(t, "alice"))
 	if len(resp.Patches) != 1 {
 		t.Errorf("a ReplicaSet written by a user was not mutated: patches %v", resp.Patches)
+	}
+}
+
+// TestMutateLogsTheMutation: a mutation is logged (one "mutated" line with
+// the request's uid and object) when the request's logger writes info
+// lines, and nothing is built or written when it does not.
+func TestMutateLogsTheMutation(t *testing.T) {
+	m := NewMutator(config.Default(), testCluster(t), Options{})
+	req := loadReview(t, "deployment-coredns-create.json")
+	for _, level := range []zapcore.Level{zapcore.InfoLevel, zapcore.ErrorLevel} {
+		var buf bytes.Buffer
+		log := zap.New(zap.JSONEncoder(), zap.WriteTo(&buf), zap.Level(level))
+		resp := m.Handle(logr.NewContext(context.Background(), log), req)
+		if len(resp.Patches) != 1 {
+			t.Fatalf("patches %v", resp.Patches)
+		}
+		out := buf.String()
+		if level == zapcore.ErrorLevel {
+			if out != "" {
+				t.Errorf("error level: wrote %s", out)
+			}
+			continue
+		}
+		var line map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		for k, want := range map[string]any{"msg": "mutated", "logger": "guardrails", "uid": string(req.UID), "kind": "Deployment", "namespace": "kube-system", "name": req.Name} {
+			if line[k] != want {
+				t.Errorf("%s = %v, want %v (line %s)", k, line[k], want, out)
+			}
+		}
+		if ms, _ := line["mutations"].([]any); len(ms) != 1 || !strings.HasPrefix(fmt.Sprint(ms[0]), "set spec.template.spec.priorityClassName to system-cluster-critical") {
+			t.Errorf("mutations %v", line["mutations"])
+		}
 	}
 }
