@@ -21,7 +21,7 @@ K8S_LDFLAGS  := -s -w -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION)
 E2E_PKGS     := $(if $(wildcard e2e),./e2e/...) ./internal/sandbox/...
 E2E_TIMEOUT  ?= 20m
 
-.PHONY: load docker-build all build test unit e2e lint fmt vet readme vap bench control-plane run perf-cli perf-profile corpus helm helm-check chart
+.PHONY: load docker-build all build test unit e2e lint fmt vet readme vap generate bench control-plane run perf-cli perf-profile corpus helm helm-check chart
 
 all: build
 
@@ -157,6 +157,9 @@ readme: build ## regenerate the README rules table and the chart README's values
 	@$(BIN)/webhook rules --markdown > /tmp/rules.md
 	@awk 'BEGIN{p=1} /<!-- rules:begin -->/{print; system("cat /tmp/rules.md"); p=0} /<!-- rules:end -->/{p=1} p' README.md > README.md.new && mv README.md.new README.md
 	@$(GO) run ./hack/chartdoc --chart $(CHART)
+
+generate: ## regenerate internal/typedjson/decoders_gen.go (hack/gendecoders: the judged kinds' JSON decoders; a test fails when it is stale)
+	$(GO) run ./hack/gendecoders
 
 vap: build ## regenerate deploy/components/api-server-fallback/policies.yaml (`webhook vap` of the embedded configuration) and the chart's copy
 	@$(BIN)/webhook vap > deploy/components/api-server-fallback/policies.yaml

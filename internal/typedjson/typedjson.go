@@ -17,6 +17,15 @@
 // time.Duration and time.Time, which v2 reads its own way; text
 // unmarshalers; v2-only tag options; ambiguous field names) never take
 // the fast path: see fastSafe.
+//
+// The kinds Guardrails judges (hack/gendecoders' Roots: Pods, workloads,
+// Ingresses, RBAC, Namespaces, PriorityClasses) take a faster fast path:
+// decoders generated for their types (decoders_gen.go) that read the
+// document with a parser of their own, without v2's reflection. They read
+// a document only where they read it exactly as sigs.k8s.io/json would,
+// and leave every other one — a member or map key given twice, invalid
+// UTF-8 in a kept string, a number that is not a plain integer, anything
+// unexpected — to sigs.k8s.io/json (generated.go).
 package typedjson
 
 import (
@@ -71,15 +80,20 @@ func fastThenLegacy(data []byte, rv reflect.Value, v any, opts ...jsonv2.Options
 	return Legacy(data, v)
 }
 
-// fastOK decodes data into v with v2 and tells whether it succeeded. A
-// panic (a bug of v2 on some input) counts as a failure: the input is
-// then the reference decoder's to judge.
+// fastOK decodes data into v with its generated decoder, else with v2,
+// and tells whether it succeeded. A panic (a bug of either on some input)
+// counts as a failure: the input is then the reference decoder's to
+// judge. The generated decoders check names given twice and UTF-8
+// themselves, so opts (which only relax v2's checks) do not concern them.
 func fastOK(data []byte, v any, opts ...jsonv2.Options) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
+	if handled, err := decodeFast(data, v); handled {
+		return err == nil
+	}
 	return jsonv2.Unmarshal(data, v, opts...) == nil
 }
 
