@@ -125,6 +125,46 @@ func testTenantAttacks(t *testing.T) {
 	t.Run("forged-mirror-pod", testForgedMirrorPod)
 	t.Run("namespace-side-doors", testNamespaceSideDoors)
 	t.Run("ingress-status-side-door", testIngressStatusSideDoor)
+	t.Run("json-tricks", testJSONTricks)
+}
+
+// testJSONTricks: the tenant posts raw JSON that a decoder could read
+// two ways — the container's resources given twice, a member name spelled
+// with an escape, a duplicate label — hoping the webhook reads one
+// version while the API server stores another. The API server decodes the
+// body itself (fieldValidation Ignore: duplicates pass silently, the
+// second merged into the first: an empty object changes nothing, a null
+// member clears it) and sends the webhook the object it would store,
+// re-encoded. The webhook judges that object: requests cleared by the
+// second resources are denied; requests given only by the second are
+// admitted, no false alarm. (A second, case-folded "Kind" never gets this
+// far: the API server reads the type case-insensitively and refuses the
+// body.)
+func testJSONTricks(t *testing.T) {
+	const name = "e2e-json-tricks"
+	body := func(first, second string) string {
+		return `{"apiVersion":"apps/v1","kind":"Deployment",
+ "metadata":{"name":"` + name + `","namespace":"` + nsAttack + `","labels":{"app":"jt","app":"jt"}},
+ "spec":{"replicas":1,"selector":{"matchLabels":{"app":"jt"}},
+  "template":{"metadata":{"labels":{"app":"jt"}},
+   "spec":{"contain\u0065rs":[{"name":"app","image":"registry.example.com/app:1.0",
+     "resources":` + first + `,
+     "resources":` + second + `}]}}}}`
+	}
+	requests := `{"requests":{"cpu":"100m","memory":"64Mi"}}`
+	path := "/apis/apps/v1/namespaces/" + nsAttack + "/deployments?fieldValidation=Ignore"
+	f := finding{"resources-requests", "spec.template.spec.containers[0].resources.requests.cpu"}
+
+	cleared := writeTemp(t, name+"-cleared.json", []byte(body(requests, `{"requests":null}`)))
+	mustDeny(t, as(t, attacker, "create", "--raw", path+"&dryRun=All", "-f", cleared), f)
+	mustDeny(t, as(t, attacker, "create", "--raw", path, "-f", cleared), f)
+	mustNotExist(t, nsAttack, "deployments", name)
+
+	merged := writeTemp(t, name+"-merged.json", []byte(body(`{}`, requests)))
+	r := mustOK(t, as(t, attacker, "create", "--raw", path+"&dryRun=All", "-f", merged))
+	if !strings.Contains(r.stdout, `"requests":{"cpu":"100m","memory":"64Mi"}`) {
+		t.Errorf("the stored object should hold the second resources' requests:\n%s", r)
+	}
 }
 
 // Item 6: a pod whose controller ownerReference points at the tenant's own
