@@ -163,9 +163,29 @@ func denyMessage(fs []rules.Finding) string {
 			lines = append(lines, fmt.Sprintf("... and %d more %s (run `webhook check` on the manifest for the full list)", len(fs)-MaxDenyLines, plural(len(fs)-MaxDenyLines, "finding", "findings")))
 			break
 		}
-		lines = append(lines, rules.Truncate(findingLine(f, true), maxDenyLineLen))
+		lines = append(lines, denyLine(f))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// denyLine is findingLine(f, true) capped at maxDenyLineLen. A longer
+// line loses the end of its message, not its hint: the hint says what to
+// do, the message's end lists more of the same (bindings, subjects). A
+// hint that would leave the message less than a quarter of the line is
+// cut like the rest.
+func denyLine(f rules.Finding) string {
+	line := findingLine(f, true)
+	if len(line) <= maxDenyLineLen || f.Hint == "" {
+		return rules.Truncate(line, maxDenyLineLen)
+	}
+	bare := f
+	bare.Message = ""
+	budget := maxDenyLineLen - len(findingLine(bare, true))
+	if budget < maxDenyLineLen/4 {
+		return rules.Truncate(line, maxDenyLineLen)
+	}
+	f.Message = rules.Truncate(f.Message, budget)
+	return rules.Truncate(findingLine(f, true), maxDenyLineLen)
 }
 
 // denied is the denial of ref for the deny findings fs: HTTP 403 with

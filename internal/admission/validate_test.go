@@ -38,13 +38,18 @@ func wantDenied(t *testing.T, resp admission.Response, lines ...string) {
 	if len(got) != len(lines) {
 		t.Fatalf("denial has %d lines, want %d:\n%s", len(got), len(lines), resp.Result.Message)
 	}
-	// Every listed finding is also a status cause: [rule] field: message.
+	// Every listed finding is also a status cause: [rule] field: message
+	// (a line too long has its message cut before the hint: denyLine).
 	if d := resp.Result.Details; d == nil || len(d.Causes) < min(len(lines), MaxDenyLines) {
 		t.Errorf("details %+v: want a cause per finding", d)
 	} else {
 		for i := 0; i < min(len(lines), MaxDenyLines); i++ {
 			c := d.Causes[i]
-			if line := "[" + string(c.Type) + "] " + c.Field + ": " + c.Message; !strings.HasPrefix(got[i], line) {
+			line := "[" + string(c.Type) + "] " + c.Field + ": " + c.Message
+			if cut, _, found := strings.Cut(got[i], "... ("); found && len(got[i]) > maxDenyLineLen-8 {
+				line = line[:min(len(line), len(cut))]
+			}
+			if !strings.HasPrefix(got[i], line) {
 				t.Errorf("cause %d %+v does not match line %q", i, c, got[i])
 			}
 		}
@@ -472,6 +477,37 @@ func TestFormatting(t *testing.T) {
 	}
 	if got := findingLine(rules.Finding{Rule: "r", Message: "m"}, true); got != "[r] m" {
 		t.Errorf("no field: %q", got)
+	}
+}
+
+// TestDenyLineKeepsTheHint: a denial line over maxDenyLineLen loses the
+// end of its message, not the hint that says what to do; a hint too long
+// to keep leaves the line cut like any other.
+func TestDenyLineKeepsTheHint(t *testing.T) {
+	long := strings.Repeat("by ClusterRoleBinding \"reader\" to User \"dev@example.com\"; ", 20)
+	for _, tc := range []struct {
+		name    string
+		f       rules.Finding
+		want    string // the line's end
+		wantCut bool   // the message cut ("..." before the hint)
+	}{
+		{"short", rules.Finding{Rule: "r", Field: "rules[1]", Message: "wide", Hint: "narrow it"}, "[r] rules[1]: wide (narrow it)", false},
+		{"long message", rules.Finding{Rule: "rbac-cluster-admin", Field: "rules[1]", Message: "ClusterRole would make ... bound " + long, Hint: "keep the role narrower while it is bound"}, "... (keep the role narrower while it is bound)", true},
+		{"long message, no hint", rules.Finding{Rule: "r", Message: long}, "...", false},
+		{"long hint", rules.Finding{Rule: "r", Message: long, Hint: long}, "...", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := denyLine(tc.f)
+			if len(got) > maxDenyLineLen {
+				t.Errorf("%d bytes, over %d", len(got), maxDenyLineLen)
+			}
+			if !strings.HasSuffix(got, tc.want) {
+				t.Errorf("line %q\ndoes not end with %q", got, tc.want)
+			}
+			if tc.wantCut && !strings.HasPrefix(got, "[rbac-cluster-admin] rules[1]: ClusterRole would make") {
+				t.Errorf("line %q lost its start", got)
+			}
+		})
 	}
 }
 
