@@ -289,10 +289,7 @@ func (g *gen) value(t reflect.Type, dst string, depth int) (string, error) {
 			return "", err
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "%sif null, e := p.beginArray(); e != nil || null {\n%s\terr = e\n%s} else {\n", ind, ind, ind)
-		fmt.Fprintf(&b, "%s\ts := make(%s, 0, 1)\n", ind, g.elemName(t))
-		fmt.Fprintf(&b, "%s\tfor first := true; err == nil; first = false {\n", ind)
-		fmt.Fprintf(&b, "%s\t\tvar more bool\n%s\t\tif more, err = p.next(']', first); err != nil || !more {\n%s\t\t\tbreak\n%s\t\t}\n", ind, ind, ind, ind)
+		loopHead(&b, ind, "Array", ']', fmt.Sprintf("s := make(%s, 0, 1)", g.elemName(t)))
 		fmt.Fprintf(&b, "%s\t\ts = append(s, %s)\n", ind, zeroOf(g, e))
 		b.WriteString(inner)
 		fmt.Fprintf(&b, "%s\t}\n%s\t%s = s\n%s}\n", ind, ind, dst, ind)
@@ -307,10 +304,7 @@ func (g *gen) value(t reflect.Type, dst string, depth int) (string, error) {
 			return "", err
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "%sif null, e := p.beginObject(); e != nil || null {\n%s\terr = e\n%s} else {\n", ind, ind, ind)
-		fmt.Fprintf(&b, "%s\tm := make(%s)\n", ind, g.elemName(t))
-		fmt.Fprintf(&b, "%s\tfor first := true; err == nil; first = false {\n", ind)
-		fmt.Fprintf(&b, "%s\t\tvar more bool\n%s\t\tif more, err = p.next('}', first); err != nil || !more {\n%s\t\t\tbreak\n%s\t\t}\n", ind, ind, ind, ind)
+		loopHead(&b, ind, "Object", '}', fmt.Sprintf("m := make(%s)", g.elemName(t)))
 		fmt.Fprintf(&b, "%s\t\tvar name []byte\n%s\t\tif name, err = p.name(); err != nil {\n%s\t\t\tbreak\n%s\t\t}\n", ind, ind, ind, ind)
 		fmt.Fprintf(&b, "%s\t\tkey := %s(p.string(name))\n", ind, g.elemName(k))
 		fmt.Fprintf(&b, "%s\t\tif _, dup := m[key]; dup {\n%s\t\t\terr = errUnexpected\n%s\t\t\tbreak\n%s\t\t}\n", ind, ind, ind, ind)
@@ -321,6 +315,17 @@ func (g *gen) value(t reflect.Type, dst string, depth int) (string, error) {
 		return b.String(), nil
 	}
 	return "", fmt.Errorf("type %s (%s) not handled", t, t.Kind())
+}
+
+// loopHead writes the start of the statements that read an array or an
+// object (kind "Array" or "Object", closed by end) into a new collection
+// made by decl: a null leaves dst nil; each turn of the loop reads one
+// element or member, err set on failure.
+func loopHead(b *strings.Builder, ind, kind string, end byte, decl string) {
+	fmt.Fprintf(b, "%sif null, e := p.begin%s(); e != nil || null {\n%s\terr = e\n%s} else {\n", ind, kind, ind, ind)
+	fmt.Fprintf(b, "%s\t%s\n", ind, decl)
+	fmt.Fprintf(b, "%s\tfor first := true; err == nil; first = false {\n", ind)
+	fmt.Fprintf(b, "%s\t\tvar more bool\n%s\t\tif more, err = p.next(%q, first); err != nil || !more {\n%s\t\t\tbreak\n%s\t\t}\n", ind, ind, end, ind, ind)
 }
 
 // elemName names any type (composite ones spelled out).

@@ -301,16 +301,8 @@ func (p *parser) skipDepth(depth int) error {
 				return err
 			}
 		}
-	case 't':
-		if p.literal("true") {
-			return nil
-		}
-	case 'f':
-		if p.literal("false") {
-			return nil
-		}
-	case 'n':
-		if p.literal("null") {
+	case 't', 'f', 'n':
+		if _, ok := p.keyword(); ok {
 			return nil
 		}
 	default:
@@ -319,6 +311,20 @@ func (p *parser) skipDepth(depth int) error {
 		}
 	}
 	return errUnexpected
+}
+
+// keyword consumes the true, false or null that comes next (after white
+// space) and returns its first letter.
+func (p *parser) keyword() (byte, bool) {
+	switch c := p.peek(); c {
+	case 't':
+		return c, p.literal("true")
+	case 'f':
+		return c, p.literal("false")
+	case 'n':
+		return c, p.literal("null")
+	}
+	return 0, false
 }
 
 // decString reads a string into s; a null leaves s as it is (the zero
@@ -342,22 +348,14 @@ func decString(p *parser, s *string) error {
 
 // decBool reads true or false into b; a null leaves b as it is.
 func decBool(p *parser, b *bool) error {
-	switch p.peek() {
-	case 't':
-		if p.literal("true") {
-			*b = true
-			return nil
-		}
-	case 'f':
-		if p.literal("false") {
-			return nil
-		}
-	case 'n':
-		if p.literal("null") {
-			return nil
-		}
+	k, ok := p.keyword()
+	if !ok {
+		return errUnexpected
 	}
-	return errUnexpected
+	if k == 't' {
+		*b = true
+	}
+	return nil
 }
 
 // decUnmarshaler hands the next value, raw, to the UnmarshalJSON of u, a
