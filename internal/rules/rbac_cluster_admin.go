@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,33 +109,32 @@ func rbacKubeadmAdminsBinding(b *Binding) bool {
 		b.Subjects[0] == rbacv1.Subject{APIGroup: rbacAPIGroup, Kind: rbacv1.GroupKind, Name: rbacKubeadmAdmins}
 }
 
-// rbacGrantedSubjects returns the subjects that binding b gives power to:
-// all but those that gain nothing.
-func rbacGrantedSubjects(b *Binding) []rbacv1.Subject {
-	if rbacKubeadmAdminsBinding(b) || rbacBootstrapBinding(b) {
-		return nil
-	}
-	var out []rbacv1.Subject
-	for _, s := range b.Subjects {
-		if rbacGainsNothing(s) {
-			continue
+// rbacGranted yields the subjects that binding b gives power to: all but
+// those that gain nothing, and none of kubeadm's or the API server's own
+// bindings.
+func rbacGranted(b *Binding) iter.Seq[rbacv1.Subject] {
+	return func(yield func(rbacv1.Subject) bool) {
+		if rbacKubeadmAdminsBinding(b) || rbacBootstrapBinding(b) {
+			return
 		}
-		out = append(out, s)
+		for _, s := range b.Subjects {
+			if !rbacGainsNothing(s) && !yield(s) {
+				return
+			}
+		}
 	}
-	return out
+}
+
+// rbacGrantedSubjects returns rbacGranted(b) as a slice.
+func rbacGrantedSubjects(b *Binding) []rbacv1.Subject {
+	return slices.Collect(rbacGranted(b))
 }
 
 // appendRBACGranted appends rbacSubjectsString(rbacGrantedSubjects(b),
 // b.Namespace) to out, without building the list.
 func appendRBACGranted(out []byte, b *Binding) []byte {
-	if rbacKubeadmAdminsBinding(b) || rbacBootstrapBinding(b) {
-		return out
-	}
 	first := true
-	for _, s := range b.Subjects {
-		if rbacGainsNothing(s) {
-			continue
-		}
+	for s := range rbacGranted(b) {
 		if !first {
 			out = append(out, ", "...)
 		}
@@ -144,14 +144,14 @@ func appendRBACGranted(out []byte, b *Binding) []byte {
 	return out
 }
 
-// rbacGrantsAnyone reports whether binding b gives power to anyone:
-// len(rbacGrantedSubjects(b)) > 0, without building the list (a role
-// write asks it of every binding of the role).
+// rbacGrantsAnyone reports whether binding b gives power to anyone,
+// without building the list (a role write asks it of every binding of
+// the role).
 func rbacGrantsAnyone(b *Binding) bool {
-	if rbacKubeadmAdminsBinding(b) || rbacBootstrapBinding(b) {
-		return false
+	for range rbacGranted(b) {
+		return true
 	}
-	return slices.ContainsFunc(b.Subjects, func(s rbacv1.Subject) bool { return !rbacGainsNothing(s) })
+	return false
 }
 
 // rbacGainsNothing reports whether subject s gains nothing from any
@@ -524,16 +524,11 @@ var rbacLabelsPath = field.NewPath("metadata", "labels")
 // rbacMaxListed caps the bindings a message names.
 const rbacMaxListed = 3
 
-// rbacBoundString says who is bound to a role: `by ClusterRoleBinding "a"
-// to User "alice"; by RoleBinding "b" to Group "ops"`. The RoleBindings of
-// a ClusterRole live in any namespace: they are only counted, so that a
-// tenant allowed to write a ClusterRole learns nothing about other
-// namespaces.
-func rbacBoundString(key RoleKey, bs []*Binding) string {
-	return string(appendRBACBound(make([]byte, 0, 256), key, bs))
-}
-
-// appendRBACBound appends rbacBoundString(key, bs) to b.
+// appendRBACBound appends who is bound to a role: `by ClusterRoleBinding
+// "a" to User "alice"; by RoleBinding "b" to Group "ops"`. The
+// RoleBindings of a ClusterRole live in any namespace: they are only
+// counted, so that a tenant allowed to write a ClusterRole learns nothing
+// about other namespaces.
 func appendRBACBound(b []byte, key RoleKey, bs []*Binding) []byte {
 	start := len(b)
 	part := func() {

@@ -107,7 +107,7 @@ func TestRBACSubjectString(t *testing.T) {
 
 // TestRBACBoundString: the bindings a role write names, in the order given;
 // a ClusterRole's RoleBindings are only counted, with their namespaces.
-func TestRBACBoundString(t *testing.T) {
+func TestRBACBound(t *testing.T) {
 	user := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "User", Name: n} }
 	crb := func(name string, ss ...rbacv1.Subject) *Binding {
 		return &Binding{Kind: KindClusterRoleBinding, Name: name, Subjects: ss}
@@ -138,7 +138,7 @@ func TestRBACBoundString(t *testing.T) {
 			`by RoleBinding "x" to User "x", ServiceAccount "team-a/ci"; by RoleBinding "y" to User "y"`},
 	}
 	for _, c := range cases {
-		if got := rbacBoundString(c.key, c.bs); got != c.want {
+		if got := string(appendRBACBound(nil, c.key, c.bs)); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
 		}
 		// After the start of a message: no "; " before the first part.
