@@ -1,7 +1,7 @@
 // Command gendecoders writes internal/typedjson/decoders_gen.go: JSON
 // decoders, without reflection, for the API types that Guardrails judges
-// (Roots) and every struct they hold, in the form go-json-experiment's
-// reflection would decode them.
+// (Roots: the kinds of the rules' catalogue) and every struct they hold,
+// in the form go-json-experiment's reflection would decode them.
 //
 // The decoders read a jsontext.Decoder (which keeps checking, as for v2,
 // that no object has a name twice and that strings are valid UTF-8) and
@@ -19,44 +19,51 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"go/format"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	schedulingv1 "k8s.io/api/scheduling/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/guardrails-dev/guardrails/internal/rules"
 )
 
 // Output is the generated file, relative to the module root.
 const Output = "internal/typedjson/decoders_gen.go"
 
 // Roots are the types with a generated decoder of their own: the kinds
-// the rules judge (and the admission server and webhook check decode).
-var Roots = []reflect.Type{
-	reflect.TypeFor[corev1.Pod](),
-	reflect.TypeFor[corev1.ReplicationController](),
-	reflect.TypeFor[corev1.Namespace](),
-	reflect.TypeFor[appsv1.Deployment](),
-	reflect.TypeFor[appsv1.StatefulSet](),
-	reflect.TypeFor[appsv1.DaemonSet](),
-	reflect.TypeFor[appsv1.ReplicaSet](),
-	reflect.TypeFor[batchv1.Job](),
-	reflect.TypeFor[batchv1.CronJob](),
-	reflect.TypeFor[networkingv1.Ingress](),
-	reflect.TypeFor[networkingv1.IngressClass](),
-	reflect.TypeFor[rbacv1.ClusterRole](),
-	reflect.TypeFor[rbacv1.Role](),
-	reflect.TypeFor[rbacv1.ClusterRoleBinding](),
-	reflect.TypeFor[rbacv1.RoleBinding](),
-	reflect.TypeFor[schedulingv1.PriorityClass](),
+// of the rules' catalogue, in version v1 of their group (the one the API
+// server serves and sends), sorted by group and kind.
+func Roots() ([]reflect.Type, error) {
+	seen := map[schema.GroupKind]bool{}
+	var gks []schema.GroupKind
+	for _, r := range rules.Catalogue() {
+		for _, gk := range r.Kinds {
+			if !seen[gk] {
+				seen[gk] = true
+				gks = append(gks, gk)
+			}
+		}
+	}
+	slices.SortFunc(gks, func(a, b schema.GroupKind) int {
+		return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Kind, b.Kind))
+	})
+	out := make([]reflect.Type, 0, len(gks))
+	for _, gk := range gks {
+		obj, err := scheme.Scheme.New(gk.WithVersion("v1"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", gk, err)
+		}
+		out = append(out, reflect.TypeOf(obj).Elem())
+	}
+	return out, nil
 }
 
 func main() {
@@ -83,8 +90,12 @@ type gen struct {
 
 // Generate returns the source of Output.
 func Generate() ([]byte, error) {
+	roots, err := Roots()
+	if err != nil {
+		return nil, err
+	}
 	g := &gen{imports: map[string]string{}, done: map[reflect.Type]bool{}}
-	for _, t := range Roots {
+	for _, t := range roots {
 		g.need(t)
 	}
 	for len(g.queue) > 0 {
@@ -106,7 +117,7 @@ func Generate() ([]byte, error) {
 	}
 	out.WriteString(")\n\n")
 	out.WriteString("// decodeGenerated decodes into v with the generated decoder of its type;\n// false when there is none.\nfunc decodeGenerated(p *parser, v any) (bool, error) {\n\tswitch v := v.(type) {\n")
-	for _, t := range Roots {
+	for _, t := range roots {
 		fmt.Fprintf(&out, "\tcase *%s:\n\t\treturn true, %s(p, v)\n", g.typeName(t), funcName(t))
 	}
 	out.WriteString("\t}\n\treturn false, nil\n}\n\n")

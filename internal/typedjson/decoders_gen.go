@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	schedulingv1 "k8s.io/api/scheduling/v1"
 	schedulingv1alpha3 "k8s.io/api/scheduling/v1alpha3"
 	resource "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,40 +19,92 @@ import (
 // false when there is none.
 func decodeGenerated(p *parser, v any) (bool, error) {
 	switch v := v.(type) {
-	case *corev1.Pod:
-		return true, dec_core_v1_Pod(p, v)
-	case *corev1.ReplicationController:
-		return true, dec_core_v1_ReplicationController(p, v)
 	case *corev1.Namespace:
 		return true, dec_core_v1_Namespace(p, v)
-	case *appsv1.Deployment:
-		return true, dec_apps_v1_Deployment(p, v)
-	case *appsv1.StatefulSet:
-		return true, dec_apps_v1_StatefulSet(p, v)
+	case *corev1.Pod:
+		return true, dec_core_v1_Pod(p, v)
+	case *corev1.PodTemplate:
+		return true, dec_core_v1_PodTemplate(p, v)
+	case *corev1.ReplicationController:
+		return true, dec_core_v1_ReplicationController(p, v)
 	case *appsv1.DaemonSet:
 		return true, dec_apps_v1_DaemonSet(p, v)
+	case *appsv1.Deployment:
+		return true, dec_apps_v1_Deployment(p, v)
 	case *appsv1.ReplicaSet:
 		return true, dec_apps_v1_ReplicaSet(p, v)
-	case *batchv1.Job:
-		return true, dec_batch_v1_Job(p, v)
+	case *appsv1.StatefulSet:
+		return true, dec_apps_v1_StatefulSet(p, v)
 	case *batchv1.CronJob:
 		return true, dec_batch_v1_CronJob(p, v)
+	case *batchv1.Job:
+		return true, dec_batch_v1_Job(p, v)
 	case *networkingv1.Ingress:
 		return true, dec_networking_v1_Ingress(p, v)
-	case *networkingv1.IngressClass:
-		return true, dec_networking_v1_IngressClass(p, v)
 	case *rbacv1.ClusterRole:
 		return true, dec_rbac_v1_ClusterRole(p, v)
-	case *rbacv1.Role:
-		return true, dec_rbac_v1_Role(p, v)
 	case *rbacv1.ClusterRoleBinding:
 		return true, dec_rbac_v1_ClusterRoleBinding(p, v)
+	case *rbacv1.Role:
+		return true, dec_rbac_v1_Role(p, v)
 	case *rbacv1.RoleBinding:
 		return true, dec_rbac_v1_RoleBinding(p, v)
-	case *schedulingv1.PriorityClass:
-		return true, dec_scheduling_v1_PriorityClass(p, v)
 	}
 	return false, nil
+}
+
+func dec_core_v1_Namespace(p *parser, v *corev1.Namespace) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			err = decString(p, &v.TypeMeta.Kind)
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			err = decString(p, &v.TypeMeta.APIVersion)
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
+		case "spec":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = dec_core_v1_NamespaceSpec(p, &v.Spec)
+		case "status":
+			if seen[0]&(1<<4) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 4
+			err = dec_core_v1_NamespaceStatus(p, &v.Status)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 func dec_core_v1_Pod(p *parser, v *corev1.Pod) error {
@@ -101,6 +152,54 @@ func dec_core_v1_Pod(p *parser, v *corev1.Pod) error {
 			}
 			seen[0] |= 1 << 4
 			err = dec_core_v1_PodStatus(p, &v.Status)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_core_v1_PodTemplate(p *parser, v *corev1.PodTemplate) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			err = decString(p, &v.TypeMeta.Kind)
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			err = decString(p, &v.TypeMeta.APIVersion)
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
+		case "template":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = dec_core_v1_PodTemplateSpec(p, &v.Template)
 		default:
 			err = p.skip()
 		}
@@ -164,7 +263,7 @@ func dec_core_v1_ReplicationController(p *parser, v *corev1.ReplicationControlle
 	}
 }
 
-func dec_core_v1_Namespace(p *parser, v *corev1.Namespace) error {
+func dec_apps_v1_DaemonSet(p *parser, v *appsv1.DaemonSet) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
 	}
@@ -202,13 +301,13 @@ func dec_core_v1_Namespace(p *parser, v *corev1.Namespace) error {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 3
-			err = dec_core_v1_NamespaceSpec(p, &v.Spec)
+			err = dec_apps_v1_DaemonSetSpec(p, &v.Spec)
 		case "status":
 			if seen[0]&(1<<4) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 4
-			err = dec_core_v1_NamespaceStatus(p, &v.Status)
+			err = dec_apps_v1_DaemonSetStatus(p, &v.Status)
 		default:
 			err = p.skip()
 		}
@@ -272,114 +371,6 @@ func dec_apps_v1_Deployment(p *parser, v *appsv1.Deployment) error {
 	}
 }
 
-func dec_apps_v1_StatefulSet(p *parser, v *appsv1.StatefulSet) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "kind":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decString(p, &v.TypeMeta.Kind)
-		case "apiVersion":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decString(p, &v.TypeMeta.APIVersion)
-		case "metadata":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
-		case "spec":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = dec_apps_v1_StatefulSetSpec(p, &v.Spec)
-		case "status":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			err = dec_apps_v1_StatefulSetStatus(p, &v.Status)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_apps_v1_DaemonSet(p *parser, v *appsv1.DaemonSet) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "kind":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decString(p, &v.TypeMeta.Kind)
-		case "apiVersion":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decString(p, &v.TypeMeta.APIVersion)
-		case "metadata":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
-		case "spec":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = dec_apps_v1_DaemonSetSpec(p, &v.Spec)
-		case "status":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			err = dec_apps_v1_DaemonSetStatus(p, &v.Status)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 func dec_apps_v1_ReplicaSet(p *parser, v *appsv1.ReplicaSet) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -434,7 +425,7 @@ func dec_apps_v1_ReplicaSet(p *parser, v *appsv1.ReplicaSet) error {
 	}
 }
 
-func dec_batch_v1_Job(p *parser, v *batchv1.Job) error {
+func dec_apps_v1_StatefulSet(p *parser, v *appsv1.StatefulSet) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
 	}
@@ -472,13 +463,13 @@ func dec_batch_v1_Job(p *parser, v *batchv1.Job) error {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 3
-			err = dec_batch_v1_JobSpec(p, &v.Spec)
+			err = dec_apps_v1_StatefulSetSpec(p, &v.Spec)
 		case "status":
 			if seen[0]&(1<<4) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 4
-			err = dec_batch_v1_JobStatus(p, &v.Status)
+			err = dec_apps_v1_StatefulSetStatus(p, &v.Status)
 		default:
 			err = p.skip()
 		}
@@ -542,6 +533,60 @@ func dec_batch_v1_CronJob(p *parser, v *batchv1.CronJob) error {
 	}
 }
 
+func dec_batch_v1_Job(p *parser, v *batchv1.Job) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			err = decString(p, &v.TypeMeta.Kind)
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			err = decString(p, &v.TypeMeta.APIVersion)
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
+		case "spec":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = dec_batch_v1_JobSpec(p, &v.Spec)
+		case "status":
+			if seen[0]&(1<<4) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 4
+			err = dec_batch_v1_JobStatus(p, &v.Status)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 func dec_networking_v1_Ingress(p *parser, v *networkingv1.Ingress) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -587,54 +632,6 @@ func dec_networking_v1_Ingress(p *parser, v *networkingv1.Ingress) error {
 			}
 			seen[0] |= 1 << 4
 			err = dec_networking_v1_IngressStatus(p, &v.Status)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_networking_v1_IngressClass(p *parser, v *networkingv1.IngressClass) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "kind":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decString(p, &v.TypeMeta.Kind)
-		case "apiVersion":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decString(p, &v.TypeMeta.APIVersion)
-		case "metadata":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
-		case "spec":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = dec_networking_v1_IngressClassSpec(p, &v.Spec)
 		default:
 			err = p.skip()
 		}
@@ -717,67 +714,6 @@ func dec_rbac_v1_ClusterRole(p *parser, v *rbacv1.ClusterRole) error {
 	}
 }
 
-func dec_rbac_v1_Role(p *parser, v *rbacv1.Role) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "kind":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decString(p, &v.TypeMeta.Kind)
-		case "apiVersion":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decString(p, &v.TypeMeta.APIVersion)
-		case "metadata":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
-		case "rules":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			if null, e := p.beginArray(); e != nil || null {
-				err = e
-			} else {
-				s := make([]rbacv1.PolicyRule, 0, 1)
-				for first := true; err == nil; first = false {
-					var more bool
-					if more, err = p.next(']', first); err != nil || !more {
-						break
-					}
-					s = append(s, rbacv1.PolicyRule{})
-					err = dec_rbac_v1_PolicyRule(p, &s[len(s)-1])
-				}
-				v.Rules = s
-			}
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 func dec_rbac_v1_ClusterRoleBinding(p *parser, v *rbacv1.ClusterRoleBinding) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -845,6 +781,67 @@ func dec_rbac_v1_ClusterRoleBinding(p *parser, v *rbacv1.ClusterRoleBinding) err
 	}
 }
 
+func dec_rbac_v1_Role(p *parser, v *rbacv1.Role) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			err = decString(p, &v.TypeMeta.Kind)
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			err = decString(p, &v.TypeMeta.APIVersion)
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
+		case "rules":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			if null, e := p.beginArray(); e != nil || null {
+				err = e
+			} else {
+				s := make([]rbacv1.PolicyRule, 0, 1)
+				for first := true; err == nil; first = false {
+					var more bool
+					if more, err = p.next(']', first); err != nil || !more {
+						break
+					}
+					s = append(s, rbacv1.PolicyRule{})
+					err = dec_rbac_v1_PolicyRule(p, &s[len(s)-1])
+				}
+				v.Rules = s
+			}
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 func dec_rbac_v1_RoleBinding(p *parser, v *rbacv1.RoleBinding) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -903,83 +900,6 @@ func dec_rbac_v1_RoleBinding(p *parser, v *rbacv1.RoleBinding) error {
 			}
 			seen[0] |= 1 << 4
 			err = dec_rbac_v1_RoleRef(p, &v.RoleRef)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_scheduling_v1_PriorityClass(p *parser, v *schedulingv1.PriorityClass) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "kind":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decString(p, &v.TypeMeta.Kind)
-		case "apiVersion":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decString(p, &v.TypeMeta.APIVersion)
-		case "metadata":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
-		case "value":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = decInt32(p, &v.Value)
-		case "globalDefault":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			err = decBool(p, &v.GlobalDefault)
-		case "description":
-			if seen[0]&(1<<5) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 5
-			err = decString(p, &v.Description)
-		case "preemptionPolicy":
-			if seen[0]&(1<<6) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 6
-			if !p.null() {
-				ptr := new(corev1.PreemptionPolicy)
-				{
-					{
-						var tmp string
-						if err = decString(p, &tmp); err == nil {
-							(*ptr) = corev1.PreemptionPolicy(tmp)
-						}
-					}
-				}
-				v.PreemptionPolicy = ptr
-			}
 		default:
 			err = p.skip()
 		}
@@ -1195,6 +1115,108 @@ func dec_meta_v1_ObjectMeta(p *parser, v *metav1.ObjectMeta) error {
 					err = dec_meta_v1_ManagedFieldsEntry(p, &s[len(s)-1])
 				}
 				v.ManagedFields = s
+			}
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_core_v1_NamespaceSpec(p *parser, v *corev1.NamespaceSpec) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "finalizers":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			if null, e := p.beginArray(); e != nil || null {
+				err = e
+			} else {
+				s := make([]corev1.FinalizerName, 0, 1)
+				for first := true; err == nil; first = false {
+					var more bool
+					if more, err = p.next(']', first); err != nil || !more {
+						break
+					}
+					s = append(s, corev1.FinalizerName(""))
+					{
+						var tmp string
+						if err = decString(p, &tmp); err == nil {
+							s[len(s)-1] = corev1.FinalizerName(tmp)
+						}
+					}
+				}
+				v.Finalizers = s
+			}
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_core_v1_NamespaceStatus(p *parser, v *corev1.NamespaceStatus) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "phase":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.Phase = corev1.NamespacePhase(tmp)
+				}
+			}
+		case "conditions":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			if null, e := p.beginArray(); e != nil || null {
+				err = e
+			} else {
+				s := make([]corev1.NamespaceCondition, 0, 1)
+				for first := true; err == nil; first = false {
+					var more bool
+					if more, err = p.next(']', first); err != nil || !more {
+						break
+					}
+					s = append(s, corev1.NamespaceCondition{})
+					err = dec_core_v1_NamespaceCondition(p, &s[len(s)-1])
+				}
+				v.Conditions = s
 			}
 		default:
 			err = p.skip()
@@ -2135,6 +2157,42 @@ func dec_core_v1_PodStatus(p *parser, v *corev1.PodStatus) error {
 	}
 }
 
+func dec_core_v1_PodTemplateSpec(p *parser, v *corev1.PodTemplateSpec) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "metadata":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
+		case "spec":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			err = dec_core_v1_PodSpec(p, &v.Spec)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 func dec_core_v1_ReplicationControllerSpec(p *parser, v *corev1.ReplicationControllerSpec) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -2291,7 +2349,7 @@ func dec_core_v1_ReplicationControllerStatus(p *parser, v *corev1.ReplicationCon
 	}
 }
 
-func dec_core_v1_NamespaceSpec(p *parser, v *corev1.NamespaceSpec) error {
+func dec_apps_v1_DaemonSetSpec(p *parser, v *appsv1.DaemonSetSpec) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
 	}
@@ -2306,29 +2364,47 @@ func dec_core_v1_NamespaceSpec(p *parser, v *corev1.NamespaceSpec) error {
 			return err
 		}
 		switch string(name) {
-		case "finalizers":
+		case "selector":
 			if seen[0]&(1<<0) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 0
-			if null, e := p.beginArray(); e != nil || null {
-				err = e
-			} else {
-				s := make([]corev1.FinalizerName, 0, 1)
-				for first := true; err == nil; first = false {
-					var more bool
-					if more, err = p.next(']', first); err != nil || !more {
-						break
-					}
-					s = append(s, corev1.FinalizerName(""))
-					{
-						var tmp string
-						if err = decString(p, &tmp); err == nil {
-							s[len(s)-1] = corev1.FinalizerName(tmp)
-						}
-					}
+			if !p.null() {
+				ptr := new(metav1.LabelSelector)
+				{
+					err = dec_meta_v1_LabelSelector(p, &(*ptr))
 				}
-				v.Finalizers = s
+				v.Selector = ptr
+			}
+		case "template":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			err = dec_core_v1_PodTemplateSpec(p, &v.Template)
+		case "updateStrategy":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = dec_apps_v1_DaemonSetUpdateStrategy(p, &v.UpdateStrategy)
+		case "minReadySeconds":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = decInt32(p, &v.MinReadySeconds)
+		case "revisionHistoryLimit":
+			if seen[0]&(1<<4) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 4
+			if !p.null() {
+				ptr := new(int32)
+				{
+					err = decInt32(p, &(*ptr))
+				}
+				v.RevisionHistoryLimit = ptr
 			}
 		default:
 			err = p.skip()
@@ -2339,7 +2415,7 @@ func dec_core_v1_NamespaceSpec(p *parser, v *corev1.NamespaceSpec) error {
 	}
 }
 
-func dec_core_v1_NamespaceStatus(p *parser, v *corev1.NamespaceStatus) error {
+func dec_apps_v1_DaemonSetStatus(p *parser, v *appsv1.DaemonSetStatus) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
 	}
@@ -2354,33 +2430,82 @@ func dec_core_v1_NamespaceStatus(p *parser, v *corev1.NamespaceStatus) error {
 			return err
 		}
 		switch string(name) {
-		case "phase":
+		case "currentNumberScheduled":
 			if seen[0]&(1<<0) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 0
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.Phase = corev1.NamespacePhase(tmp)
-				}
-			}
-		case "conditions":
+			err = decInt32(p, &v.CurrentNumberScheduled)
+		case "numberMisscheduled":
 			if seen[0]&(1<<1) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 1
+			err = decInt32(p, &v.NumberMisscheduled)
+		case "desiredNumberScheduled":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = decInt32(p, &v.DesiredNumberScheduled)
+		case "numberReady":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = decInt32(p, &v.NumberReady)
+		case "observedGeneration":
+			if seen[0]&(1<<4) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 4
+			err = decInt64(p, &v.ObservedGeneration)
+		case "updatedNumberScheduled":
+			if seen[0]&(1<<5) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 5
+			err = decInt32(p, &v.UpdatedNumberScheduled)
+		case "numberAvailable":
+			if seen[0]&(1<<6) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 6
+			err = decInt32(p, &v.NumberAvailable)
+		case "numberUnavailable":
+			if seen[0]&(1<<7) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 7
+			err = decInt32(p, &v.NumberUnavailable)
+		case "collisionCount":
+			if seen[0]&(1<<8) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 8
+			if !p.null() {
+				ptr := new(int32)
+				{
+					err = decInt32(p, &(*ptr))
+				}
+				v.CollisionCount = ptr
+			}
+		case "conditions":
+			if seen[0]&(1<<9) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 9
 			if null, e := p.beginArray(); e != nil || null {
 				err = e
 			} else {
-				s := make([]corev1.NamespaceCondition, 0, 1)
+				s := make([]appsv1.DaemonSetCondition, 0, 1)
 				for first := true; err == nil; first = false {
 					var more bool
 					if more, err = p.next(']', first); err != nil || !more {
 						break
 					}
-					s = append(s, corev1.NamespaceCondition{})
-					err = dec_core_v1_NamespaceCondition(p, &s[len(s)-1])
+					s = append(s, appsv1.DaemonSetCondition{})
+					err = dec_apps_v1_DaemonSetCondition(p, &s[len(s)-1])
 				}
 				v.Conditions = s
 			}
@@ -2582,6 +2707,151 @@ func dec_apps_v1_DeploymentStatus(p *parser, v *appsv1.DeploymentStatus) error {
 					err = decInt32(p, &(*ptr))
 				}
 				v.CollisionCount = ptr
+			}
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_apps_v1_ReplicaSetSpec(p *parser, v *appsv1.ReplicaSetSpec) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "replicas":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			if !p.null() {
+				ptr := new(int32)
+				{
+					err = decInt32(p, &(*ptr))
+				}
+				v.Replicas = ptr
+			}
+		case "minReadySeconds":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			err = decInt32(p, &v.MinReadySeconds)
+		case "selector":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			if !p.null() {
+				ptr := new(metav1.LabelSelector)
+				{
+					err = dec_meta_v1_LabelSelector(p, &(*ptr))
+				}
+				v.Selector = ptr
+			}
+		case "template":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = dec_core_v1_PodTemplateSpec(p, &v.Template)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_apps_v1_ReplicaSetStatus(p *parser, v *appsv1.ReplicaSetStatus) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "replicas":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			err = decInt32(p, &v.Replicas)
+		case "fullyLabeledReplicas":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			err = decInt32(p, &v.FullyLabeledReplicas)
+		case "readyReplicas":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = decInt32(p, &v.ReadyReplicas)
+		case "availableReplicas":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = decInt32(p, &v.AvailableReplicas)
+		case "terminatingReplicas":
+			if seen[0]&(1<<4) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 4
+			if !p.null() {
+				ptr := new(int32)
+				{
+					err = decInt32(p, &(*ptr))
+				}
+				v.TerminatingReplicas = ptr
+			}
+		case "observedGeneration":
+			if seen[0]&(1<<5) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 5
+			err = decInt64(p, &v.ObservedGeneration)
+		case "conditions":
+			if seen[0]&(1<<6) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 6
+			if null, e := p.beginArray(); e != nil || null {
+				err = e
+			} else {
+				s := make([]appsv1.ReplicaSetCondition, 0, 1)
+				for first := true; err == nil; first = false {
+					var more bool
+					if more, err = p.next(']', first); err != nil || !more {
+						break
+					}
+					s = append(s, appsv1.ReplicaSetCondition{})
+					err = dec_apps_v1_ReplicaSetCondition(p, &s[len(s)-1])
+				}
+				v.Conditions = s
 			}
 		default:
 			err = p.skip()
@@ -2833,7 +3103,7 @@ func dec_apps_v1_StatefulSetStatus(p *parser, v *appsv1.StatefulSetStatus) error
 	}
 }
 
-func dec_apps_v1_DaemonSetSpec(p *parser, v *appsv1.DaemonSetSpec) error {
+func dec_batch_v1_CronJobSpec(p *parser, v *batchv1.CronJobSpec) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
 	}
@@ -2848,150 +3118,88 @@ func dec_apps_v1_DaemonSetSpec(p *parser, v *appsv1.DaemonSetSpec) error {
 			return err
 		}
 		switch string(name) {
-		case "selector":
+		case "schedule":
 			if seen[0]&(1<<0) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 0
-			if !p.null() {
-				ptr := new(metav1.LabelSelector)
-				{
-					err = dec_meta_v1_LabelSelector(p, &(*ptr))
-				}
-				v.Selector = ptr
-			}
-		case "template":
+			err = decString(p, &v.Schedule)
+		case "timeZone":
 			if seen[0]&(1<<1) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 1
-			err = dec_core_v1_PodTemplateSpec(p, &v.Template)
-		case "updateStrategy":
+			if !p.null() {
+				ptr := new(string)
+				{
+					err = decString(p, &(*ptr))
+				}
+				v.TimeZone = ptr
+			}
+		case "startingDeadlineSeconds":
 			if seen[0]&(1<<2) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 2
-			err = dec_apps_v1_DaemonSetUpdateStrategy(p, &v.UpdateStrategy)
-		case "minReadySeconds":
+			if !p.null() {
+				ptr := new(int64)
+				{
+					err = decInt64(p, &(*ptr))
+				}
+				v.StartingDeadlineSeconds = ptr
+			}
+		case "concurrencyPolicy":
 			if seen[0]&(1<<3) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 3
-			err = decInt32(p, &v.MinReadySeconds)
-		case "revisionHistoryLimit":
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.ConcurrencyPolicy = batchv1.ConcurrencyPolicy(tmp)
+				}
+			}
+		case "suspend":
 			if seen[0]&(1<<4) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 4
+			if !p.null() {
+				ptr := new(bool)
+				{
+					err = decBool(p, &(*ptr))
+				}
+				v.Suspend = ptr
+			}
+		case "jobTemplate":
+			if seen[0]&(1<<5) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 5
+			err = dec_batch_v1_JobTemplateSpec(p, &v.JobTemplate)
+		case "successfulJobsHistoryLimit":
+			if seen[0]&(1<<6) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 6
 			if !p.null() {
 				ptr := new(int32)
 				{
 					err = decInt32(p, &(*ptr))
 				}
-				v.RevisionHistoryLimit = ptr
+				v.SuccessfulJobsHistoryLimit = ptr
 			}
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_apps_v1_DaemonSetStatus(p *parser, v *appsv1.DaemonSetStatus) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "currentNumberScheduled":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decInt32(p, &v.CurrentNumberScheduled)
-		case "numberMisscheduled":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decInt32(p, &v.NumberMisscheduled)
-		case "desiredNumberScheduled":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = decInt32(p, &v.DesiredNumberScheduled)
-		case "numberReady":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = decInt32(p, &v.NumberReady)
-		case "observedGeneration":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			err = decInt64(p, &v.ObservedGeneration)
-		case "updatedNumberScheduled":
-			if seen[0]&(1<<5) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 5
-			err = decInt32(p, &v.UpdatedNumberScheduled)
-		case "numberAvailable":
-			if seen[0]&(1<<6) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 6
-			err = decInt32(p, &v.NumberAvailable)
-		case "numberUnavailable":
+		case "failedJobsHistoryLimit":
 			if seen[0]&(1<<7) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 7
-			err = decInt32(p, &v.NumberUnavailable)
-		case "collisionCount":
-			if seen[0]&(1<<8) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 8
 			if !p.null() {
 				ptr := new(int32)
 				{
 					err = decInt32(p, &(*ptr))
 				}
-				v.CollisionCount = ptr
-			}
-		case "conditions":
-			if seen[0]&(1<<9) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 9
-			if null, e := p.beginArray(); e != nil || null {
-				err = e
-			} else {
-				s := make([]appsv1.DaemonSetCondition, 0, 1)
-				for first := true; err == nil; first = false {
-					var more bool
-					if more, err = p.next(']', first); err != nil || !more {
-						break
-					}
-					s = append(s, appsv1.DaemonSetCondition{})
-					err = dec_apps_v1_DaemonSetCondition(p, &s[len(s)-1])
-				}
-				v.Conditions = s
+				v.FailedJobsHistoryLimit = ptr
 			}
 		default:
 			err = p.skip()
@@ -3002,7 +3210,7 @@ func dec_apps_v1_DaemonSetStatus(p *parser, v *appsv1.DaemonSetStatus) error {
 	}
 }
 
-func dec_apps_v1_ReplicaSetSpec(p *parser, v *appsv1.ReplicaSetSpec) error {
+func dec_batch_v1_CronJobStatus(p *parser, v *batchv1.CronJobStatus) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
 	}
@@ -3017,126 +3225,48 @@ func dec_apps_v1_ReplicaSetSpec(p *parser, v *appsv1.ReplicaSetSpec) error {
 			return err
 		}
 		switch string(name) {
-		case "replicas":
+		case "active":
 			if seen[0]&(1<<0) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 0
-			if !p.null() {
-				ptr := new(int32)
-				{
-					err = decInt32(p, &(*ptr))
-				}
-				v.Replicas = ptr
-			}
-		case "minReadySeconds":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decInt32(p, &v.MinReadySeconds)
-		case "selector":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			if !p.null() {
-				ptr := new(metav1.LabelSelector)
-				{
-					err = dec_meta_v1_LabelSelector(p, &(*ptr))
-				}
-				v.Selector = ptr
-			}
-		case "template":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = dec_core_v1_PodTemplateSpec(p, &v.Template)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_apps_v1_ReplicaSetStatus(p *parser, v *appsv1.ReplicaSetStatus) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "replicas":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decInt32(p, &v.Replicas)
-		case "fullyLabeledReplicas":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decInt32(p, &v.FullyLabeledReplicas)
-		case "readyReplicas":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = decInt32(p, &v.ReadyReplicas)
-		case "availableReplicas":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = decInt32(p, &v.AvailableReplicas)
-		case "terminatingReplicas":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			if !p.null() {
-				ptr := new(int32)
-				{
-					err = decInt32(p, &(*ptr))
-				}
-				v.TerminatingReplicas = ptr
-			}
-		case "observedGeneration":
-			if seen[0]&(1<<5) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 5
-			err = decInt64(p, &v.ObservedGeneration)
-		case "conditions":
-			if seen[0]&(1<<6) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 6
 			if null, e := p.beginArray(); e != nil || null {
 				err = e
 			} else {
-				s := make([]appsv1.ReplicaSetCondition, 0, 1)
+				s := make([]corev1.ObjectReference, 0, 1)
 				for first := true; err == nil; first = false {
 					var more bool
 					if more, err = p.next(']', first); err != nil || !more {
 						break
 					}
-					s = append(s, appsv1.ReplicaSetCondition{})
-					err = dec_apps_v1_ReplicaSetCondition(p, &s[len(s)-1])
+					s = append(s, corev1.ObjectReference{})
+					err = dec_core_v1_ObjectReference(p, &s[len(s)-1])
 				}
-				v.Conditions = s
+				v.Active = s
+			}
+		case "lastScheduleTime":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			if !p.null() {
+				ptr := new(metav1.Time)
+				{
+					err = decUnmarshaler(p, &(*ptr))
+				}
+				v.LastScheduleTime = ptr
+			}
+		case "lastSuccessfulTime":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			if !p.null() {
+				ptr := new(metav1.Time)
+				{
+					err = decUnmarshaler(p, &(*ptr))
+				}
+				v.LastSuccessfulTime = ptr
 			}
 		default:
 			err = p.skip()
@@ -3518,180 +3648,6 @@ func dec_batch_v1_JobStatus(p *parser, v *batchv1.JobStatus) error {
 	}
 }
 
-func dec_batch_v1_CronJobSpec(p *parser, v *batchv1.CronJobSpec) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "schedule":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decString(p, &v.Schedule)
-		case "timeZone":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			if !p.null() {
-				ptr := new(string)
-				{
-					err = decString(p, &(*ptr))
-				}
-				v.TimeZone = ptr
-			}
-		case "startingDeadlineSeconds":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			if !p.null() {
-				ptr := new(int64)
-				{
-					err = decInt64(p, &(*ptr))
-				}
-				v.StartingDeadlineSeconds = ptr
-			}
-		case "concurrencyPolicy":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.ConcurrencyPolicy = batchv1.ConcurrencyPolicy(tmp)
-				}
-			}
-		case "suspend":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			if !p.null() {
-				ptr := new(bool)
-				{
-					err = decBool(p, &(*ptr))
-				}
-				v.Suspend = ptr
-			}
-		case "jobTemplate":
-			if seen[0]&(1<<5) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 5
-			err = dec_batch_v1_JobTemplateSpec(p, &v.JobTemplate)
-		case "successfulJobsHistoryLimit":
-			if seen[0]&(1<<6) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 6
-			if !p.null() {
-				ptr := new(int32)
-				{
-					err = decInt32(p, &(*ptr))
-				}
-				v.SuccessfulJobsHistoryLimit = ptr
-			}
-		case "failedJobsHistoryLimit":
-			if seen[0]&(1<<7) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 7
-			if !p.null() {
-				ptr := new(int32)
-				{
-					err = decInt32(p, &(*ptr))
-				}
-				v.FailedJobsHistoryLimit = ptr
-			}
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_batch_v1_CronJobStatus(p *parser, v *batchv1.CronJobStatus) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "active":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			if null, e := p.beginArray(); e != nil || null {
-				err = e
-			} else {
-				s := make([]corev1.ObjectReference, 0, 1)
-				for first := true; err == nil; first = false {
-					var more bool
-					if more, err = p.next(']', first); err != nil || !more {
-						break
-					}
-					s = append(s, corev1.ObjectReference{})
-					err = dec_core_v1_ObjectReference(p, &s[len(s)-1])
-				}
-				v.Active = s
-			}
-		case "lastScheduleTime":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			if !p.null() {
-				ptr := new(metav1.Time)
-				{
-					err = decUnmarshaler(p, &(*ptr))
-				}
-				v.LastScheduleTime = ptr
-			}
-		case "lastSuccessfulTime":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			if !p.null() {
-				ptr := new(metav1.Time)
-				{
-					err = decUnmarshaler(p, &(*ptr))
-				}
-				v.LastSuccessfulTime = ptr
-			}
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 func dec_networking_v1_IngressSpec(p *parser, v *networkingv1.IngressSpec) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -3799,48 +3755,6 @@ func dec_networking_v1_IngressStatus(p *parser, v *networkingv1.IngressStatus) e
 			}
 			seen[0] |= 1 << 0
 			err = dec_networking_v1_IngressLoadBalancerStatus(p, &v.LoadBalancer)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_networking_v1_IngressClassSpec(p *parser, v *networkingv1.IngressClassSpec) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "controller":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decString(p, &v.Controller)
-		case "parameters":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			if !p.null() {
-				ptr := new(networkingv1.IngressClassParametersReference)
-				{
-					err = dec_networking_v1_IngressClassParametersReference(p, &(*ptr))
-				}
-				v.Parameters = ptr
-			}
 		default:
 			err = p.skip()
 		}
@@ -4253,6 +4167,70 @@ func dec_meta_v1_ManagedFieldsEntry(p *parser, v *metav1.ManagedFieldsEntry) err
 			}
 			seen[0] |= 1 << 6
 			err = decString(p, &v.Subresource)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_core_v1_NamespaceCondition(p *parser, v *corev1.NamespaceCondition) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "type":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.Type = corev1.NamespaceConditionType(tmp)
+				}
+			}
+		case "status":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.Status = corev1.ConditionStatus(tmp)
+				}
+			}
+		case "lastTransitionTime":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = decUnmarshaler(p, &v.LastTransitionTime)
+		case "reason":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = decString(p, &v.Reason)
+		case "message":
+			if seen[0]&(1<<4) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 4
+			err = decString(p, &v.Message)
 		default:
 			err = p.skip()
 		}
@@ -6859,42 +6837,6 @@ func dec_core_v1_PodVolumeHealth(p *parser, v *corev1.PodVolumeHealth) error {
 	}
 }
 
-func dec_core_v1_PodTemplateSpec(p *parser, v *corev1.PodTemplateSpec) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "metadata":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
-		case "spec":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = dec_core_v1_PodSpec(p, &v.Spec)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 func dec_core_v1_ReplicationControllerCondition(p *parser, v *corev1.ReplicationControllerCondition) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -6919,70 +6861,6 @@ func dec_core_v1_ReplicationControllerCondition(p *parser, v *corev1.Replication
 				var tmp string
 				if err = decString(p, &tmp); err == nil {
 					v.Type = corev1.ReplicationControllerConditionType(tmp)
-				}
-			}
-		case "status":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.Status = corev1.ConditionStatus(tmp)
-				}
-			}
-		case "lastTransitionTime":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = decUnmarshaler(p, &v.LastTransitionTime)
-		case "reason":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = decString(p, &v.Reason)
-		case "message":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			err = decString(p, &v.Message)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_core_v1_NamespaceCondition(p *parser, v *corev1.NamespaceCondition) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "type":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.Type = corev1.NamespaceConditionType(tmp)
 				}
 			}
 		case "status":
@@ -7086,6 +6964,117 @@ func dec_meta_v1_LabelSelector(p *parser, v *metav1.LabelSelector) error {
 				}
 				v.MatchExpressions = s
 			}
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_apps_v1_DaemonSetUpdateStrategy(p *parser, v *appsv1.DaemonSetUpdateStrategy) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "type":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.Type = appsv1.DaemonSetUpdateStrategyType(tmp)
+				}
+			}
+		case "rollingUpdate":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			if !p.null() {
+				ptr := new(appsv1.RollingUpdateDaemonSet)
+				{
+					err = dec_apps_v1_RollingUpdateDaemonSet(p, &(*ptr))
+				}
+				v.RollingUpdate = ptr
+			}
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_apps_v1_DaemonSetCondition(p *parser, v *appsv1.DaemonSetCondition) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "type":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.Type = appsv1.DaemonSetConditionType(tmp)
+				}
+			}
+		case "status":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.Status = corev1.ConditionStatus(tmp)
+				}
+			}
+		case "lastTransitionTime":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = decUnmarshaler(p, &v.LastTransitionTime)
+		case "reason":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = decString(p, &v.Reason)
+		case "message":
+			if seen[0]&(1<<4) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 4
+			err = decString(p, &v.Message)
 		default:
 			err = p.skip()
 		}
@@ -7202,6 +7191,70 @@ func dec_apps_v1_DeploymentCondition(p *parser, v *appsv1.DeploymentCondition) e
 				return errUnexpected
 			}
 			seen[0] |= 1 << 5
+			err = decString(p, &v.Message)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func dec_apps_v1_ReplicaSetCondition(p *parser, v *appsv1.ReplicaSetCondition) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "type":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.Type = appsv1.ReplicaSetConditionType(tmp)
+				}
+			}
+		case "status":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.Status = corev1.ConditionStatus(tmp)
+				}
+			}
+		case "lastTransitionTime":
+			if seen[0]&(1<<2) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 2
+			err = decUnmarshaler(p, &v.LastTransitionTime)
+		case "reason":
+			if seen[0]&(1<<3) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 3
+			err = decString(p, &v.Reason)
+		case "message":
+			if seen[0]&(1<<4) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 4
 			err = decString(p, &v.Message)
 		default:
 			err = p.skip()
@@ -7453,7 +7506,7 @@ func dec_apps_v1_StatefulSetCondition(p *parser, v *appsv1.StatefulSetCondition)
 	}
 }
 
-func dec_apps_v1_DaemonSetUpdateStrategy(p *parser, v *appsv1.DaemonSetUpdateStrategy) error {
+func dec_batch_v1_JobTemplateSpec(p *parser, v *batchv1.JobTemplateSpec) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
 	}
@@ -7468,29 +7521,18 @@ func dec_apps_v1_DaemonSetUpdateStrategy(p *parser, v *appsv1.DaemonSetUpdateStr
 			return err
 		}
 		switch string(name) {
-		case "type":
+		case "metadata":
 			if seen[0]&(1<<0) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 0
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.Type = appsv1.DaemonSetUpdateStrategyType(tmp)
-				}
-			}
-		case "rollingUpdate":
+			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
+		case "spec":
 			if seen[0]&(1<<1) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 1
-			if !p.null() {
-				ptr := new(appsv1.RollingUpdateDaemonSet)
-				{
-					err = dec_apps_v1_RollingUpdateDaemonSet(p, &(*ptr))
-				}
-				v.RollingUpdate = ptr
-			}
+			err = dec_batch_v1_JobSpec(p, &v.Spec)
 		default:
 			err = p.skip()
 		}
@@ -7500,7 +7542,7 @@ func dec_apps_v1_DaemonSetUpdateStrategy(p *parser, v *appsv1.DaemonSetUpdateStr
 	}
 }
 
-func dec_apps_v1_DaemonSetCondition(p *parser, v *appsv1.DaemonSetCondition) error {
+func dec_core_v1_ObjectReference(p *parser, v *corev1.ObjectReference) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
 	}
@@ -7515,110 +7557,53 @@ func dec_apps_v1_DaemonSetCondition(p *parser, v *appsv1.DaemonSetCondition) err
 			return err
 		}
 		switch string(name) {
-		case "type":
+		case "kind":
 			if seen[0]&(1<<0) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 0
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.Type = appsv1.DaemonSetConditionType(tmp)
-				}
-			}
-		case "status":
+			err = decString(p, &v.Kind)
+		case "namespace":
 			if seen[0]&(1<<1) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 1
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.Status = corev1.ConditionStatus(tmp)
-				}
-			}
-		case "lastTransitionTime":
+			err = decString(p, &v.Namespace)
+		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 2
-			err = decUnmarshaler(p, &v.LastTransitionTime)
-		case "reason":
+			err = decString(p, &v.Name)
+		case "uid":
 			if seen[0]&(1<<3) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 3
-			err = decString(p, &v.Reason)
-		case "message":
+			{
+				var tmp string
+				if err = decString(p, &tmp); err == nil {
+					v.UID = types.UID(tmp)
+				}
+			}
+		case "apiVersion":
 			if seen[0]&(1<<4) != 0 {
 				return errUnexpected
 			}
 			seen[0] |= 1 << 4
-			err = decString(p, &v.Message)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_apps_v1_ReplicaSetCondition(p *parser, v *appsv1.ReplicaSetCondition) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "type":
-			if seen[0]&(1<<0) != 0 {
+			err = decString(p, &v.APIVersion)
+		case "resourceVersion":
+			if seen[0]&(1<<5) != 0 {
 				return errUnexpected
 			}
-			seen[0] |= 1 << 0
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.Type = appsv1.ReplicaSetConditionType(tmp)
-				}
-			}
-		case "status":
-			if seen[0]&(1<<1) != 0 {
+			seen[0] |= 1 << 5
+			err = decString(p, &v.ResourceVersion)
+		case "fieldPath":
+			if seen[0]&(1<<6) != 0 {
 				return errUnexpected
 			}
-			seen[0] |= 1 << 1
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.Status = corev1.ConditionStatus(tmp)
-				}
-			}
-		case "lastTransitionTime":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = decUnmarshaler(p, &v.LastTransitionTime)
-		case "reason":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			err = decString(p, &v.Reason)
-		case "message":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			err = decString(p, &v.Message)
+			seen[0] |= 1 << 6
+			err = decString(p, &v.FieldPath)
 		default:
 			err = p.skip()
 		}
@@ -7935,113 +7920,6 @@ func dec_batch_v1_UncountedTerminatedPods(p *parser, v *batchv1.UncountedTermina
 	}
 }
 
-func dec_batch_v1_JobTemplateSpec(p *parser, v *batchv1.JobTemplateSpec) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "metadata":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = dec_meta_v1_ObjectMeta(p, &v.ObjectMeta)
-		case "spec":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = dec_batch_v1_JobSpec(p, &v.Spec)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_core_v1_ObjectReference(p *parser, v *corev1.ObjectReference) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "kind":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			err = decString(p, &v.Kind)
-		case "namespace":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decString(p, &v.Namespace)
-		case "name":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = decString(p, &v.Name)
-		case "uid":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			{
-				var tmp string
-				if err = decString(p, &tmp); err == nil {
-					v.UID = types.UID(tmp)
-				}
-			}
-		case "apiVersion":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			err = decString(p, &v.APIVersion)
-		case "resourceVersion":
-			if seen[0]&(1<<5) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 5
-			err = decString(p, &v.ResourceVersion)
-		case "fieldPath":
-			if seen[0]&(1<<6) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 6
-			err = decString(p, &v.FieldPath)
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 func dec_networking_v1_IngressBackend(p *parser, v *networkingv1.IngressBackend) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -8214,78 +8092,6 @@ func dec_networking_v1_IngressLoadBalancerStatus(p *parser, v *networkingv1.Ingr
 					err = dec_networking_v1_IngressLoadBalancerIngress(p, &s[len(s)-1])
 				}
 				v.Ingress = s
-			}
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_networking_v1_IngressClassParametersReference(p *parser, v *networkingv1.IngressClassParametersReference) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "apiGroup":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			if !p.null() {
-				ptr := new(string)
-				{
-					err = decString(p, &(*ptr))
-				}
-				v.APIGroup = ptr
-			}
-		case "kind":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			err = decString(p, &v.Kind)
-		case "name":
-			if seen[0]&(1<<2) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 2
-			err = decString(p, &v.Name)
-		case "scope":
-			if seen[0]&(1<<3) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 3
-			if !p.null() {
-				ptr := new(string)
-				{
-					err = decString(p, &(*ptr))
-				}
-				v.Scope = ptr
-			}
-		case "namespace":
-			if seen[0]&(1<<4) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 4
-			if !p.null() {
-				ptr := new(string)
-				{
-					err = decString(p, &(*ptr))
-				}
-				v.Namespace = ptr
 			}
 		default:
 			err = p.skip()
@@ -11884,6 +11690,54 @@ func dec_meta_v1_LabelSelectorRequirement(p *parser, v *metav1.LabelSelectorRequ
 	}
 }
 
+func dec_apps_v1_RollingUpdateDaemonSet(p *parser, v *appsv1.RollingUpdateDaemonSet) error {
+	if null, err := p.beginObject(); null || err != nil {
+		return err
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		more, err := p.next('}', first)
+		if err != nil || !more {
+			return err
+		}
+		name, err := p.name()
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "maxUnavailable":
+			if seen[0]&(1<<0) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 0
+			if !p.null() {
+				ptr := new(intstr.IntOrString)
+				{
+					err = decUnmarshaler(p, &(*ptr))
+				}
+				v.MaxUnavailable = ptr
+			}
+		case "maxSurge":
+			if seen[0]&(1<<1) != 0 {
+				return errUnexpected
+			}
+			seen[0] |= 1 << 1
+			if !p.null() {
+				ptr := new(intstr.IntOrString)
+				{
+					err = decUnmarshaler(p, &(*ptr))
+				}
+				v.MaxSurge = ptr
+			}
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 func dec_apps_v1_RollingUpdateDeployment(p *parser, v *appsv1.RollingUpdateDeployment) error {
 	if null, err := p.beginObject(); null || err != nil {
 		return err
@@ -12313,54 +12167,6 @@ func dec_apps_v1_RollingUpdateStatefulSetStrategy(p *parser, v *appsv1.RollingUp
 					err = decUnmarshaler(p, &(*ptr))
 				}
 				v.MaxUnavailable = ptr
-			}
-		default:
-			err = p.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func dec_apps_v1_RollingUpdateDaemonSet(p *parser, v *appsv1.RollingUpdateDaemonSet) error {
-	if null, err := p.beginObject(); null || err != nil {
-		return err
-	}
-	var seen [1]uint64
-	for first := true; ; first = false {
-		more, err := p.next('}', first)
-		if err != nil || !more {
-			return err
-		}
-		name, err := p.name()
-		if err != nil {
-			return err
-		}
-		switch string(name) {
-		case "maxUnavailable":
-			if seen[0]&(1<<0) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 0
-			if !p.null() {
-				ptr := new(intstr.IntOrString)
-				{
-					err = decUnmarshaler(p, &(*ptr))
-				}
-				v.MaxUnavailable = ptr
-			}
-		case "maxSurge":
-			if seen[0]&(1<<1) != 0 {
-				return errUnexpected
-			}
-			seen[0] |= 1 << 1
-			if !p.null() {
-				ptr := new(intstr.IntOrString)
-				{
-					err = decUnmarshaler(p, &(*ptr))
-				}
-				v.MaxSurge = ptr
 			}
 		default:
 			err = p.skip()

@@ -18,8 +18,8 @@
 // unmarshalers; v2-only tag options; ambiguous field names) never take
 // the fast path: see fastSafe.
 //
-// The kinds Guardrails judges (hack/gendecoders' Roots: Pods, workloads,
-// Ingresses, RBAC, Namespaces, PriorityClasses) take a faster fast path:
+// The kinds Guardrails judges (the rules' catalogue: Pods, workloads,
+// Ingresses, RBAC, Namespaces; hack/gendecoders) take a faster fast path:
 // decoders generated for their types (decoders_gen.go) that read the
 // document with a parser of their own, without v2's reflection. They read
 // a document only where they read it exactly as sigs.k8s.io/json would,
