@@ -36,6 +36,9 @@ func TestFieldsRefuseWhatItCannotRead(t *testing.T) {
 		}{},
 		struct{ *inner }{},
 		struct {
+			inner `json:"in,inline"`
+		}{},
+		struct {
 			A string `json:"B"`
 			B string
 		}{},
