@@ -3,16 +3,18 @@
 // (Roots: the kinds of the rules' catalogue) and every struct they hold,
 // in the form go-json-experiment's reflection would decode them.
 //
-// The decoders read a jsontext.Decoder (which keeps checking, as for v2,
-// that no object has a name twice and that strings are valid UTF-8) and
+// The decoders read the document with typedjson's own strict parser
+// (internal/typedjson/generated.go), which refuses a member or map key
+// given twice, invalid UTF-8 in a kept string and bad syntax anywhere, and
 // handle structs, pointers, slices, maps with string keys, strings, bools
-// and integers. Anything else — a type with its own UnmarshalJSON
-// (Quantity, IntOrString, Time, RawExtension), []byte, floats — is left
-// to v2 itself (json.UnmarshalDecode) on that value, so it decodes exactly
-// as before. Whatever a decoder does not expect (a value of the wrong
-// type, a number that is not a plain integer) is an error: typedjson then
-// decodes the document again with sigs.k8s.io/json, whose value and error
-// count. So a decoder may be stricter than v2, never looser.
+// and integers; a type with its own UnmarshalJSON (Quantity, IntOrString,
+// Time, RawExtension) gets the raw value, as sigs.k8s.io/json hands it.
+// The generator refuses a type it cannot read exactly so ([]byte, floats,
+// interfaces, non-string map keys, tag options, ambiguous names). Whatever
+// a decoder does not expect (a value of the wrong type, a number that is
+// not a plain integer) is an error: typedjson then decodes the document
+// again with sigs.k8s.io/json, whose value and error count. So a decoder
+// may be stricter than sigs.k8s.io/json, never looser.
 //
 //	go run ./hack/gendecoders   (make generate)
 package main
